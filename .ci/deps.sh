@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Makes sure the tools the tests need are present: xmllint, OpenSSL's GOST engine and a
+# PostgreSQL server answering on 127.0.0.1:5432 with trust auth for local connections.
+# It installs Debian packages when it can (root + apt-get) and starts PostgreSQL when none answers.
+set -uo pipefail
+
+log() { printf 'deps: %s\n' "$*" >&2; }
+
+gost_engine_present() {
+  local d
+  for d in /usr/lib/*/engines-3 /usr/lib/engines-3 /usr/lib64/engines-3; do
+    [ -e "$d/gost.so" ] && return 0
+  done
+  return 1
+}
+
+need=()
+command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
+gost_engine_present || need+=(libengine-gost-openssl)
+command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing ${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null 2>&1 || log "apt-get update failed"
+    apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 || log "apt-get install ${need[*]} failed"
+  else
+    log "missing ${need[*]} and cannot install them (need root and apt-get)"
+  fi
+fi
+
+pg_up() {
+  if command -v pg_isready >/dev/null 2>&1; then
+    pg_isready -q -h 127.0.0.1 -p 5432
+  else
+    (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null
+  fi
+}
+
+if [ -z "${TEST_DATABASE_URL:-}" ] && ! pg_up; then
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    ver=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
+    if [ -z "$ver" ]; then
+      ver=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+      log "creating PostgreSQL $ver cluster"
+      pg_createcluster "$ver" main >/dev/null 2>&1 || log "pg_createcluster failed"
+    fi
+    hba=/etc/postgresql/$ver/main/pg_hba.conf
+    if [ -f "$hba" ] && ! grep -q '^host all all 127.0.0.1/32 trust' "$hba"; then
+      log "allowing trust auth on 127.0.0.1 for tests"
+      sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+    fi
+    log "starting PostgreSQL $ver"
+    pg_ctlcluster --skip-systemctl-redirect "$ver" main start >/dev/null 2>&1 \
+      || pg_ctlcluster --skip-systemctl-redirect "$ver" main reload >/dev/null 2>&1 || true
+    for _ in $(seq 1 30); do pg_up && break; sleep 1; done
+  fi
+  pg_up || log "PostgreSQL is not answering on 127.0.0.1:5432; PostgreSQL tests will fail"
+fi
+exit 0

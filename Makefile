@@ -1,0 +1,49 @@
+# gisgw — run `make help` for the targets.
+GO        ?= go
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X main.version=$(VERSION)
+BIN       := bin
+FUZZTIME  ?= 3s
+export CGO_ENABLED := 0
+export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_\/-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+build: ## build bin/gisgw and bin/gissim
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/gisgw ./cmd/gisgw
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/gissim ./cmd/gissim
+
+demo: ## run the whole job once on the embedded demo data
+	$(GO) run ./cmd/gisgw demo
+
+deps: ## install test prerequisites (xmllint, GOST engine, PostgreSQL) when missing
+	@bash .ci/deps.sh
+
+test: deps verify ## run the whole test suite (installs prerequisites first)
+	$(GO) test -count=1 -timeout 12m ./...
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=2s
+
+test/race: deps ## run the tests with the race detector (needs cgo)
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m ./...
+
+generate: ## regenerate the Go types in wsdl/ from the project's WSDL with gowsdl
+	$(GO) generate ./wsdl/...
+
+verify: ## fail when regenerating wsdl/ would change anything
+	@bash wsdl/verify.sh
+
+lint: ## go vet and gofmt
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 3s; e.g. make fuzz FUZZTIME=60s)
+	@bash .ci/fuzz.sh $(FUZZTIME)
+
+bench: deps ## print the benchmark figures
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
+
+.PHONY: help build demo deps test test/race generate verify lint fuzz bench

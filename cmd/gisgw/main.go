@@ -1,0 +1,82 @@
+// Command gisgw answers GIS ZhKKh debt sub-requests: it pulls them, checks the organization's
+// own records of court acts, and posts signed answers before the deadline.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+var version = "dev"
+
+// command is one sub-command. run gets the arguments after the command's name.
+type command struct {
+	summary string
+	run     func(ctx context.Context, env *cliEnv, args []string) error
+}
+
+// cliEnv carries the process's streams so commands stay testable.
+type cliEnv struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// commands lists every sub-command; names with a space are two-word commands ("gis export").
+func commands() map[string]command {
+	return map[string]command{
+		"version": {"print the version", func(_ context.Context, env *cliEnv, _ []string) error {
+			_, err := fmt.Fprintln(env.stdout, "gisgw", version)
+			return err
+		}},
+	}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}))
+}
+
+func run(args []string, env *cliEnv) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cmds := commands()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(env.stdout, cmds)
+		return 0
+	}
+	name, rest := args[0], args[1:]
+	if len(rest) > 0 {
+		if _, ok := cmds[name+" "+rest[0]]; ok {
+			name, rest = name+" "+rest[0], rest[1:]
+		}
+	}
+	c, ok := cmds[name]
+	if !ok {
+		fmt.Fprintf(env.stderr, "gisgw: unknown command %q; run 'gisgw help' for the list\n", strings.Join(args[:1], " "))
+		return 2
+	}
+	if err := c.run(ctx, env, rest); err != nil {
+		fmt.Fprintf(env.stderr, "gisgw %s: %v\n", name, err)
+		return 1
+	}
+	return 0
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "gisgw answers GIS ZhKKh debt sub-requests.\n\nUsage: gisgw COMMAND [flags]\n\nCommands:")
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-20s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'gisgw COMMAND -h' for a command's flags.")
+}
