@@ -1,0 +1,469 @@
+// Package config reads gisgw's configuration: one YAML file, then GISGW_* environment
+// overrides, then command-line flags for the essentials. Decoding is strict (an unknown or
+// misspelt key is an error naming it), the zero value of every setting means "the default",
+// and secrets print as [redacted] wherever the configuration is shown or logged.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Secret is a password, token or key passphrase. It never prints its value.
+type Secret string
+
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// GoString keeps %#v from printing the value either.
+func (s Secret) GoString() string { return strconv.Quote(s.String()) }
+
+// MarshalYAML writes the redaction, so a dumped configuration carries no secret.
+func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
+
+// MarshalText is used by JSON and slog.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Reveal returns the value, for the one place that needs it.
+func (s Secret) Reveal() string { return string(s) }
+
+// Duration is a time.Duration written as "90s", "15m", "2h".
+type Duration time.Duration
+
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration (use e.g. 30s, 15m, 2h)", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// Config is the whole configuration.
+type Config struct {
+	DB            string         `yaml:"db"`     // postgres:// URL or SQLite file path
+	Listen        string         `yaml:"listen"` // dashboard, /metrics, /healthz
+	Log           Log            `yaml:"log"`
+	GIS           GIS            `yaml:"gis"`
+	Signing       Signing        `yaml:"signing"`
+	Organizations []Organization `yaml:"organizations"`
+	Pipeline      Pipeline       `yaml:"pipeline"`
+	Dashboard     Dashboard      `yaml:"dashboard"`
+	Alerts        Alerts         `yaml:"alerts"`
+}
+
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // json or text
+}
+
+// GIS is how to reach GIS ZhKKh.
+type GIS struct {
+	Endpoint           string     `yaml:"endpoint"` // https://api.dom.gosuslugi.ru, or http://127.0.0.1:8080 to a local stunnel
+	ClientCert         string     `yaml:"client_cert"`
+	ClientKey          string     `yaml:"client_key"`
+	CA                 string     `yaml:"ca"`
+	InsecureSkipVerify bool       `yaml:"insecure_skip_verify"`
+	BasicUser          string     `yaml:"basic_user"` // test stands only
+	BasicPassword      Secret     `yaml:"basic_password"`
+	Timeout            Duration   `yaml:"timeout"`
+	Poll               []Duration `yaml:"poll"` // getState schedule; the last value repeats
+	DumpDir            string     `yaml:"dump_dir"`
+}
+
+// Signing is the organization's key for XAdES signatures.
+type Signing struct {
+	Key           string `yaml:"key"`  // PEM PKCS#8
+	Cert          string `yaml:"cert"` // PEM or DER
+	KeyPassword   Secret `yaml:"key_password"`
+	RefuseExpired bool   `yaml:"refuse_expired"`
+}
+
+// Organization is one organization the daemon answers for.
+type Organization struct {
+	OrgPPAGUID   string `yaml:"org_ppa_guid"`
+	Name         string `yaml:"name"`
+	ExecutorGUID string `yaml:"executor_guid"` // the employee registered in GIS who answers
+}
+
+// Pipeline tunes the daemon's work loop.
+type Pipeline struct {
+	BatchSize    int      `yaml:"batch_size"`    // actions per importDSRResponsesRequest, 1..100
+	Concurrency  int      `yaml:"concurrency"`   // messages in flight
+	PullInterval Duration `yaml:"pull_interval"` // how often to ask GIS for new sub-requests
+	PullWindow   Duration `yaml:"pull_window"`   // how far back the first pull reaches
+	Lease        Duration `yaml:"lease"`         // how long a replica holds work before another may take it
+	ShutdownWait Duration `yaml:"shutdown_wait"` // how long SIGTERM waits for in-flight work
+}
+
+// Dashboard is the compliance officers' web view.
+type Dashboard struct {
+	Token Secret            `yaml:"token"` // bearer token or ?token= login
+	Users map[string]Secret `yaml:"users"` // basic-auth users: name → password
+}
+
+// Alerts tells officers about deadlines and failures.
+type Alerts struct {
+	DaysBefore int      `yaml:"days_before"` // working days before a deadline
+	Webhook    string   `yaml:"webhook"`
+	SMTP       SMTP     `yaml:"smtp"`
+	To         []string `yaml:"to"`
+}
+
+type SMTP struct {
+	Addr     string `yaml:"addr"`
+	From     string `yaml:"from"`
+	User     string `yaml:"user"`
+	Password Secret `yaml:"password"`
+}
+
+// Defaults.
+const (
+	DefaultListen       = "127.0.0.1:8080"
+	DefaultBatchSize    = 100
+	DefaultConcurrency  = 2
+	DefaultPullInterval = 15 * time.Minute
+	DefaultPullWindow   = 30 * 24 * time.Hour
+	DefaultLease        = 5 * time.Minute
+	DefaultShutdownWait = 30 * time.Second
+	DefaultTimeout      = 60 * time.Second
+	DefaultAlertDays    = 2
+)
+
+// DefaultPoll is the getState schedule GIS's documentation asks for.
+var DefaultPoll = []time.Duration{10 * time.Second, time.Minute, 5 * time.Minute, 15 * time.Minute, 30 * time.Minute}
+
+// WithDefaults returns c with every unset setting at its default.
+func (c Config) WithDefaults() Config {
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.Log.Level == "" {
+		c.Log.Level = "info"
+	}
+	if c.Log.Format == "" {
+		c.Log.Format = "json"
+	}
+	if c.GIS.Timeout == 0 {
+		c.GIS.Timeout = Duration(DefaultTimeout)
+	}
+	if len(c.GIS.Poll) == 0 {
+		for _, d := range DefaultPoll {
+			c.GIS.Poll = append(c.GIS.Poll, Duration(d))
+		}
+	}
+	p := &c.Pipeline
+	if p.BatchSize == 0 {
+		p.BatchSize = DefaultBatchSize
+	}
+	if p.Concurrency == 0 {
+		p.Concurrency = DefaultConcurrency
+	}
+	if p.PullInterval == 0 {
+		p.PullInterval = Duration(DefaultPullInterval)
+	}
+	if p.PullWindow == 0 {
+		p.PullWindow = Duration(DefaultPullWindow)
+	}
+	if p.Lease == 0 {
+		p.Lease = Duration(DefaultLease)
+	}
+	if p.ShutdownWait == 0 {
+		p.ShutdownWait = Duration(DefaultShutdownWait)
+	}
+	if c.Alerts.DaysBefore == 0 {
+		c.Alerts.DaysBefore = DefaultAlertDays
+	}
+	return c
+}
+
+var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// Validate checks a configuration with defaults applied; every message names the key.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, a...)))
+	}
+	if c.DB == "" {
+		bad("db", "required: a postgres:// URL or a SQLite file path")
+	}
+	if c.GIS.Endpoint == "" {
+		bad("gis.endpoint", "required, e.g. https://api.dom.gosuslugi.ru")
+	} else if u, err := url.Parse(c.GIS.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("gis.endpoint", "%q is not an http(s) URL", c.GIS.Endpoint)
+	}
+	if (c.GIS.ClientCert == "") != (c.GIS.ClientKey == "") {
+		bad("gis.client_cert", "client_cert and client_key go together")
+	}
+	if len(c.Organizations) == 0 {
+		bad("organizations", "at least one organization is required (org_ppa_guid, executor_guid)")
+	}
+	seen := map[string]bool{}
+	for i, o := range c.Organizations {
+		key := fmt.Sprintf("organizations[%d]", i)
+		if !guidRE.MatchString(o.OrgPPAGUID) {
+			bad(key+".org_ppa_guid", "%q is not a GUID", o.OrgPPAGUID)
+		} else if seen[strings.ToLower(o.OrgPPAGUID)] {
+			bad(key+".org_ppa_guid", "%s is listed twice", o.OrgPPAGUID)
+		}
+		seen[strings.ToLower(o.OrgPPAGUID)] = true
+		if !guidRE.MatchString(o.ExecutorGUID) {
+			bad(key+".executor_guid", "%q is not a GUID (the employee's GUID from the GIS cabinet, Администрирование → Сотрудники)", o.ExecutorGUID)
+		}
+	}
+	if c.Pipeline.BatchSize < 1 || c.Pipeline.BatchSize > 100 {
+		bad("pipeline.batch_size", "%d is outside 1..100 (GIS accepts at most 100 actions per message)", c.Pipeline.BatchSize)
+	}
+	if c.Pipeline.Concurrency < 1 || c.Pipeline.Concurrency > 32 {
+		bad("pipeline.concurrency", "%d is outside 1..32", c.Pipeline.Concurrency)
+	}
+	for i, d := range c.GIS.Poll {
+		if d <= 0 {
+			bad(fmt.Sprintf("gis.poll[%d]", i), "must be positive")
+		}
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "%q is not one of debug, info, warn, error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "json", "text":
+	default:
+		bad("log.format", "%q is not json or text", c.Log.Format)
+	}
+	if c.Alerts.DaysBefore < 0 {
+		bad("alerts.days_before", "must not be negative")
+	}
+	return errors.Join(errs...)
+}
+
+// Parse decodes YAML strictly: unknown keys and wrong types are errors with line numbers.
+func Parse(r io.Reader) (Config, error) {
+	var c Config
+	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	if err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		if errors.Is(err, io.EOF) {
+			return c, nil // an empty file is a valid, all-default configuration
+		}
+		return c, fmt.Errorf("config: %s", nameKeys(data, err))
+	}
+	return c, nil
+}
+
+var lineRE = regexp.MustCompile(`line (\d+): `)
+
+// nameKeys adds the dotted key to yaml's "line N: ..." messages, which name only the line.
+func nameKeys(data []byte, err error) string {
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) != nil {
+		return err.Error()
+	}
+	return lineRE.ReplaceAllStringFunc(err.Error(), func(m string) string {
+		n, _ := strconv.Atoi(lineRE.FindStringSubmatch(m)[1])
+		if key := keyAtLine(&root, n, ""); key != "" {
+			return fmt.Sprintf("line %d (%s): ", n, key)
+		}
+		return m
+	})
+}
+
+func keyAtLine(n *yaml.Node, line int, prefix string) string {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if k := keyAtLine(c, line, prefix); k != "" {
+				return k
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := n.Content[i].Value
+			if prefix != "" {
+				key = prefix + "." + key
+			}
+			if n.Content[i].Line == line {
+				return key
+			}
+			if k := keyAtLine(n.Content[i+1], line, key); k != "" {
+				return k
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if k := keyAtLine(c, line, fmt.Sprintf("%s[%d]", prefix, i)); k != "" {
+				return k
+			}
+		}
+	}
+	return ""
+}
+
+// Load reads the file at path (none when path is empty), then applies GISGW_* variables
+// from environ (os.Environ() in production).
+func Load(path string, environ []string) (Config, error) {
+	var c Config
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("read config: %w", err)
+		}
+		if c, err = Parse(bytes.NewReader(b)); err != nil {
+			return c, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	if err := c.ApplyEnv(environ); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// envKeys maps GISGW_* variables to settings.
+var envKeys = map[string]func(c *Config, v string) error{
+	"GISGW_DB":                  func(c *Config, v string) error { c.DB = v; return nil },
+	"GISGW_LISTEN":              func(c *Config, v string) error { c.Listen = v; return nil },
+	"GISGW_LOG_LEVEL":           func(c *Config, v string) error { c.Log.Level = v; return nil },
+	"GISGW_LOG_FORMAT":          func(c *Config, v string) error { c.Log.Format = v; return nil },
+	"GISGW_ENDPOINT":            func(c *Config, v string) error { c.GIS.Endpoint = v; return nil },
+	"GISGW_CLIENT_CERT":         func(c *Config, v string) error { c.GIS.ClientCert = v; return nil },
+	"GISGW_CLIENT_KEY":          func(c *Config, v string) error { c.GIS.ClientKey = v; return nil },
+	"GISGW_CA":                  func(c *Config, v string) error { c.GIS.CA = v; return nil },
+	"GISGW_BASIC_USER":          func(c *Config, v string) error { c.GIS.BasicUser = v; return nil },
+	"GISGW_BASIC_PASSWORD":      func(c *Config, v string) error { c.GIS.BasicPassword = Secret(v); return nil },
+	"GISGW_DUMP_DIR":            func(c *Config, v string) error { c.GIS.DumpDir = v; return nil },
+	"GISGW_KEY":                 func(c *Config, v string) error { c.Signing.Key = v; return nil },
+	"GISGW_CERT":                func(c *Config, v string) error { c.Signing.Cert = v; return nil },
+	"GISGW_KEY_PASSWORD":        func(c *Config, v string) error { c.Signing.KeyPassword = Secret(v); return nil },
+	"GISGW_DASHBOARD_TOKEN":     func(c *Config, v string) error { c.Dashboard.Token = Secret(v); return nil },
+	"GISGW_SMTP_PASSWORD":       func(c *Config, v string) error { c.Alerts.SMTP.Password = Secret(v); return nil },
+	"GISGW_ORG":                 func(c *Config, v string) error { return c.setSingleOrg(v, "") },
+	"GISGW_EXECUTOR":            func(c *Config, v string) error { return c.setSingleOrg("", v) },
+	"GISGW_PIPELINE_BATCH_SIZE": func(c *Config, v string) error { return setInt(&c.Pipeline.BatchSize, v) },
+	"GISGW_PIPELINE_CONCURRENCY": func(c *Config, v string) error {
+		return setInt(&c.Pipeline.Concurrency, v)
+	},
+	"GISGW_PULL_INTERVAL": func(c *Config, v string) error { return setDuration(&c.Pipeline.PullInterval, v) },
+}
+
+// ApplyEnv applies GISGW_* variables; an unknown GISGW_ variable is an error, so a typo does
+// not go unnoticed.
+func (c *Config) ApplyEnv(environ []string) error {
+	var errs []error
+	for _, kv := range environ {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || !strings.HasPrefix(k, "GISGW_") {
+			continue
+		}
+		set, known := envKeys[k]
+		if !known {
+			if k == "GISGW_CONFIG" {
+				continue
+			}
+			errs = append(errs, fmt.Errorf("environment %s: unknown setting", k))
+			continue
+		}
+		if err := set(c, v); err != nil {
+			errs = append(errs, fmt.Errorf("environment %s: %w", k, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Flags are the essentials that may be given on the command line; empty means "not given".
+type Flags struct {
+	DB, Endpoint, Org, Executor, Key, Cert, Listen string
+}
+
+// ApplyFlags overrides the configuration with the flags that were given.
+func (c *Config) ApplyFlags(f Flags) error {
+	if f.DB != "" {
+		c.DB = f.DB
+	}
+	if f.Endpoint != "" {
+		c.GIS.Endpoint = f.Endpoint
+	}
+	if f.Key != "" {
+		c.Signing.Key = f.Key
+	}
+	if f.Cert != "" {
+		c.Signing.Cert = f.Cert
+	}
+	if f.Listen != "" {
+		c.Listen = f.Listen
+	}
+	if f.Org != "" || f.Executor != "" {
+		if err := c.setSingleOrg(f.Org, f.Executor); err != nil {
+			return fmt.Errorf("--org/--executor: %w", err)
+		}
+	}
+	return nil
+}
+
+// setSingleOrg sets the organization (or its executor) when the configuration has at most
+// one; with several organizations the file must say which executor answers for which.
+func (c *Config) setSingleOrg(org, executor string) error {
+	switch len(c.Organizations) {
+	case 0:
+		c.Organizations = []Organization{{}}
+	case 1:
+	default:
+		return fmt.Errorf("the configuration lists %d organizations; set them in the file", len(c.Organizations))
+	}
+	if org != "" {
+		c.Organizations[0].OrgPPAGUID = org
+	}
+	if executor != "" {
+		c.Organizations[0].ExecutorGUID = executor
+	}
+	return nil
+}
+
+func setInt(dst *int, v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return fmt.Errorf("%q is not a whole number", v)
+	}
+	*dst = n
+	return nil
+}
+
+func setDuration(dst *Duration, v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration (use e.g. 30s, 15m)", v)
+	}
+	*dst = Duration(d)
+	return nil
+}
+
+// Dump writes the configuration as YAML with secrets redacted.
+func (c Config) Dump(w io.Writer) error {
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(c); err != nil {
+		return fmt.Errorf("dump config: %w", err)
+	}
+	return enc.Close()
+}
