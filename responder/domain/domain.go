@@ -182,3 +182,50 @@ var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("conflict")
 )
+
+// MessageStatus is where an outbox message stands.
+type MessageStatus string
+
+const (
+	MessagePending MessageStatus = "pending" // stored, not acknowledged by GIS yet
+	MessageAcked   MessageStatus = "acked"   // GIS returned its MessageGUID; results to poll
+	MessageDone    MessageStatus = "done"    // every action has an outcome
+)
+
+// ActionKind is what one action of a message does.
+type ActionKind string
+
+const (
+	ActionSend   ActionKind = "Send"
+	ActionRevoke ActionKind = "Revoke"
+)
+
+// Message is an outbox message: up to 100 answers sent in one importDSRResponsesRequest.
+// It is stored before it is sent, so that a crash at any point can be resumed.
+type Message struct {
+	ID             string // our id; also the first MessageGUID we send it with
+	OrgGUID        string
+	CreatedAt      time.Time
+	Status         MessageStatus
+	GISMessageGUID string // from GIS's Ack; empty while pending
+	Attempts       int
+	LastError      string
+	Actions        []Action
+}
+
+// Action is one answer (or revocation) inside a message.
+type Action struct {
+	TransportGUID  string
+	SubRequestGUID string
+	Kind           ActionKind
+	Decision       Decision // what is sent (for Send)
+}
+
+// Outcome is what became of one action.
+type Outcome struct {
+	TransportGUID  string
+	SubRequestGUID string
+	State          State // answered, failed, or ready again (a transient error: send later)
+	ErrorCode      string
+	ErrorText      string
+}
