@@ -1,0 +1,126 @@
+// Command gissim runs the GIS ZhKKh debt-request service simulator (package
+// gisclient/gissim) for demos, tests and integrators without access to GIS.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/gisgw/gisgw/gisclient/gissim"
+)
+
+// demoOrg is the organization of testdata/scenarios/demo.csv, the default for --generate.
+const demoOrg = "6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stderr, nil)
+	stop()
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "gissim:", err)
+		os.Exit(2)
+	}
+}
+
+// run serves until ctx ends. ready, when set, receives the address actually listened on.
+func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr string)) error {
+	fs := flag.NewFlagSet("gissim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: gissim [flags]\n\nSimulates the GIS ZhKKh DebtRequestsAsync service at %s,\n"+
+			"with /sim/answers, /sim/stats and /sim/clock for inspection.\n\nFlags:\n", gissim.ServicePath)
+		fs.PrintDefaults()
+	}
+	listen := fs.String("listen", "127.0.0.1:8085", "address to listen on")
+	scenario := fs.String("scenario", "", "scenario CSV to load (see testdata/scenarios/demo.csv)")
+	generate := fs.Int("generate", 0, "generate this many random sub-requests, sent over about two months from two weeks before --today")
+	org := fs.String("org", demoOrg, "orgPPAGUID for --generate")
+	delay := fs.Duration("delay", 2*time.Second, "processing time before getState answers RequestState 3")
+	faultSpec := fs.String("faults", "", `injected failures, e.g. "500=0.05,503=0.02,exp=0.03,drop=0.02,latency=50ms"`)
+	today := fs.String("today", "", "simulated date YYYY-MM-DD (default: today in Moscow); drives automatic answers")
+	seed := fs.Int64("seed", 0, "seed of faults and --generate (0 = random)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (all options are flags)", fs.Arg(0))
+	}
+	if u, err := uuid.Parse(*org); err != nil || len(*org) != 36 || u.String() != strings.ToLower(*org) {
+		return fmt.Errorf("--org %q: want a GUID such as %s", *org, demoOrg)
+	}
+	faults, err := gissim.ParseFaults(*faultSpec)
+	if err != nil {
+		return fmt.Errorf("--faults: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	sim := gissim.New(gissim.Options{Delay: *delay, Faults: faults, Logger: log, Seed: *seed})
+	if *today != "" {
+		d, err := time.Parse(time.DateOnly, *today)
+		if err != nil {
+			return fmt.Errorf("--today %q: want YYYY-MM-DD", *today)
+		}
+		sim.SetToday(d)
+	}
+	if *scenario != "" {
+		f, err := os.Open(*scenario)
+		if err != nil {
+			return fmt.Errorf("--scenario: %w", err)
+		}
+		err = sim.LoadScenario(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("--scenario %s: %w", *scenario, err)
+		}
+	}
+	if *generate > 0 {
+		// Two weeks back: some deadlines have passed, some are open, the rest arrive later.
+		sim.Generate(*generate, *org, sim.Today().AddDate(0, 0, -14))
+	}
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("--listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           sim.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      time.Minute + faults.Latency,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("serving", "url", "http://"+ln.Addr().String()+gissim.ServicePath, "subrequests", len(sim.SubRequests()),
+		"today", sim.Today().Format(time.DateOnly), "delay", *delay)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
