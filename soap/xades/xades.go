@@ -1,0 +1,273 @@
+// Package xades signs and verifies XML documents the way GIS ZhKKh expects them: an enveloped
+// XAdES-BES signature (DRS-PROTOCOL.md §7) as the first child of the element carrying the given
+// Id, with GOST R 34.10-2012 / GOST R 34.11-2012 (256 or 512 bits) in pure Go, or RSA-SHA256
+// for test stands and the simulator.
+//
+// Byte conventions follow OpenSSL's gost engine, which real CryptoPro messages agree with:
+// DigestValue is the digest as `openssl dgst -md_gost12_256 -binary` prints it, SignatureValue
+// is what `openssl dgst -md_gost12_256 -sign` writes (s‖r). The tests use openssl as the
+// oracle.
+//
+// Sign splices the signature into the caller's bytes and leaves every other byte as it was.
+// Verify treats its input as hostile: the size is capped, DTDs are refused, exactly one
+// signature is accepted, and its references must point at the element that holds it and at its
+// own SignedProperties, each Id occurring once in the document.
+package xades
+
+import (
+	"bytes"
+	"crypto/cipher"
+	"crypto/sha256"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/beevik/etree"
+	gostcipher "github.com/deatil/go-cryptobin/cipher/gost"
+	"github.com/deatil/go-cryptobin/hash/gost/gost341194"
+
+	"github.com/gisgw/gisgw/soap/xades/internal/streebog"
+)
+
+// DefaultID is the Id GIS clients conventionally give the signed body element.
+const DefaultID = "signed-data-container"
+
+// DefaultMaxSize caps the documents Sign and Verify accept when the options give no limit.
+const DefaultMaxSize = 16 << 20
+
+// Algorithm and namespace URIs.
+const (
+	SignatureGOST256   = "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34102012-gostr34112012-256"
+	SignatureGOST512   = "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34102012-gostr34112012-512"
+	SignatureRSASHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+
+	DigestGOST256 = "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34112012-256"
+	DigestGOST512 = "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34112012-512"
+	// DigestGOST94 is GOST R 34.11-94 with the CryptoPro parameter set; Microsoft.Xades puts it
+	// on the SignedProperties reference. Verification only.
+	DigestGOST94 = "http://www.w3.org/2001/04/xmldsig-more#gostr3411"
+	DigestSHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
+
+	C14NExclusive      = "http://www.w3.org/2001/10/xml-exc-c14n#"
+	C14NInclusive      = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+	TransformEnveloped = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+
+	NSDSig               = "http://www.w3.org/2000/09/xmldsig#"
+	NSXAdES              = "http://uri.etsi.org/01903/v1.3.2#"
+	TypeSignedProperties = "http://uri.etsi.org/01903#SignedProperties"
+)
+
+// Errors, wrapped with details; test with errors.Is.
+var (
+	ErrTooLarge             = errors.New("document too large")
+	ErrDTD                  = errors.New("document type declarations are not accepted")
+	ErrMalformed            = errors.New("malformed XML")
+	ErrIDNotFound           = errors.New("no element has that Id")
+	ErrDuplicateID          = errors.New("more than one element has that Id")
+	ErrAlreadySigned        = errors.New("element is already signed")
+	ErrNotSigned            = errors.New("document has no ds:Signature")
+	ErrStructure            = errors.New("signature structure not accepted")
+	ErrDigestMismatch       = errors.New("digest mismatch: the signed content was changed")
+	ErrBadSignature         = errors.New("signature value does not verify")
+	ErrUnsupportedAlgorithm = errors.New("unsupported algorithm")
+	ErrUntrusted            = errors.New("certificate is not trusted")
+	ErrCertificateExpired   = errors.New("certificate is not valid at this time")
+	ErrPasswordRequired     = errors.New("the private key is encrypted; give its password")
+	ErrWrongPassword        = errors.New("wrong password or damaged key file")
+	ErrKeyMismatch          = errors.New("private key does not match the certificate")
+)
+
+// newHash returns the digest for a DigestMethod URI.
+func newHash(uri string) (hash.Hash, error) {
+	switch uri {
+	case DigestGOST256:
+		return streebog.New256(), nil
+	case DigestGOST512:
+		return streebog.New512(), nil
+	case DigestGOST94:
+		return gost341194.New(cryptoProHashCipher), nil
+	case DigestSHA256:
+		return sha256.New(), nil
+	}
+	return nil, fmt.Errorf("%w: digest method %q", ErrUnsupportedAlgorithm, uri)
+}
+
+// cryptoProHashCipher is GOST 28147-89 with id-GostR3411-94-CryptoProParamSet, the S-boxes
+// OpenSSL's md_gost94 and CryptoPro use for GOST R 34.11-94.
+func cryptoProHashCipher(key []byte) cipher.Block {
+	c, err := gostcipher.NewCipher(key, gostcipher.SboxGostR341194CryptoProParamSet)
+	if err != nil {
+		panic("xades: GOST 28147-89 key schedule: " + err.Error()) // key is always 32 bytes here
+	}
+	return c
+}
+
+func digestOf(uri string, data []byte) ([]byte, error) {
+	h, err := newHash(uri)
+	if err != nil {
+		return nil, err
+	}
+	h.Write(data)
+	return h.Sum(nil), nil
+}
+
+// idTarget is where an element with the wanted Id starts in the raw bytes.
+type idTarget struct {
+	end         int64  // offset just past the start tag
+	rawName     string // qualified name as written
+	selfClosing bool
+}
+
+func rejectCharset(label string, _ io.Reader) (io.Reader, error) {
+	return nil, fmt.Errorf("encoding %q is not accepted (only UTF-8)", label)
+}
+
+// parseDocument checks data and reads it into a tree: at most maxSize bytes, UTF-8 only, no
+// DTD (so no entity expansion and no external resources), well-formed with one document
+// element.
+func parseDocument(data []byte, maxSize int64) (*etree.Document, error) {
+	if maxSize <= 0 {
+		maxSize = DefaultMaxSize
+	}
+	if int64(len(data)) > maxSize {
+		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(data), maxSize)
+	}
+	if !utf8.Valid(data) {
+		return nil, fmt.Errorf("%w: invalid UTF-8", ErrMalformed)
+	}
+	doc := etree.NewDocument()
+	doc.ReadSettings.CharsetReader = rejectCharset
+	doc.ReadSettings.MaxDepth = maxDepth
+	if err := doc.ReadFromBytes(data); err != nil {
+		if bytes.Contains(data, []byte("<!DOCTYPE")) {
+			return nil, ErrDTD // an entity the DTD declares fails to parse before the check below
+		}
+		return nil, fmt.Errorf("%w: %s", ErrMalformed, strings.TrimPrefix(err.Error(), "XML syntax error "))
+	}
+	if n := len(doc.ChildElements()); n != 1 {
+		return nil, fmt.Errorf("%w: %d document elements", ErrMalformed, n)
+	}
+	// encoding/xml hands a DOCTYPE over as a directive and leaves it alone; refuse it, as GIS
+	// messages never carry one.
+	if hasDirective(&doc.Element) {
+		return nil, ErrDTD
+	}
+	return doc, nil
+}
+
+func hasDirective(el *etree.Element) bool {
+	for _, c := range el.Child {
+		switch c := c.(type) {
+		case *etree.Directive:
+			return true
+		case *etree.Element:
+			if hasDirective(c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// locateID finds where the first element whose unprefixed Id attribute equals id starts in
+// data. The document is already known to be well-formed and to hold exactly one such element,
+// so the scan stops there, usually after the SOAP header.
+func locateID(data []byte, id string) (idTarget, error) {
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	dec.Strict = true
+	dec.CharsetReader = rejectCharset
+	for {
+		tok, err := dec.RawToken()
+		if err != nil {
+			return idTarget{}, fmt.Errorf("%w: Id=%q: %v", ErrIDNotFound, id, err)
+		}
+		t, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		for _, a := range t.Attr {
+			if a.Name.Space == "" && a.Name.Local == "Id" && a.Value == id {
+				end := dec.InputOffset()
+				name := t.Name.Local
+				if t.Name.Space != "" {
+					name = t.Name.Space + ":" + name
+				}
+				return idTarget{end: end, rawName: name, selfClosing: end >= 2 && string(data[end-2:end]) == "/>"}, nil
+			}
+		}
+	}
+}
+
+// maxDepth bounds element nesting. A GIS message with its signature nests about a dozen deep;
+// the bound keeps hostile input from making ancestor walks expensive.
+const maxDepth = 128
+
+// namespaces resolves every element's namespace URI in one pass. etree's NamespaceURI walks the
+// ancestors' attributes on each call, which hostile input (many declarations on the root, many
+// look-alike elements) can make quadratic.
+func namespaces(root *etree.Element) map[*etree.Element]string {
+	idx := map[*etree.Element]string{}
+	scope := nsStack{}
+	var visit func(el *etree.Element)
+	visit = func(el *etree.Element) {
+		var declared []string
+		for _, a := range el.Attr {
+			if isNSDecl(a) {
+				scope.push(nsPrefix(a), a.Value)
+				declared = append(declared, nsPrefix(a))
+			}
+		}
+		idx[el], _ = scope.lookup(el.Space)
+		for _, c := range el.Child {
+			if ce, ok := c.(*etree.Element); ok {
+				visit(ce)
+			}
+		}
+		for _, p := range declared {
+			scope.pop(p)
+		}
+	}
+	visit(root)
+	return idx
+}
+
+// idOf returns the element's unprefixed Id attribute.
+func idOf(el *etree.Element) string {
+	for _, a := range el.Attr {
+		if a.Space == "" && a.Key == "Id" {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// walk calls f for el and every descendant element in document order.
+func walk(el *etree.Element, f func(*etree.Element)) {
+	f(el)
+	for _, c := range el.Child {
+		if ce, ok := c.(*etree.Element); ok {
+			walk(ce, f)
+		}
+	}
+}
+
+// elementsWithID returns every element whose Id attribute is id.
+func elementsWithID(root *etree.Element, id string) []*etree.Element {
+	var out []*etree.Element
+	walk(root, func(e *etree.Element) {
+		if idOf(e) == id {
+			out = append(out, e)
+		}
+	})
+	return out
+}
+
+// is reports whether el is ns:local, resolving its prefix in the tree. Sign uses it on its own
+// input; Verify uses the namespaces index instead.
+func is(el *etree.Element, ns, local string) bool {
+	return el != nil && el.Tag == local && el.NamespaceURI() == ns
+}
