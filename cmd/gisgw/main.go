@@ -35,6 +35,13 @@ func commands() map[string]command {
 			_, err := fmt.Fprintln(env.stdout, "gisgw", version)
 			return err
 		}},
+		"migrate":           migrateCommand(),
+		"import premises":   importPremisesCommand(),
+		"import court-acts": importCourtActsCommand(),
+		"sign":              signCommand(),
+		"verify":            verifyCommand(),
+		"gis export":        gisExportCommand(),
+		"gis state":         gisStateCommand(),
 	}
 }
 

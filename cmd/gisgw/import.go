@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/gisgw/gisgw/responder/importer"
+	"github.com/gisgw/gisgw/responder/store"
+)
+
+func importPremisesCommand() command {
+	return command{"import premises from CSV/XLSX (FILE --db DSN [--org GUID])", func(ctx context.Context, env *cliEnv, args []string) error {
+		return runImport(ctx, env, args, "premises")
+	}}
+}
+
+func importCourtActsCommand() command {
+	return command{"import court acts from CSV/XLSX (FILE --db DSN [--org GUID])", func(ctx context.Context, env *cliEnv, args []string) error {
+		return runImport(ctx, env, args, "court-acts")
+	}}
+}
+
+func runImport(ctx context.Context, env *cliEnv, args []string, kind string) error {
+	fs := flag.NewFlagSet("gisgw import "+kind, flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	db := fs.String("db", "", "database: a postgres:// URL or the path of an SQLite file")
+	org := fs.String("org", "", "orgPPAGUID the data belongs to (omit in a single-organization store)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: gisgw import %s FILE --db DSN [--org GUID]\n\n"+
+			"FILE is CSV (UTF-8 or Windows-1251, ';' or ',') or XLSX (first sheet); see docs/import.md.\n"+
+			"The file imports whole or not at all; every bad row is listed.\n", kind)
+		fs.PrintDefaults()
+	}
+	files, err := parseImportArgs(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if len(files) != 1 {
+		fs.Usage()
+		return fmt.Errorf("give exactly one FILE (got %d)", len(files))
+	}
+	if *db == "" {
+		return errors.New("--db is required (a postgres:// URL or an SQLite file path)")
+	}
+	st, err := store.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	opts := importer.Options{Org: *org, Progress: importProgress(env.stderr, files[0], kind)}
+	var res importer.Result
+	if kind == "premises" {
+		res, err = importer.ImportPremises(ctx, st, files[0], opts)
+	} else {
+		res, err = importer.ImportCourtActs(ctx, st, files[0], opts)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(env.stderr, "imported %s: %d rows, %d %s: %d inserted, %d updated, %d unchanged in %s\n",
+		files[0], res.Rows, res.Records, recordsName(kind), res.Stats.Inserted, res.Stats.Updated, res.Stats.Unchanged,
+		res.Elapsed.Round(time.Millisecond))
+	return err
+}
+
+// parseImportArgs lets the FILE argument stand before, between or after the flags (the flag
+// package alone stops at the first non-flag argument).
+func parseImportArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func recordsName(kind string) string {
+	if kind == "premises" {
+		return "premises"
+	}
+	return "acts"
+}
+
+// importProgress prints a line as the import passes its stages, so a long import shows life.
+func importProgress(w io.Writer, file, kind string) func(importer.Progress) {
+	return func(p importer.Progress) {
+		switch p.Stage {
+		case "read":
+			fmt.Fprintf(w, "read %s: %d rows in %s; validating…\n", file, p.Rows, p.Elapsed.Round(time.Millisecond))
+		case "validated":
+			fmt.Fprintf(w, "validated %d rows (%d %s) in %s; writing…\n", p.Rows, p.Records, recordsName(kind), p.Elapsed.Round(time.Millisecond))
+		}
+	}
+}

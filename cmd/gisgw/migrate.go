@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/gisgw/gisgw/responder/store"
+)
+
+func migrateCommand() command {
+	return command{"apply pending database schema migrations (--db DSN)", runMigrate}
+}
+
+func runMigrate(ctx context.Context, env *cliEnv, args []string) error {
+	fs := flag.NewFlagSet("gisgw migrate", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	db := fs.String("db", "", "database: a postgres:// URL or the path of an SQLite file (created when missing)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: gisgw migrate --db DSN\n\nApplies the pending schema migrations, each in its own transaction.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", strings.Join(fs.Args(), " "))
+	}
+	if *db == "" {
+		return errors.New("--db is required (a postgres:// URL or an SQLite file path)")
+	}
+	st, err := store.Open(ctx, *db, store.WithStaleSchema())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	res, err := st.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if len(res.Applied) == 0 {
+		_, err = fmt.Fprintf(env.stdout, "schema is up to date (version %d)\n", res.To)
+		return err
+	}
+	_, err = fmt.Fprintf(env.stdout, "schema migrated from version %d to %d (%s)\n", res.From, res.To, strings.Join(res.Applied, ", "))
+	return err
+}

@@ -1,0 +1,145 @@
+package importer
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gisgw/gisgw/responder/store"
+	"github.com/gisgw/gisgw/responder/store/storetest"
+)
+
+// writeLargeFiles writes a premises file and a court-acts file of n rows (n acts with one
+// debtor each, every third with a SNILS, every act with one of 100 document files) into dir.
+func writeLargeFiles(tb testing.TB, dir string, n int) (premises, acts string) {
+	tb.Helper()
+	if err := os.MkdirAll(filepath.Join(dir, "docs"), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	for i := range 100 {
+		if err := os.WriteFile(filepath.Join(dir, "docs", fmt.Sprintf("act-%02d.pdf", i)), []byte("%PDF-1.4\n%%EOF\n"), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	write := func(name string, row func(w *bufio.Writer, i int)) string {
+		p := filepath.Join(dir, name)
+		f, err := os.Create(p)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		w := bufio.NewWriter(f)
+		for i := -1; i < n; i++ {
+			row(w, i)
+		}
+		if err := w.Flush(); err != nil {
+			tb.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			tb.Fatal(err)
+		}
+		return p
+	}
+	premises = write("premises.csv", func(w *bufio.Writer, i int) {
+		if i < 0 {
+			w.WriteString("premise_id;house_guid;flat;address;account_number\n")
+			return
+		}
+		fmt.Fprintf(w, "P%07d;a3f0c7e2-4b1d-4c5e-9f6a-%012d;%d;г. Москва, ул. Ленина, д. %d, кв. %d;%d\n", i, i/100, i%100+1, i/100, i%100+1, 1000000+i)
+	})
+	acts = write("court-acts.csv", func(w *bufio.Writer, i int) {
+		if i < 0 {
+			w.WriteString(actsHeader + "\n")
+			return
+		}
+		snils := ""
+		if i%3 == 0 {
+			nine := fmt.Sprintf("%09d", 100000000+i)
+			snils = fmt.Sprintf("%s%02d", nine, snilsControl(nine))
+		}
+		fmt.Fprintf(w, "A%07d;P%07d;2-%d/2024;court_order;2024-02-01;2024-03-05;2022-01;2023-06;12 345,67;%d,00;2025-01-31;;Иванов;Иван;Иванович;%s;;;;docs/act-%02d.pdf\n",
+			i, i, i, i%5000, snils, i%100)
+	})
+	return premises, acts
+}
+
+func TestLargeImportSmoke(t *testing.T) {
+	t.Parallel()
+	const n = 3000
+	premises, acts := writeLargeFiles(t, t.TempDir(), n)
+	st := newSQLite(t)
+	if res, err := ImportPremises(t.Context(), st, premises, Options{}); err != nil || res.Stats.Inserted != n {
+		t.Fatalf("premises = %+v, %v", res, err)
+	}
+	if res, err := ImportCourtActs(t.Context(), st, acts, Options{}); err != nil || res.Stats.Inserted != n {
+		t.Fatalf("acts = %+v, %v", res, err)
+	}
+	if res, err := ImportCourtActs(t.Context(), st, acts, Options{}); err != nil || res.Stats.Unchanged != n {
+		t.Fatalf("acts again = %+v, %v", res, err)
+	}
+}
+
+// BenchmarkImport100k times `import court-acts` of a 100,000-row CSV (validation included)
+// into a fresh store ("insert") and again into a store that already holds it ("reimport",
+// everything unchanged), for SQLite and PostgreSQL. It reports rows/s.
+func BenchmarkImport100k(b *testing.B) {
+	const n = 100_000
+	premises, acts := writeLargeFiles(b, b.TempDir(), n)
+	backends := []struct {
+		name string
+		open func(b *testing.B) store.Store
+	}{
+		{"sqlite", func(b *testing.B) store.Store {
+			st, err := store.Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"), store.WithAutoMigrate())
+			if err != nil {
+				b.Fatal(err)
+			}
+			return st
+		}},
+		{"postgres", func(b *testing.B) store.Store {
+			st, err := store.Open(b.Context(), storetest.PostgresSchema(b), store.WithAutoMigrate())
+			if err != nil {
+				b.Fatal(err)
+			}
+			return st
+		}},
+	}
+	for _, be := range backends {
+		fresh := func(b *testing.B) store.Store {
+			st := be.open(b)
+			b.Cleanup(func() { st.Close() })
+			if _, err := ImportPremises(b.Context(), st, premises, Options{}); err != nil {
+				b.Fatal(err)
+			}
+			return st
+		}
+		b.Run(be.name+"/insert", func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				st := fresh(b)
+				b.StartTimer()
+				res, err := ImportCourtActs(b.Context(), st, acts, Options{})
+				if err != nil || res.Stats.Inserted != n {
+					b.Fatalf("import = %+v, %v", res.Stats, err)
+				}
+			}
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+		b.Run(be.name+"/reimport", func(b *testing.B) {
+			b.StopTimer()
+			st := fresh(b)
+			if _, err := ImportCourtActs(b.Context(), st, acts, Options{}); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			for range b.N {
+				res, err := ImportCourtActs(b.Context(), st, acts, Options{})
+				if err != nil || res.Stats.Unchanged != n {
+					b.Fatalf("re-import = %+v, %v", res.Stats, err)
+				}
+			}
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}

@@ -1,0 +1,228 @@
+package storecore
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/gisgw/gisgw/responder/domain"
+)
+
+// PremisesPlan is what an import of premises writes: only new and changed rows, so that
+// re-importing a file rewrites nothing.
+type PremisesPlan struct {
+	Insert    []domain.Premises
+	Update    []domain.Premises
+	Unchanged int
+}
+
+// Stats returns the counts of the plan.
+func (p PremisesPlan) Stats() ImportStats {
+	return ImportStats{Inserted: len(p.Insert), Updated: len(p.Update), Unchanged: p.Unchanged}
+}
+
+// CheckPremises rejects input the store cannot take: empty ids, a premises listed twice.
+// It also stamps every premises with org.
+func CheckPremises(org string, ps []domain.Premises) ([]domain.Premises, error) {
+	seen := make(map[string]int, len(ps))
+	out := make([]domain.Premises, len(ps))
+	for i, p := range ps {
+		if p.ID == "" {
+			return nil, fmt.Errorf("premises #%d has an empty premise_id", i+1)
+		}
+		if j, dup := seen[p.ID]; dup {
+			return nil, fmt.Errorf("premises %q is listed twice (#%d and #%d)", p.ID, j+1, i+1)
+		}
+		seen[p.ID] = i
+		p.OrgGUID = org
+		out[i] = p
+	}
+	return out, nil
+}
+
+// PlanPremises compares the incoming premises with the stored ones (by premise_id within the
+// organization) and says what to write.
+func PlanPremises(in []domain.Premises, existing map[string]domain.Premises) PremisesPlan {
+	var plan PremisesPlan
+	for _, p := range in {
+		old, ok := existing[p.ID]
+		switch {
+		case !ok:
+			plan.Insert = append(plan.Insert, p)
+		case old == p:
+			plan.Unchanged++
+		default:
+			plan.Update = append(plan.Update, p)
+		}
+	}
+	return plan
+}
+
+// ActRow is a court act as stored: the act plus the organization of the premises row it
+// refers to (the act's own organization, or "" for premises imported without one).
+type ActRow struct {
+	Act         domain.CourtAct
+	PremisesOrg string
+}
+
+// ActsPlan is what an import of court acts writes.
+type ActsPlan struct {
+	Insert    []ActRow
+	Update    []ActRow
+	Unchanged int
+}
+
+// Stats returns the counts of the plan.
+func (p ActsPlan) Stats() ImportStats {
+	return ImportStats{Inserted: len(p.Insert), Updated: len(p.Update), Unchanged: p.Unchanged}
+}
+
+// CheckActs rejects input the store cannot take (empty ids, unknown kind, an act listed
+// twice, a debtor listed twice in one act) and stamps every act with org.
+func CheckActs(org string, acts []domain.CourtAct) ([]domain.CourtAct, error) {
+	seen := make(map[string]int, len(acts))
+	out := make([]domain.CourtAct, len(acts))
+	for i, a := range acts {
+		if a.ID == "" {
+			return nil, fmt.Errorf("court act #%d has an empty act_id", i+1)
+		}
+		if a.PremisesID == "" {
+			return nil, fmt.Errorf("court act %q has an empty premise_id", a.ID)
+		}
+		if a.Kind != domain.ActCourtOrder && a.Kind != domain.ActJudgment {
+			return nil, fmt.Errorf("court act %q has unknown kind %q (want %s or %s)", a.ID, a.Kind, domain.ActCourtOrder, domain.ActJudgment)
+		}
+		if j, dup := seen[a.ID]; dup {
+			return nil, fmt.Errorf("court act %q is listed twice (#%d and #%d)", a.ID, j+1, i+1)
+		}
+		seen[a.ID] = i
+		keys := make(map[string]bool, len(a.Debtors))
+		for _, d := range a.Debtors {
+			k := d.Key()
+			if keys[k] {
+				return nil, fmt.Errorf("court act %q names the same debtor twice", a.ID)
+			}
+			keys[k] = true
+		}
+		a.OrgGUID = org
+		a.Debtors = slices.Clone(a.Debtors)
+		if a.Document != nil {
+			doc := *a.Document
+			a.Document = &doc
+		}
+		out[i] = a
+	}
+	return out, nil
+}
+
+// ActPremisesIDs returns the distinct premises ids the acts refer to.
+func ActPremisesIDs(acts []domain.CourtAct) []string {
+	seen := make(map[string]bool, len(acts))
+	var ids []string
+	for _, a := range acts {
+		if !seen[a.PremisesID] {
+			seen[a.PremisesID] = true
+			ids = append(ids, a.PremisesID)
+		}
+	}
+	return ids
+}
+
+// ResolvePremises picks, for each premises id, the organization of the stored premises row an
+// act of org refers to: the org's own row first, then a row imported without an organization.
+// found holds the stored (org_guid, premise_id) pairs for the ids in question.
+func ResolvePremises(org string, found []ActPremisesKey) map[string]string {
+	res := make(map[string]string, len(found))
+	for _, k := range found {
+		if cur, ok := res[k.PremisesID]; ok && cur == org {
+			continue
+		}
+		if k.Org == org || k.Org == "" {
+			res[k.PremisesID] = k.Org
+		}
+	}
+	return res
+}
+
+// ActPremisesKey is the primary key of a premises row.
+type ActPremisesKey struct {
+	Org        string
+	PremisesID string
+}
+
+// PlanActs compares incoming acts with the stored ones (by act_id within org). premisesOrg
+// comes from ResolvePremises; an act whose premises is missing makes the whole plan fail with
+// a *MissingPremisesError naming every such act. An act without BalanceOn is "as of today":
+// the date does not make it differ from the stored act, and a written act gets today.
+func PlanActs(org string, in []domain.CourtAct, existing map[string]ActRow, premisesOrg map[string]string, today time.Time) (ActsPlan, error) {
+	var plan ActsPlan
+	var missing []ActPremises
+	for _, a := range in {
+		porg, ok := premisesOrg[a.PremisesID]
+		if !ok {
+			missing = append(missing, ActPremises{ActID: a.ID, PremisesID: a.PremisesID})
+			continue
+		}
+		row := ActRow{Act: a, PremisesOrg: porg}
+		old, ok := existing[a.ID]
+		if !ok {
+			if row.Act.BalanceOn.IsZero() {
+				row.Act.BalanceOn = today
+			}
+			plan.Insert = append(plan.Insert, row)
+			continue
+		}
+		if row.Act.BalanceOn.IsZero() {
+			row.Act.BalanceOn = old.Act.BalanceOn
+			if !sameAct(row, old) {
+				row.Act.BalanceOn = today
+			}
+		}
+		keepUpload(&row.Act, old.Act)
+		if sameAct(row, old) {
+			plan.Unchanged++
+			continue
+		}
+		plan.Update = append(plan.Update, row)
+	}
+	if len(missing) > 0 {
+		return ActsPlan{}, &MissingPremisesError{Org: org, Missing: missing}
+	}
+	return plan, nil
+}
+
+// keepUpload carries the file's hash and file-store id over from the stored act when the
+// file itself did not change, so that a re-import does not force a new upload.
+func keepUpload(a *domain.CourtAct, old domain.CourtAct) {
+	if a.Document == nil || old.Document == nil {
+		return
+	}
+	if a.Document.Path != old.Document.Path || a.Document.Size != old.Document.Size {
+		return
+	}
+	if a.Document.Hash == "" {
+		a.Document.Hash = old.Document.Hash
+	}
+	if a.Document.AttachmentGUID == "" && a.Document.Hash == old.Document.Hash {
+		a.Document.AttachmentGUID = old.Document.AttachmentGUID
+	}
+}
+
+func sameAct(a, b ActRow) bool {
+	x, y := a.Act, b.Act
+	if a.PremisesOrg != b.PremisesOrg || x.OrgGUID != y.OrgGUID || x.ID != y.ID ||
+		x.PremisesID != y.PremisesID || x.CaseNumber != y.CaseNumber || x.Kind != y.Kind ||
+		!x.PronouncedOn.Equal(y.PronouncedOn) || !x.EffectiveOn.Equal(y.EffectiveOn) ||
+		!x.DebtFrom.Equal(y.DebtFrom) || !x.DebtTo.Equal(y.DebtTo) ||
+		x.Amount != y.Amount || x.Outstanding != y.Outstanding ||
+		!x.BalanceOn.Equal(y.BalanceOn) || !x.CancelledOn.Equal(y.CancelledOn) {
+		return false
+	}
+	if !slices.Equal(x.Debtors, y.Debtors) {
+		return false
+	}
+	if (x.Document == nil) != (y.Document == nil) {
+		return false
+	}
+	return x.Document == nil || *x.Document == *y.Document
+}

@@ -1,0 +1,111 @@
+// Package storecore holds what the two store implementations share: the value types of the
+// store API (re-exported by package store as aliases), the rules that must behave the same in
+// both dialects (import diffing, state rules, decision encoding) and the migration loader.
+// It lives apart from package store because store.Open imports both implementations, which
+// in turn need these types; an internal leaf package breaks that cycle.
+package storecore
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gisgw/gisgw/responder/domain"
+)
+
+// ErrStaleSchema means the database schema is older (or newer) than this build expects.
+var ErrStaleSchema = errors.New("database schema is not current")
+
+// SchemaError says how the schema differs and what to do about it.
+type SchemaError struct {
+	Current int // version found in the database (0: not initialised)
+	Latest  int // version this build needs
+}
+
+func (e *SchemaError) Error() string {
+	if e.Current > e.Latest {
+		return fmt.Sprintf("database schema version %d is newer than this gisgw supports (%d): upgrade gisgw", e.Current, e.Latest)
+	}
+	if e.Current == 0 {
+		return fmt.Sprintf("database is not initialised (schema version 0, need %d): run `gisgw migrate --db DSN`", e.Latest)
+	}
+	return fmt.Sprintf("database schema version %d is older than this gisgw needs (%d): run `gisgw migrate --db DSN`", e.Current, e.Latest)
+}
+
+// Unwrap lets callers test with errors.Is(err, ErrStaleSchema).
+func (e *SchemaError) Unwrap() error { return ErrStaleSchema }
+
+// ImportStats counts what one import did. For court acts it counts acts (an act whose own
+// fields, debtors or document changed counts as updated once).
+type ImportStats struct {
+	Inserted  int
+	Updated   int
+	Unchanged int
+}
+
+// MigrationResult says where the schema was and where it is now.
+type MigrationResult struct {
+	From    int
+	To      int
+	Applied []string // names of the migrations run, in order
+}
+
+// SubRequestFilter selects sub-requests. Zero fields do not filter.
+type SubRequestFilter struct {
+	Org    string         // orgPPAGUID; empty: every organization
+	States []domain.State // empty: every state
+	Limit  int            // 0: no limit
+}
+
+// ReviewItem is one sub-request in the review queue with its latest decision (nil when the
+// pipeline sent it to review without one).
+type ReviewItem struct {
+	SubRequest domain.SubRequest
+	Decision   *domain.Decision
+}
+
+// ActPremises names a court act and the premises it refers to.
+type ActPremises struct {
+	ActID      string
+	PremisesID string
+}
+
+// MissingPremisesError lists court acts whose premises are not in the store.
+type MissingPremisesError struct {
+	Org     string
+	Missing []ActPremises
+}
+
+func (e *MissingPremisesError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d court act(s) refer to premises that are not in the store (import the premises first)", len(e.Missing))
+	for i, m := range e.Missing {
+		if i == 20 {
+			fmt.Fprintf(&b, "; and %d more", len(e.Missing)-i)
+			break
+		}
+		fmt.Fprintf(&b, "; act %q: premises %q", m.ActID, m.PremisesID)
+	}
+	return b.String()
+}
+
+// Unwrap makes the error match domain.ErrNotFound.
+func (e *MissingPremisesError) Unwrap() error { return domain.ErrNotFound }
+
+// Today returns the calendar date of t as the domain stores dates (00:00 UTC).
+func Today(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// Stamp normalizes a timestamp to what both databases keep: UTC, microseconds.
+func Stamp(t time.Time) time.Time {
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// ImportActor is the audit actor of data imports.
+const ImportActor = "import"
+
+// SystemActor is the audit actor of automatic changes.
+const SystemActor = "system"

@@ -1,0 +1,343 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/store/internal/storecore"
+)
+
+const premisesCols = `org_guid, premise_id, hm_object_guid, house_guid, fias_house_guid, flat, room, address, account_number`
+
+func premisesCopyCols() []string {
+	return []string{"org_guid", "premise_id", "hm_object_guid", "house_guid", "fias_house_guid",
+		"flat", "room", "address", "account_number", "address_key", "updated_at"}
+}
+
+// ImportPremises upserts premises of org by premise_id in one transaction; unchanged rows
+// are not rewritten.
+func (s *Store) ImportPremises(ctx context.Context, org string, ps []domain.Premises) (storecore.ImportStats, error) {
+	if err := s.usable(ctx); err != nil {
+		return storecore.ImportStats{}, err
+	}
+	ps, err := storecore.CheckPremises(org, ps)
+	if err != nil {
+		return storecore.ImportStats{}, fmt.Errorf("import premises: %w", err)
+	}
+	var plan storecore.PremisesPlan
+	now := storecore.Stamp(s.now())
+	err = s.write(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, importLockKey); err != nil {
+			return fmt.Errorf("take import lock: %w", err)
+		}
+		ids := make([]string, len(ps))
+		for i, p := range ps {
+			ids[i] = p.ID
+		}
+		rows, err := tx.Query(ctx, `SELECT `+premisesCols+` FROM premises WHERE org_guid = $1 AND premise_id = ANY($2)`, org, ids)
+		if err != nil {
+			return fmt.Errorf("read stored premises: %w", err)
+		}
+		stored, err := scanPremises(rows)
+		if err != nil {
+			return err
+		}
+		existing := make(map[string]domain.Premises, len(stored))
+		for _, p := range stored {
+			existing[p.ID] = p
+		}
+		plan = storecore.PlanPremises(ps, existing)
+		if len(plan.Insert)+len(plan.Update) == 0 {
+			return nil
+		}
+		if len(plan.Insert) > 0 {
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"premises"}, premisesCopyCols(), premisesSource(plan.Insert, now)); err != nil {
+				return fmt.Errorf("insert premises: %w", err)
+			}
+		}
+		if len(plan.Update) > 0 {
+			if _, err := tx.Exec(ctx, `CREATE TEMP TABLE gisgw_premises_in (LIKE premises) ON COMMIT DROP`); err != nil {
+				return fmt.Errorf("update premises: %w", err)
+			}
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"gisgw_premises_in"}, premisesCopyCols(), premisesSource(plan.Update, now)); err != nil {
+				return fmt.Errorf("update premises: %w", err)
+			}
+			if _, err := tx.Exec(ctx, `UPDATE premises p SET hm_object_guid = t.hm_object_guid, house_guid = t.house_guid,
+				fias_house_guid = t.fias_house_guid, flat = t.flat, room = t.room, address = t.address,
+				account_number = t.account_number, address_key = t.address_key, updated_at = t.updated_at
+				FROM gisgw_premises_in t WHERE p.org_guid = t.org_guid AND p.premise_id = t.premise_id`); err != nil {
+				return fmt.Errorf("update premises: %w", err)
+			}
+		}
+		st := plan.Stats()
+		return s.audit(ctx, tx, now, "", storecore.ImportActor, "import premises",
+			fmt.Sprintf("org=%q inserted=%d updated=%d unchanged=%d", org, st.Inserted, st.Updated, st.Unchanged))
+	})
+	if err != nil {
+		return storecore.ImportStats{}, fmt.Errorf("import premises: %w", err)
+	}
+	return plan.Stats(), nil
+}
+
+func premisesSource(ps []domain.Premises, now time.Time) pgx.CopyFromSource {
+	return pgx.CopyFromSlice(len(ps), func(i int) ([]any, error) {
+		p := ps[i]
+		return []any{p.OrgGUID, p.ID, p.HMObjectGUID, p.HouseGUID, p.FIASHouseGUID, p.Flat, p.Room, p.Address,
+			p.AccountNumber, storecore.AddressKey(p.Address), now}, nil
+	})
+}
+
+func scanPremises(rows pgx.Rows) ([]domain.Premises, error) {
+	defer rows.Close()
+	var out []domain.Premises
+	for rows.Next() {
+		var p domain.Premises
+		if err := rows.Scan(&p.OrgGUID, &p.ID, &p.HMObjectGUID, &p.HouseGUID, &p.FIASHouseGUID, &p.Flat,
+			&p.Room, &p.Address, &p.AccountNumber); err != nil {
+			return nil, fmt.Errorf("read premises: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read premises: %w", err)
+	}
+	return out, nil
+}
+
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// premisesKeys returns the stored (org, premise_id) pairs among ids that an act of org may
+// refer to.
+func premisesKeys(ctx context.Context, q querier, org string, ids []string) ([]storecore.ActPremisesKey, error) {
+	rows, err := q.Query(ctx, `SELECT org_guid, premise_id FROM premises WHERE org_guid IN ($1, '') AND premise_id = ANY($2)`, org, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read premises ids: %w", err)
+	}
+	defer rows.Close()
+	var keys []storecore.ActPremisesKey
+	for rows.Next() {
+		var k storecore.ActPremisesKey
+		if err := rows.Scan(&k.Org, &k.PremisesID); err != nil {
+			return nil, fmt.Errorf("read premises ids: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read premises ids: %w", err)
+	}
+	return keys, nil
+}
+
+// MissingPremises returns those of ids (in the given order, without repeats) for which no
+// premises of org, or imported without an organization, is stored.
+func (s *Store) MissingPremises(ctx context.Context, org string, ids []string) ([]string, error) {
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	keys, err := premisesKeys(ctx, s.pool, org, ids)
+	if err != nil {
+		return nil, translate(err)
+	}
+	found := storecore.ResolvePremises(org, keys)
+	seen := make(map[string]bool, len(ids))
+	var missing []string
+	for _, id := range ids {
+		if _, ok := found[id]; !ok && !seen[id] {
+			missing = append(missing, id)
+		}
+		seen[id] = true
+	}
+	return missing, nil
+}
+
+const actCols = `a.org_guid, a.act_id, a.premises_org, a.premise_id, a.case_number, a.kind, a.pronounced_on,
+	a.effective_on, a.debt_from, a.debt_to, a.amount, a.outstanding, a.balance_on, a.cancelled_on,
+	a.doc_name, a.doc_path, a.doc_size, a.doc_hash, a.doc_attachment_guid`
+
+const debtorCols = `d.debtor_key, d.last_name, d.first_name, d.middle_name, d.snils, d.doc_type, d.doc_series, d.doc_number`
+
+func actCopyCols() []string {
+	return []string{"org_guid", "act_id", "premises_org", "premise_id", "case_number", "kind",
+		"pronounced_on", "effective_on", "debt_from", "debt_to", "amount", "outstanding", "balance_on",
+		"cancelled_on", "doc_name", "doc_path", "doc_size", "doc_hash", "doc_attachment_guid", "updated_at"}
+}
+
+func debtorCopyCols() []string {
+	return []string{"org_guid", "act_id", "debtor_key", "position", "last_name", "first_name",
+		"middle_name", "snils", "doc_type", "doc_series", "doc_number"}
+}
+
+// ImportCourtActs upserts court acts of org by act_id, with their debtors (by debtor key)
+// and document, in one transaction. Every act's premises must be stored.
+func (s *Store) ImportCourtActs(ctx context.Context, org string, acts []domain.CourtAct) (storecore.ImportStats, error) {
+	if err := s.usable(ctx); err != nil {
+		return storecore.ImportStats{}, err
+	}
+	acts, err := storecore.CheckActs(org, acts)
+	if err != nil {
+		return storecore.ImportStats{}, fmt.Errorf("import court acts: %w", err)
+	}
+	var plan storecore.ActsPlan
+	now := storecore.Stamp(s.now())
+	err = s.write(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, importLockKey); err != nil {
+			return fmt.Errorf("take import lock: %w", err)
+		}
+		keys, err := premisesKeys(ctx, tx, org, storecore.ActPremisesIDs(acts))
+		if err != nil {
+			return err
+		}
+		ids := make([]string, len(acts))
+		for i, a := range acts {
+			ids[i] = a.ID
+		}
+		rows, err := tx.Query(ctx, `SELECT `+actCols+`, `+debtorCols+` FROM court_acts a
+			LEFT JOIN court_act_debtors d ON d.org_guid = a.org_guid AND d.act_id = a.act_id
+			WHERE a.org_guid = $1 AND a.act_id = ANY($2) ORDER BY a.act_id, d.position`, org, ids)
+		if err != nil {
+			return fmt.Errorf("read stored court acts: %w", err)
+		}
+		stored, err := scanActs(rows)
+		if err != nil {
+			return err
+		}
+		existing := make(map[string]storecore.ActRow, len(stored))
+		for _, r := range stored {
+			existing[r.Act.ID] = r
+		}
+		plan, err = storecore.PlanActs(org, acts, existing, storecore.ResolvePremises(org, keys), storecore.Today(now))
+		if err != nil {
+			return err
+		}
+		if len(plan.Insert)+len(plan.Update) == 0 {
+			return nil
+		}
+		if err := writeActs(ctx, tx, plan, now); err != nil {
+			return err
+		}
+		st := plan.Stats()
+		return s.audit(ctx, tx, now, "", storecore.ImportActor, "import court acts",
+			fmt.Sprintf("org=%q inserted=%d updated=%d unchanged=%d", org, st.Inserted, st.Updated, st.Unchanged))
+	})
+	if err != nil {
+		return storecore.ImportStats{}, fmt.Errorf("import court acts: %w", err)
+	}
+	return plan.Stats(), nil
+}
+
+func writeActs(ctx context.Context, tx pgx.Tx, plan storecore.ActsPlan, now time.Time) error {
+	if len(plan.Insert) > 0 {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"court_acts"}, actCopyCols(), actsSource(plan.Insert, now)); err != nil {
+			return fmt.Errorf("insert court acts: %w", err)
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"court_act_debtors"}, debtorCopyCols(), debtorsSource(plan.Insert)); err != nil {
+			return fmt.Errorf("insert debtors: %w", err)
+		}
+	}
+	if len(plan.Update) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE gisgw_acts_in (LIKE court_acts) ON COMMIT DROP`); err != nil {
+		return fmt.Errorf("update court acts: %w", err)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"gisgw_acts_in"}, actCopyCols(), actsSource(plan.Update, now)); err != nil {
+		return fmt.Errorf("update court acts: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE court_acts a SET premises_org = t.premises_org, premise_id = t.premise_id,
+		case_number = t.case_number, kind = t.kind, pronounced_on = t.pronounced_on, effective_on = t.effective_on,
+		debt_from = t.debt_from, debt_to = t.debt_to, amount = t.amount, outstanding = t.outstanding,
+		balance_on = t.balance_on, cancelled_on = t.cancelled_on, doc_name = t.doc_name, doc_path = t.doc_path,
+		doc_size = t.doc_size, doc_hash = t.doc_hash, doc_attachment_guid = t.doc_attachment_guid,
+		updated_at = t.updated_at
+		FROM gisgw_acts_in t WHERE a.org_guid = t.org_guid AND a.act_id = t.act_id`); err != nil {
+		return fmt.Errorf("update court acts: %w", err)
+	}
+	// The debtors of a changed act are replaced as a set: the file lists all of them.
+	if _, err := tx.Exec(ctx, `DELETE FROM court_act_debtors d USING gisgw_acts_in t
+		WHERE d.org_guid = t.org_guid AND d.act_id = t.act_id`); err != nil {
+		return fmt.Errorf("replace debtors: %w", err)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"court_act_debtors"}, debtorCopyCols(), debtorsSource(plan.Update)); err != nil {
+		return fmt.Errorf("replace debtors: %w", err)
+	}
+	return nil
+}
+
+func actsSource(rows []storecore.ActRow, now time.Time) pgx.CopyFromSource {
+	return pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+		r := rows[i]
+		a := r.Act
+		var doc domain.Document
+		if a.Document != nil {
+			doc = *a.Document
+		}
+		return []any{a.OrgGUID, a.ID, r.PremisesOrg, a.PremisesID, a.CaseNumber, string(a.Kind),
+			dateArg(a.PronouncedOn), dateArg(a.EffectiveOn), dateArg(a.DebtFrom), dateArg(a.DebtTo),
+			int64(a.Amount), int64(a.Outstanding), dateArg(a.BalanceOn), dateArg(a.CancelledOn),
+			doc.Name, doc.Path, doc.Size, doc.Hash, doc.AttachmentGUID, now}, nil
+	})
+}
+
+// debtorsSource flattens the debtors of rows for COPY.
+func debtorsSource(rows []storecore.ActRow) pgx.CopyFromSource {
+	var flat [][]any
+	for _, r := range rows {
+		for i, d := range r.Act.Debtors {
+			flat = append(flat, []any{r.Act.OrgGUID, r.Act.ID, d.Key(), int32(i), d.LastName, d.FirstName,
+				d.MiddleName, d.SNILS, d.DocType, d.DocSeries, d.DocNumber})
+		}
+	}
+	return pgx.CopyFromRows(flat)
+}
+
+// scanActs reads rows of actCols + debtorCols ordered by act, grouping debtors into acts.
+func scanActs(rows pgx.Rows) ([]storecore.ActRow, error) {
+	defer rows.Close()
+	var out []storecore.ActRow
+	for rows.Next() {
+		var (
+			r                                           storecore.ActRow
+			kind                                        string
+			pron, eff, from, to, bal, canc              pgtype.Date
+			amount, outstanding, size                   int64
+			docName, docPath, docHash, docGUID          string
+			key, last, first, middle, snils, dt, ds, dn pgtype.Text
+		)
+		a := &r.Act
+		if err := rows.Scan(&a.OrgGUID, &a.ID, &r.PremisesOrg, &a.PremisesID, &a.CaseNumber, &kind, &pron, &eff,
+			&from, &to, &amount, &outstanding, &bal, &canc, &docName, &docPath, &size, &docHash, &docGUID,
+			&key, &last, &first, &middle, &snils, &dt, &ds, &dn); err != nil {
+			return nil, fmt.Errorf("read court acts: %w", err)
+		}
+		debtor := domain.Debtor{LastName: last.String, FirstName: first.String, MiddleName: middle.String,
+			SNILS: snils.String, DocType: dt.String, DocSeries: ds.String, DocNumber: dn.String}
+		if n := len(out); n > 0 && out[n-1].Act.OrgGUID == a.OrgGUID && out[n-1].Act.ID == a.ID {
+			if key.Valid {
+				out[n-1].Act.Debtors = append(out[n-1].Act.Debtors, debtor)
+			}
+			continue
+		}
+		a.Kind = domain.ActKind(kind)
+		a.Amount, a.Outstanding = domain.Money(amount), domain.Money(outstanding)
+		a.PronouncedOn, a.EffectiveOn, a.DebtFrom, a.DebtTo = dateOf(pron), dateOf(eff), dateOf(from), dateOf(to)
+		a.BalanceOn, a.CancelledOn = dateOf(bal), dateOf(canc)
+		if docPath != "" {
+			a.Document = &domain.Document{Name: docName, Path: docPath, Size: size, Hash: docHash, AttachmentGUID: docGUID}
+		}
+		if key.Valid {
+			a.Debtors = []domain.Debtor{debtor}
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read court acts: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,99 @@
+package pgstore_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/gisgw/gisgw/responder/store"
+	"github.com/gisgw/gisgw/responder/store/pgstore"
+	"github.com/gisgw/gisgw/responder/store/storetest"
+)
+
+// testPool returns a pool on a fresh schema; search_path goes into the pgx config's
+// RuntimeParams (from the DSN), so unqualified table names resolve there.
+func testPool(t *testing.T) *pgxpool.Pool {
+	t.Helper()
+	cfg, err := pgxpool.ParseConfig(storetest.PostgresSchema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ConnConfig.RuntimeParams["search_path"] == "" {
+		t.Fatal("search_path did not reach the connection's RuntimeParams")
+	}
+	cfg.MaxConns = 4
+	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+func newStore(t *testing.T, now func() time.Time) store.Store {
+	t.Helper()
+	s, err := pgstore.New(t.Context(), testPool(t), pgstore.Options{Now: now, AutoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, newStore)
+}
+
+func TestStaleSchema(t *testing.T) {
+	t.Parallel()
+	pool := testPool(t)
+	if _, err := pgstore.New(t.Context(), pool, pgstore.Options{}); !errors.Is(err, store.ErrStaleSchema) {
+		t.Fatalf("open of an empty schema: err = %v; want ErrStaleSchema", err)
+	}
+	s, err := pgstore.New(t.Context(), pool, pgstore.Options{AllowStale: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.RunStale(t, s)
+	if _, err := pgstore.New(t.Context(), pool, pgstore.Options{}); err != nil {
+		t.Fatalf("reopen after migrate: %v", err)
+	}
+}
+
+func TestConcurrentMigrate(t *testing.T) {
+	t.Parallel()
+	pool := testPool(t)
+	errs := make(chan error, 3)
+	for range 3 {
+		go func() {
+			s, err := pgstore.New(t.Context(), pool, pgstore.Options{AutoMigrate: true})
+			if err == nil {
+				s.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Fatalf("replicas migrating together: %v", err)
+		}
+	}
+}
+
+func TestOpenViaStore(t *testing.T) {
+	t.Parallel()
+	dsn := storetest.PostgresSchema(t)
+	if _, err := store.Open(t.Context(), dsn); !errors.Is(err, store.ErrStaleSchema) {
+		t.Fatalf("store.Open of an empty schema: err = %v; want ErrStaleSchema", err)
+	}
+	s, err := store.Open(t.Context(), dsn, store.WithAutoMigrate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, ok := s.(*pgstore.Store); !ok {
+		t.Fatalf("store.Open(postgres URL) = %T; want *pgstore.Store", s)
+	}
+}

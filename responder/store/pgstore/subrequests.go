@@ -1,0 +1,531 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/store/internal/storecore"
+)
+
+// PremisesByHMObject returns the premises of org (or of no organization) with that
+// HMobjectGUID.
+func (s *Store) PremisesByHMObject(ctx context.Context, org, hmObjectGUID string) ([]domain.Premises, error) {
+	return s.premisesWhere(ctx, "hm_object_guid = $2", org, hmObjectGUID)
+}
+
+// PremisesByHouse returns the premises of org (or of no organization) in the house with that
+// GIS house GUID or FIAS house GUID.
+func (s *Store) PremisesByHouse(ctx context.Context, org, houseGUID string) ([]domain.Premises, error) {
+	return s.premisesWhere(ctx, "(house_guid = $2 OR fias_house_guid = $2)", org, houseGUID)
+}
+
+// PremisesByAddressKey returns the premises of org (or of no organization) whose address has
+// that key (see store.AddressKey).
+func (s *Store) PremisesByAddressKey(ctx context.Context, org, key string) ([]domain.Premises, error) {
+	return s.premisesWhere(ctx, "address_key = $2", org, key)
+}
+
+func (s *Store) premisesWhere(ctx context.Context, cond, org, value string) ([]domain.Premises, error) {
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	// An empty key would match every premises that lacks the attribute.
+	if value == "" {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+premisesCols+` FROM premises
+		WHERE (org_guid = $1 OR org_guid = '') AND `+cond+` ORDER BY premise_id COLLATE "C", org_guid COLLATE "C"`, org, value)
+	if err != nil {
+		return nil, fmt.Errorf("look up premises: %w", translate(err))
+	}
+	ps, err := scanPremises(rows)
+	if err != nil {
+		return nil, fmt.Errorf("look up premises: %w", err)
+	}
+	return ps, nil
+}
+
+// CourtActsByPremises returns the court acts at the given premises ids with their debtors
+// and documents, ordered by premises id, organization and act id.
+func (s *Store) CourtActsByPremises(ctx context.Context, premisesIDs []string) ([]domain.CourtAct, error) {
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	if len(premisesIDs) == 0 {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+actCols+`, `+debtorCols+` FROM court_acts a
+		LEFT JOIN court_act_debtors d ON d.org_guid = a.org_guid AND d.act_id = a.act_id
+		WHERE a.premise_id = ANY($1)
+		ORDER BY a.premise_id COLLATE "C", a.org_guid COLLATE "C", a.act_id COLLATE "C", d.position`, premisesIDs)
+	if err != nil {
+		return nil, fmt.Errorf("read court acts: %w", translate(err))
+	}
+	acts, err := scanActs(rows)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.CourtAct, len(acts))
+	for i, r := range acts {
+		out[i] = r.Act
+	}
+	return out, nil
+}
+
+const subRequestCols = `s.guid, s.org_guid, s.request_guid, s.request_number, s.requester_guid, s.requester_name,
+	s.house_guid, s.address_details, s.hm_object_guid, s.address_type, s.fias_house_guid, s.address,
+	s.period_from, s.period_to, s.sent_date, s.response_date, s.response_status, s.state`
+
+const subRequestOrder = ` ORDER BY s.response_date NULLS LAST, s.guid COLLATE "C"`
+
+func scanSubRequest(row pgx.Row, extra ...any) (domain.SubRequest, error) {
+	var (
+		r                    domain.SubRequest
+		from, to, sent, resp pgtype.Date
+		state                string
+	)
+	dest := []any{&r.GUID, &r.OrgGUID, &r.RequestGUID, &r.RequestNumber, &r.RequesterGUID, &r.RequesterName,
+		&r.HouseGUID, &r.AddressDetails, &r.HMObjectGUID, &r.AddressType, &r.FIASHouseGUID, &r.Address,
+		&from, &to, &sent, &resp, &r.ResponseStatus, &state}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
+		return r, err
+	}
+	r.State = domain.State(state)
+	r.PeriodFrom, r.PeriodTo, r.SentDate, r.ResponseDate = dateOf(from), dateOf(to), dateOf(sent), dateOf(resp)
+	return r, nil
+}
+
+// UpsertSubRequests records pulled sub-requests, idempotent by subrequestGUID. A stored
+// sub-request keeps its state unless the incoming state is further along the pipeline; GIS
+// fields that changed are refreshed. It returns how many were new.
+func (s *Store) UpsertSubRequests(ctx context.Context, in []domain.SubRequest) (int, error) {
+	if err := s.usable(ctx); err != nil {
+		return 0, err
+	}
+	in, err := storecore.CheckSubRequests(in)
+	if err != nil {
+		return 0, fmt.Errorf("record sub-requests: %w", err)
+	}
+	if len(in) == 0 {
+		return 0, nil
+	}
+	inserted := 0
+	now := storecore.Stamp(s.now())
+	err = s.write(ctx, func(tx pgx.Tx) error {
+		inserted = 0
+		guids := make([]string, len(in))
+		for i, r := range in {
+			guids[i] = r.GUID
+		}
+		rows, err := tx.Query(ctx, `SELECT `+subRequestCols+` FROM sub_requests s WHERE s.guid = ANY($1) FOR UPDATE`, guids)
+		if err != nil {
+			return fmt.Errorf("read sub-requests: %w", err)
+		}
+		stored := make(map[string]domain.SubRequest)
+		for rows.Next() {
+			r, err := scanSubRequest(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("read sub-requests: %w", err)
+			}
+			stored[r.GUID] = r
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read sub-requests: %w", err)
+		}
+		for _, r := range in {
+			old, ok := stored[r.GUID]
+			if !ok {
+				// ON CONFLICT: another replica may have recorded it since the read above.
+				tag, err := tx.Exec(ctx, `INSERT INTO sub_requests (guid, org_guid, request_guid, request_number,
+					requester_guid, requester_name, house_guid, address_details, hm_object_guid, address_type,
+					fias_house_guid, address, period_from, period_to, sent_date, response_date, response_status,
+					state, created_at, updated_at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)
+					ON CONFLICT (guid) DO NOTHING`,
+					r.GUID, r.OrgGUID, r.RequestGUID, r.RequestNumber, r.RequesterGUID, r.RequesterName, r.HouseGUID,
+					r.AddressDetails, r.HMObjectGUID, r.AddressType, r.FIASHouseGUID, r.Address, dateArg(r.PeriodFrom),
+					dateArg(r.PeriodTo), dateArg(r.SentDate), dateArg(r.ResponseDate), r.ResponseStatus, string(r.State), now)
+				if err != nil {
+					return fmt.Errorf("insert sub-request %s: %w", r.GUID, err)
+				}
+				if tag.RowsAffected() == 0 {
+					continue
+				}
+				if err := s.audit(ctx, tx, now, r.GUID, storecore.SystemActor, "recorded",
+					fmt.Sprintf("state=%s responseDate=%s", r.State, r.ResponseDate.Format(time.DateOnly))); err != nil {
+					return err
+				}
+				inserted++
+				continue
+			}
+			state := storecore.PulledState(old.State, r.State)
+			changed := storecore.ChangedFields(old, r)
+			if state == old.State && len(changed) == 0 {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `UPDATE sub_requests SET org_guid = $2, request_guid = $3, request_number = $4,
+				requester_guid = $5, requester_name = $6, house_guid = $7, address_details = $8, hm_object_guid = $9,
+				address_type = $10, fias_house_guid = $11, address = $12, period_from = $13, period_to = $14,
+				sent_date = $15, response_date = $16, response_status = $17, state = $18, updated_at = $19
+				WHERE guid = $1`,
+				r.GUID, r.OrgGUID, r.RequestGUID, r.RequestNumber, r.RequesterGUID, r.RequesterName, r.HouseGUID,
+				r.AddressDetails, r.HMObjectGUID, r.AddressType, r.FIASHouseGUID, r.Address, dateArg(r.PeriodFrom),
+				dateArg(r.PeriodTo), dateArg(r.SentDate), dateArg(r.ResponseDate), r.ResponseStatus, string(state), now); err != nil {
+				return fmt.Errorf("update sub-request %s: %w", r.GUID, err)
+			}
+			detail := "changed: " + strings.Join(changed, ", ")
+			if state != old.State {
+				detail = fmt.Sprintf("state %s→%s; %s", old.State, state, detail)
+			}
+			if err := s.audit(ctx, tx, now, r.GUID, storecore.SystemActor, "refreshed", detail); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("record sub-requests: %w", err)
+	}
+	return inserted, nil
+}
+
+// GetSubRequest returns one sub-request or an error matching domain.ErrNotFound.
+func (s *Store) GetSubRequest(ctx context.Context, guid string) (domain.SubRequest, error) {
+	if err := s.usable(ctx); err != nil {
+		return domain.SubRequest{}, err
+	}
+	r, err := scanSubRequest(s.pool.QueryRow(ctx, `SELECT `+subRequestCols+` FROM sub_requests s WHERE s.guid = $1`, guid))
+	if err != nil {
+		return domain.SubRequest{}, fmt.Errorf("sub-request %s: %w", guid, translate(err))
+	}
+	return r, nil
+}
+
+// ListSubRequests returns the sub-requests the filter selects, earliest deadline first (then
+// by GUID); sub-requests without a deadline come last.
+func (s *Store) ListSubRequests(ctx context.Context, f storecore.SubRequestFilter) ([]domain.SubRequest, error) {
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	var (
+		where []string
+		args  []any
+	)
+	if f.Org != "" {
+		args = append(args, f.Org)
+		where = append(where, fmt.Sprintf("s.org_guid = $%d", len(args)))
+	}
+	if len(f.States) > 0 {
+		states := make([]string, len(f.States))
+		for i, st := range f.States {
+			states[i] = string(st)
+		}
+		args = append(args, states)
+		where = append(where, fmt.Sprintf("s.state = ANY($%d)", len(args)))
+	}
+	q := `SELECT ` + subRequestCols + ` FROM sub_requests s`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += subRequestOrder
+	if f.Limit > 0 {
+		args = append(args, f.Limit)
+		q += fmt.Sprintf(" LIMIT $%d", len(args))
+	}
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list sub-requests: %w", translate(err))
+	}
+	defer rows.Close()
+	var out []domain.SubRequest
+	for rows.Next() {
+		r, err := scanSubRequest(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list sub-requests: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list sub-requests: %w", err)
+	}
+	return out, nil
+}
+
+// lockState reads a sub-request's state and locks its row until the transaction ends.
+func lockState(ctx context.Context, tx pgx.Tx, guid string) (domain.State, error) {
+	var st string
+	err := tx.QueryRow(ctx, `SELECT state FROM sub_requests WHERE guid = $1 FOR UPDATE`, guid).Scan(&st)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", fmt.Errorf("sub-request %s: %w", guid, domain.ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read state of sub-request %s: %w", guid, err)
+	}
+	return domain.State(st), nil
+}
+
+func setState(ctx context.Context, tx pgx.Tx, guid string, to domain.State, now time.Time) error {
+	if _, err := tx.Exec(ctx, `UPDATE sub_requests SET state = $2, updated_at = $3 WHERE guid = $1`,
+		guid, string(to), now); err != nil {
+		return fmt.Errorf("set state of sub-request %s: %w", guid, err)
+	}
+	return nil
+}
+
+func insertDecision(ctx context.Context, tx pgx.Tx, d domain.Decision) error {
+	body, err := storecore.EncodeDecision(d)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO decisions (subrequest_guid, decided_at, rule_version, has_debt,
+		review, decided_by, comment, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		d.SubRequestGUID, d.DecidedAt, d.RuleVersion, d.HasDebt, d.Review, d.DecidedBy, d.Comment, body); err != nil {
+		return fmt.Errorf("store decision for %s: %w", d.SubRequestGUID, err)
+	}
+	return nil
+}
+
+// SaveDecision stores the rules' decision as the current one (earlier ones are kept) and moves
+// the sub-request to newState (review or ready), with an audit entry, in one transaction. A
+// sub-request already sending or answered is not re-decided: ErrConflict.
+func (s *Store) SaveDecision(ctx context.Context, d domain.Decision, newState domain.State) error {
+	if err := s.usable(ctx); err != nil {
+		return err
+	}
+	if err := storecore.CheckDecisionTarget(newState); err != nil {
+		return fmt.Errorf("save decision for %s: %w", d.SubRequestGUID, err)
+	}
+	now := storecore.Stamp(s.now())
+	d = storecore.PrepareDecision(d, now)
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		st, err := lockState(ctx, tx, d.SubRequestGUID)
+		if err != nil {
+			return err
+		}
+		if !storecore.Decidable(st) {
+			return fmt.Errorf("sub-request %s is %s and can no longer be decided: %w", d.SubRequestGUID, st, domain.ErrConflict)
+		}
+		if err := insertDecision(ctx, tx, d); err != nil {
+			return err
+		}
+		if err := setState(ctx, tx, d.SubRequestGUID, newState, now); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, now, d.SubRequestGUID, storecore.SystemActor, "decided", storecore.DecisionDetail(d, st, newState))
+	})
+	if err != nil {
+		return fmt.Errorf("save decision: %w", err)
+	}
+	return nil
+}
+
+// RecordReview stores a person's decision (who, when, comment) as the current one and moves
+// the sub-request to ready, with an audit entry, in one transaction.
+func (s *Store) RecordReview(ctx context.Context, guid, who, comment string, d domain.Decision) error {
+	if err := s.usable(ctx); err != nil {
+		return err
+	}
+	if who == "" {
+		return fmt.Errorf("record review of %s: the reviewer's name is required", guid)
+	}
+	now := storecore.Stamp(s.now())
+	d.SubRequestGUID, d.DecidedBy, d.Comment, d.DecidedAt, d.Review = guid, who, comment, now, false
+	d = storecore.PrepareDecision(d, now)
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		st, err := lockState(ctx, tx, guid)
+		if err != nil {
+			return err
+		}
+		if !storecore.Decidable(st) {
+			return fmt.Errorf("sub-request %s is %s and can no longer be decided: %w", guid, st, domain.ErrConflict)
+		}
+		if err := insertDecision(ctx, tx, d); err != nil {
+			return err
+		}
+		if err := setState(ctx, tx, guid, domain.StateReady, now); err != nil {
+			return err
+		}
+		detail := storecore.DecisionDetail(d, st, domain.StateReady)
+		if comment != "" {
+			detail += "; comment: " + comment
+		}
+		return s.audit(ctx, tx, now, guid, who, "reviewed", detail)
+	})
+	if err != nil {
+		return fmt.Errorf("record review: %w", err)
+	}
+	return nil
+}
+
+// SetState moves a sub-request from one state to another if it is still in from
+// (compare-and-set): domain.ErrConflict otherwise, domain.ErrNotFound for an unknown GUID.
+func (s *Store) SetState(ctx context.Context, guid string, from, to domain.State, actor, detail string) error {
+	if err := s.usable(ctx); err != nil {
+		return err
+	}
+	if !to.Valid() {
+		return fmt.Errorf("set state of %s: unknown state %q", guid, to)
+	}
+	if actor == "" {
+		actor = storecore.SystemActor
+	}
+	now := storecore.Stamp(s.now())
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		st, err := lockState(ctx, tx, guid)
+		if err != nil {
+			return err
+		}
+		if st != from {
+			return fmt.Errorf("sub-request %s is %s, not %s: %w", guid, st, from, domain.ErrConflict)
+		}
+		if from == to {
+			return nil
+		}
+		if err := setState(ctx, tx, guid, to, now); err != nil {
+			return err
+		}
+		text := fmt.Sprintf("%s→%s", from, to)
+		if detail != "" {
+			text += ": " + detail
+		}
+		return s.audit(ctx, tx, now, guid, actor, "state", text)
+	})
+	if err != nil {
+		return fmt.Errorf("set state: %w", err)
+	}
+	return nil
+}
+
+const decisionCols = `d.subrequest_guid, d.decided_at, d.body`
+
+func scanDecision(row pgx.Row) (domain.Decision, error) {
+	var (
+		guid string
+		at   time.Time
+		body []byte
+	)
+	if err := row.Scan(&guid, &at, &body); err != nil {
+		return domain.Decision{}, err
+	}
+	d, err := storecore.DecodeDecision(guid, body)
+	if err != nil {
+		return d, err
+	}
+	d.DecidedAt = at.UTC()
+	return d, nil
+}
+
+// GetDecision returns the current (latest) decision for a sub-request.
+func (s *Store) GetDecision(ctx context.Context, guid string) (domain.Decision, error) {
+	if err := s.usable(ctx); err != nil {
+		return domain.Decision{}, err
+	}
+	d, err := scanDecision(s.pool.QueryRow(ctx, `SELECT `+decisionCols+` FROM decisions d
+		WHERE d.subrequest_guid = $1 ORDER BY d.id DESC LIMIT 1`, guid))
+	if err != nil {
+		return d, fmt.Errorf("decision for %s: %w", guid, translate(err))
+	}
+	return d, nil
+}
+
+// DecisionHistory returns every decision stored for a sub-request, oldest first.
+func (s *Store) DecisionHistory(ctx context.Context, guid string) ([]domain.Decision, error) {
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+decisionCols+` FROM decisions d WHERE d.subrequest_guid = $1 ORDER BY d.id`, guid)
+	if err != nil {
+		return nil, fmt.Errorf("decisions for %s: %w", guid, translate(err))
+	}
+	defer rows.Close()
+	var out []domain.Decision
+	for rows.Next() {
+		d, err := scanDecision(rows)
+		if err != nil {
+			return nil, fmt.Errorf("decisions for %s: %w", guid, err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("decisions for %s: %w", guid, err)
+	}
+	return out, nil
+}
+
+// ListReview returns the review queue of org (every organization when org is empty),
+// earliest deadline first, each with its latest decision.
+func (s *Store) ListReview(ctx context.Context, org string) ([]storecore.ReviewItem, error) {
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	q := `SELECT ` + subRequestCols + `, d.subrequest_guid, d.decided_at, d.body FROM sub_requests s
+		LEFT JOIN decisions d ON d.id = (SELECT max(x.id) FROM decisions x WHERE x.subrequest_guid = s.guid)
+		WHERE s.state = 'review' AND ($1 = '' OR s.org_guid = $1)` + subRequestOrder
+	rows, err := s.pool.Query(ctx, q, org)
+	if err != nil {
+		return nil, fmt.Errorf("review queue: %w", translate(err))
+	}
+	defer rows.Close()
+	var out []storecore.ReviewItem
+	for rows.Next() {
+		var (
+			dguid pgtype.Text
+			at    pgtype.Timestamptz
+			body  []byte
+		)
+		r, err := scanSubRequest(rows, &dguid, &at, &body)
+		if err != nil {
+			return nil, fmt.Errorf("review queue: %w", err)
+		}
+		item := storecore.ReviewItem{SubRequest: r}
+		if dguid.Valid {
+			d, err := storecore.DecodeDecision(dguid.String, body)
+			if err != nil {
+				return nil, err
+			}
+			d.DecidedAt = at.Time.UTC()
+			item.Decision = &d
+		}
+		out = append(out, item)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("review queue: %w", err)
+	}
+	return out, nil
+}
+
+// Audit returns the history of a sub-request, oldest first. The empty GUID returns the
+// store-wide entries (imports).
+func (s *Store) Audit(ctx context.Context, guid string) ([]domain.AuditEntry, error) {
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT subrequest_guid, at, actor, action, detail FROM audit
+		WHERE subrequest_guid = $1 ORDER BY id`, guid)
+	if err != nil {
+		return nil, fmt.Errorf("audit of %s: %w", guid, translate(err))
+	}
+	defer rows.Close()
+	var out []domain.AuditEntry
+	for rows.Next() {
+		var e domain.AuditEntry
+		if err := rows.Scan(&e.SubRequestGUID, &e.At, &e.Actor, &e.Action, &e.Detail); err != nil {
+			return nil, fmt.Errorf("audit of %s: %w", guid, err)
+		}
+		e.At = e.At.UTC()
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("audit of %s: %w", guid, err)
+	}
+	return out, nil
+}

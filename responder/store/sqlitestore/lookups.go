@@ -1,0 +1,82 @@
+package sqlitestore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gisgw/gisgw/responder/domain"
+)
+
+// PremisesByHMObject returns the premises of org (or of no organization) with that
+// HMobjectGUID.
+func (s *Store) PremisesByHMObject(ctx context.Context, org, hmObjectGUID string) ([]domain.Premises, error) {
+	return s.premisesWhere(ctx, "hm_object_guid = ?", org, hmObjectGUID)
+}
+
+// PremisesByHouse returns the premises of org (or of no organization) in the house with that
+// GIS house GUID or FIAS house GUID.
+func (s *Store) PremisesByHouse(ctx context.Context, org, houseGUID string) ([]domain.Premises, error) {
+	return s.premisesWhere(ctx, "(house_guid = ?1 OR fias_house_guid = ?1)", org, houseGUID)
+}
+
+// PremisesByAddressKey returns the premises of org (or of no organization) whose address has
+// that key (see store.AddressKey).
+func (s *Store) PremisesByAddressKey(ctx context.Context, org, key string) ([]domain.Premises, error) {
+	return s.premisesWhere(ctx, "address_key = ?", org, key)
+}
+
+func (s *Store) premisesWhere(ctx context.Context, cond, org, value string) ([]domain.Premises, error) {
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	// An empty key would match every premises that lacks the attribute.
+	if value == "" {
+		return nil, nil
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+premisesCols+` FROM premises
+		WHERE `+cond+` AND (org_guid = ?2 OR org_guid = '') ORDER BY premise_id, org_guid`, value, org)
+	if err != nil {
+		return nil, fmt.Errorf("look up premises: %w", translate(err))
+	}
+	ps, err := scanPremises(rows)
+	if err != nil {
+		return nil, fmt.Errorf("look up premises: %w", err)
+	}
+	return ps, nil
+}
+
+// CourtActsByPremises returns the court acts at the given premises ids with their debtors
+// and documents, ordered by premises id, organization and act id.
+func (s *Store) CourtActsByPremises(ctx context.Context, premisesIDs []string) ([]domain.CourtAct, error) {
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	var out []domain.CourtAct
+	ids := dedupe(premisesIDs)
+	// Bounded IN lists stay well under SQLite's limit on bound parameters.
+	const chunk = 500
+	for len(ids) > 0 {
+		n := min(chunk, len(ids))
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		ids = ids[n:]
+		rows, err := s.r.QueryContext(ctx, `SELECT `+actCols+`, `+debtorCols+` FROM court_acts a
+			LEFT JOIN court_act_debtors d ON d.org_guid = a.org_guid AND d.act_id = a.act_id
+			WHERE a.premise_id IN (`+placeholders(n)+`)
+			ORDER BY a.premise_id, a.org_guid, a.act_id, d.position`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("read court acts: %w", translate(err))
+		}
+		acts, err := scanActs(rows)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range acts {
+			out = append(out, r.Act)
+		}
+	}
+	sortActs(out)
+	return out, nil
+}

@@ -1,0 +1,474 @@
+package sqlitestore
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/store/internal/storecore"
+)
+
+const subRequestCols = `s.guid, s.org_guid, s.request_guid, s.request_number, s.requester_guid, s.requester_name,
+	s.house_guid, s.address_details, s.hm_object_guid, s.address_type, s.fias_house_guid, s.address,
+	s.period_from, s.period_to, s.sent_date, s.response_date, s.response_status, s.state`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanSubRequest(sc scanner, extra ...any) (domain.SubRequest, error) {
+	var (
+		r                    domain.SubRequest
+		from, to, sent, resp sql.NullString
+		state                string
+	)
+	dest := []any{&r.GUID, &r.OrgGUID, &r.RequestGUID, &r.RequestNumber, &r.RequesterGUID, &r.RequesterName,
+		&r.HouseGUID, &r.AddressDetails, &r.HMObjectGUID, &r.AddressType, &r.FIASHouseGUID, &r.Address,
+		&from, &to, &sent, &resp, &r.ResponseStatus, &state}
+	if err := sc.Scan(append(dest, extra...)...); err != nil {
+		return r, err
+	}
+	r.State = domain.State(state)
+	var err error
+	for _, d := range []struct {
+		dst *time.Time
+		src sql.NullString
+	}{{&r.PeriodFrom, from}, {&r.PeriodTo, to}, {&r.SentDate, sent}, {&r.ResponseDate, resp}} {
+		if *d.dst, err = parseDate(d.src); err != nil {
+			return r, fmt.Errorf("sub-request %s: %w", r.GUID, err)
+		}
+	}
+	return r, nil
+}
+
+// UpsertSubRequests records pulled sub-requests, idempotent by subrequestGUID. A stored
+// sub-request keeps its state unless the incoming state is further along the pipeline; GIS
+// fields that changed are refreshed. It returns how many were new.
+func (s *Store) UpsertSubRequests(ctx context.Context, in []domain.SubRequest) (int, error) {
+	if err := s.usable(ctx); err != nil {
+		return 0, err
+	}
+	in, err := storecore.CheckSubRequests(in)
+	if err != nil {
+		return 0, fmt.Errorf("record sub-requests: %w", err)
+	}
+	inserted := 0
+	now := s.now()
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		inserted = 0
+		get, err := tx.PrepareContext(ctx, `SELECT `+subRequestCols+` FROM sub_requests s WHERE s.guid = ?`)
+		if err != nil {
+			return err
+		}
+		defer get.Close()
+		for _, r := range in {
+			old, err := scanSubRequest(get.QueryRowContext(ctx, r.GUID))
+			if errors.Is(err, sql.ErrNoRows) {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO sub_requests (guid, org_guid, request_guid, request_number,
+					requester_guid, requester_name, house_guid, address_details, hm_object_guid, address_type,
+					fias_house_guid, address, period_from, period_to, sent_date, response_date, response_status,
+					state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+					r.GUID, r.OrgGUID, r.RequestGUID, r.RequestNumber, r.RequesterGUID, r.RequesterName, r.HouseGUID,
+					r.AddressDetails, r.HMObjectGUID, r.AddressType, r.FIASHouseGUID, r.Address, dateArg(r.PeriodFrom),
+					dateArg(r.PeriodTo), dateArg(r.SentDate), dateArg(r.ResponseDate), r.ResponseStatus, string(r.State),
+					stamp(now), stamp(now)); err != nil {
+					return fmt.Errorf("insert sub-request %s: %w", r.GUID, err)
+				}
+				if err := s.audit(ctx, tx, now, r.GUID, storecore.SystemActor, "recorded",
+					fmt.Sprintf("state=%s responseDate=%s", r.State, r.ResponseDate.Format(dateLayout))); err != nil {
+					return err
+				}
+				inserted++
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("read sub-request %s: %w", r.GUID, err)
+			}
+			state := storecore.PulledState(old.State, r.State)
+			changed := storecore.ChangedFields(old, r)
+			if state == old.State && len(changed) == 0 {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE sub_requests SET org_guid = ?, request_guid = ?, request_number = ?,
+				requester_guid = ?, requester_name = ?, house_guid = ?, address_details = ?, hm_object_guid = ?,
+				address_type = ?, fias_house_guid = ?, address = ?, period_from = ?, period_to = ?, sent_date = ?,
+				response_date = ?, response_status = ?, state = ?, updated_at = ? WHERE guid = ?`,
+				r.OrgGUID, r.RequestGUID, r.RequestNumber, r.RequesterGUID, r.RequesterName, r.HouseGUID,
+				r.AddressDetails, r.HMObjectGUID, r.AddressType, r.FIASHouseGUID, r.Address, dateArg(r.PeriodFrom),
+				dateArg(r.PeriodTo), dateArg(r.SentDate), dateArg(r.ResponseDate), r.ResponseStatus, string(state),
+				stamp(now), r.GUID); err != nil {
+				return fmt.Errorf("update sub-request %s: %w", r.GUID, err)
+			}
+			detail := "changed: " + strings.Join(changed, ", ")
+			if state != old.State {
+				detail = fmt.Sprintf("state %s→%s; %s", old.State, state, detail)
+			}
+			if err := s.audit(ctx, tx, now, r.GUID, storecore.SystemActor, "refreshed", detail); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("record sub-requests: %w", err)
+	}
+	return inserted, nil
+}
+
+// GetSubRequest returns one sub-request or an error matching domain.ErrNotFound.
+func (s *Store) GetSubRequest(ctx context.Context, guid string) (domain.SubRequest, error) {
+	if err := s.usable(ctx); err != nil {
+		return domain.SubRequest{}, err
+	}
+	r, err := scanSubRequest(s.r.QueryRowContext(ctx, `SELECT `+subRequestCols+` FROM sub_requests s WHERE s.guid = ?`, guid))
+	if err != nil {
+		return domain.SubRequest{}, fmt.Errorf("sub-request %s: %w", guid, translate(err))
+	}
+	return r, nil
+}
+
+// ListSubRequests returns the sub-requests the filter selects, earliest deadline first (then
+// by GUID); sub-requests without a deadline come last.
+func (s *Store) ListSubRequests(ctx context.Context, f storecore.SubRequestFilter) ([]domain.SubRequest, error) {
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	var (
+		where []string
+		args  []any
+	)
+	if f.Org != "" {
+		where = append(where, "s.org_guid = ?")
+		args = append(args, f.Org)
+	}
+	if len(f.States) > 0 {
+		where = append(where, "s.state IN ("+placeholders(len(f.States))+")")
+		for _, st := range f.States {
+			args = append(args, string(st))
+		}
+	}
+	q := `SELECT ` + subRequestCols + ` FROM sub_requests s`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY s.response_date IS NULL, s.response_date, s.guid"
+	if f.Limit > 0 {
+		q += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list sub-requests: %w", translate(err))
+	}
+	defer rows.Close()
+	var out []domain.SubRequest
+	for rows.Next() {
+		r, err := scanSubRequest(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list sub-requests: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list sub-requests: %w", err)
+	}
+	return out, nil
+}
+
+// currentState reads a sub-request's state inside a write transaction.
+func currentState(ctx context.Context, tx *sql.Tx, guid string) (domain.State, error) {
+	var st string
+	err := tx.QueryRowContext(ctx, `SELECT state FROM sub_requests WHERE guid = ?`, guid).Scan(&st)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("sub-request %s: %w", guid, domain.ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read state of sub-request %s: %w", guid, err)
+	}
+	return domain.State(st), nil
+}
+
+func (s *Store) setState(ctx context.Context, tx *sql.Tx, guid string, to domain.State, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE sub_requests SET state = ?, updated_at = ? WHERE guid = ?`,
+		string(to), stamp(now), guid); err != nil {
+		return fmt.Errorf("set state of sub-request %s: %w", guid, err)
+	}
+	return nil
+}
+
+func (s *Store) insertDecision(ctx context.Context, tx *sql.Tx, d domain.Decision) error {
+	body, err := storecore.EncodeDecision(d)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO decisions (subrequest_guid, decided_at, rule_version, has_debt,
+		review, decided_by, comment, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.SubRequestGUID, stamp(d.DecidedAt), d.RuleVersion, boolInt(d.HasDebt), boolInt(d.Review),
+		d.DecidedBy, d.Comment, string(body)); err != nil {
+		return fmt.Errorf("store decision for %s: %w", d.SubRequestGUID, err)
+	}
+	return nil
+}
+
+// SaveDecision stores the rules' decision as the current one (earlier ones are kept) and moves
+// the sub-request to newState (review or ready), with an audit entry, in one transaction. A
+// sub-request already sending or answered is not re-decided: ErrConflict.
+func (s *Store) SaveDecision(ctx context.Context, d domain.Decision, newState domain.State) error {
+	if err := s.usable(ctx); err != nil {
+		return err
+	}
+	if err := storecore.CheckDecisionTarget(newState); err != nil {
+		return fmt.Errorf("save decision for %s: %w", d.SubRequestGUID, err)
+	}
+	now := s.now()
+	d = storecore.PrepareDecision(d, now)
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		st, err := currentState(ctx, tx, d.SubRequestGUID)
+		if err != nil {
+			return err
+		}
+		if !storecore.Decidable(st) {
+			return fmt.Errorf("sub-request %s is %s and can no longer be decided: %w", d.SubRequestGUID, st, domain.ErrConflict)
+		}
+		if err := s.insertDecision(ctx, tx, d); err != nil {
+			return err
+		}
+		if err := s.setState(ctx, tx, d.SubRequestGUID, newState, now); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, now, d.SubRequestGUID, storecore.SystemActor, "decided", storecore.DecisionDetail(d, st, newState))
+	})
+	if err != nil {
+		return fmt.Errorf("save decision: %w", err)
+	}
+	return nil
+}
+
+// RecordReview stores a person's decision (who, when, comment) as the current one and moves
+// the sub-request to ready, with an audit entry, in one transaction.
+func (s *Store) RecordReview(ctx context.Context, guid, who, comment string, d domain.Decision) error {
+	if err := s.usable(ctx); err != nil {
+		return err
+	}
+	if who == "" {
+		return fmt.Errorf("record review of %s: the reviewer's name is required", guid)
+	}
+	now := s.now()
+	d.SubRequestGUID, d.DecidedBy, d.Comment, d.DecidedAt, d.Review = guid, who, comment, now, false
+	d = storecore.PrepareDecision(d, now)
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		st, err := currentState(ctx, tx, guid)
+		if err != nil {
+			return err
+		}
+		if !storecore.Decidable(st) {
+			return fmt.Errorf("sub-request %s is %s and can no longer be decided: %w", guid, st, domain.ErrConflict)
+		}
+		if err := s.insertDecision(ctx, tx, d); err != nil {
+			return err
+		}
+		if err := s.setState(ctx, tx, guid, domain.StateReady, now); err != nil {
+			return err
+		}
+		detail := storecore.DecisionDetail(d, st, domain.StateReady)
+		if comment != "" {
+			detail += "; comment: " + comment
+		}
+		return s.audit(ctx, tx, now, guid, who, "reviewed", detail)
+	})
+	if err != nil {
+		return fmt.Errorf("record review: %w", err)
+	}
+	return nil
+}
+
+// SetState moves a sub-request from one state to another if it is still in from
+// (compare-and-set): domain.ErrConflict otherwise, domain.ErrNotFound for an unknown GUID.
+func (s *Store) SetState(ctx context.Context, guid string, from, to domain.State, actor, detail string) error {
+	if err := s.usable(ctx); err != nil {
+		return err
+	}
+	if !to.Valid() {
+		return fmt.Errorf("set state of %s: unknown state %q", guid, to)
+	}
+	if actor == "" {
+		actor = storecore.SystemActor
+	}
+	now := s.now()
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		st, err := currentState(ctx, tx, guid)
+		if err != nil {
+			return err
+		}
+		if st != from {
+			return fmt.Errorf("sub-request %s is %s, not %s: %w", guid, st, from, domain.ErrConflict)
+		}
+		if from == to {
+			return nil
+		}
+		if err := s.setState(ctx, tx, guid, to, now); err != nil {
+			return err
+		}
+		text := fmt.Sprintf("%s→%s", from, to)
+		if detail != "" {
+			text += ": " + detail
+		}
+		return s.audit(ctx, tx, now, guid, actor, "state", text)
+	})
+	if err != nil {
+		return fmt.Errorf("set state: %w", err)
+	}
+	return nil
+}
+
+const decisionCols = `d.subrequest_guid, d.decided_at, d.body`
+
+func scanDecision(sc scanner) (domain.Decision, error) {
+	var guid, at, body string
+	if err := sc.Scan(&guid, &at, &body); err != nil {
+		return domain.Decision{}, err
+	}
+	d, err := storecore.DecodeDecision(guid, []byte(body))
+	if err != nil {
+		return d, err
+	}
+	if d.DecidedAt, err = parseStamp(at); err != nil {
+		return d, err
+	}
+	return d, nil
+}
+
+// GetDecision returns the current (latest) decision for a sub-request.
+func (s *Store) GetDecision(ctx context.Context, guid string) (domain.Decision, error) {
+	if err := s.usable(ctx); err != nil {
+		return domain.Decision{}, err
+	}
+	d, err := scanDecision(s.r.QueryRowContext(ctx, `SELECT `+decisionCols+` FROM decisions d
+		WHERE d.subrequest_guid = ? ORDER BY d.id DESC LIMIT 1`, guid))
+	if err != nil {
+		return d, fmt.Errorf("decision for %s: %w", guid, translate(err))
+	}
+	return d, nil
+}
+
+// DecisionHistory returns every decision stored for a sub-request, oldest first.
+func (s *Store) DecisionHistory(ctx context.Context, guid string) ([]domain.Decision, error) {
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+decisionCols+` FROM decisions d WHERE d.subrequest_guid = ? ORDER BY d.id`, guid)
+	if err != nil {
+		return nil, fmt.Errorf("decisions for %s: %w", guid, translate(err))
+	}
+	defer rows.Close()
+	var out []domain.Decision
+	for rows.Next() {
+		d, err := scanDecision(rows)
+		if err != nil {
+			return nil, fmt.Errorf("decisions for %s: %w", guid, err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("decisions for %s: %w", guid, err)
+	}
+	return out, nil
+}
+
+// ListReview returns the review queue of org (every organization when org is empty),
+// earliest deadline first, each with its latest decision.
+func (s *Store) ListReview(ctx context.Context, org string) ([]storecore.ReviewItem, error) {
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	q := `SELECT ` + subRequestCols + `, d.subrequest_guid, d.decided_at, d.body FROM sub_requests s
+		LEFT JOIN decisions d ON d.id = (SELECT max(x.id) FROM decisions x WHERE x.subrequest_guid = s.guid)
+		WHERE s.state = 'review'`
+	var args []any
+	if org != "" {
+		q += " AND s.org_guid = ?"
+		args = append(args, org)
+	}
+	q += " ORDER BY s.response_date IS NULL, s.response_date, s.guid"
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("review queue: %w", translate(err))
+	}
+	defer rows.Close()
+	var out []storecore.ReviewItem
+	for rows.Next() {
+		var dguid, at, body sql.NullString
+		r, err := scanSubRequest(rows, &dguid, &at, &body)
+		if err != nil {
+			return nil, fmt.Errorf("review queue: %w", err)
+		}
+		item := storecore.ReviewItem{SubRequest: r}
+		if dguid.Valid {
+			d, err := storecore.DecodeDecision(dguid.String, []byte(body.String))
+			if err != nil {
+				return nil, err
+			}
+			if d.DecidedAt, err = parseStamp(at.String); err != nil {
+				return nil, err
+			}
+			item.Decision = &d
+		}
+		out = append(out, item)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("review queue: %w", err)
+	}
+	return out, nil
+}
+
+// Audit returns the history of a sub-request, oldest first. The empty GUID returns the
+// store-wide entries (imports).
+func (s *Store) Audit(ctx context.Context, guid string) ([]domain.AuditEntry, error) {
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT subrequest_guid, at, actor, action, detail FROM audit
+		WHERE subrequest_guid = ? ORDER BY id`, guid)
+	if err != nil {
+		return nil, fmt.Errorf("audit of %s: %w", guid, translate(err))
+	}
+	defer rows.Close()
+	var out []domain.AuditEntry
+	for rows.Next() {
+		var e domain.AuditEntry
+		var at string
+		if err := rows.Scan(&e.SubRequestGUID, &at, &e.Actor, &e.Action, &e.Detail); err != nil {
+			return nil, fmt.Errorf("audit of %s: %w", guid, err)
+		}
+		if e.At, err = parseStamp(at); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("audit of %s: %w", guid, err)
+	}
+	return out, nil
+}
+
+func dedupe(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func sortActs(acts []domain.CourtAct) {
+	slices.SortStableFunc(acts, func(a, b domain.CourtAct) int {
+		return cmp.Or(cmp.Compare(a.PremisesID, b.PremisesID), cmp.Compare(a.OrgGUID, b.OrgGUID), cmp.Compare(a.ID, b.ID))
+	})
+}

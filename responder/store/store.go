@@ -1,0 +1,175 @@
+// Package store is the gisgw store: the organization's premises and court acts (imported
+// from its own records), the sub-requests pulled from GIS ZhKKh, the decisions taken on them
+// and an audit trail. One interface, Store, has two implementations: PostgreSQL
+// (store/pgstore) and embedded SQLite (store/sqlitestore); Open picks one from the DSN.
+//
+// Every state change is one transaction that also writes its audit entry. Driver errors are
+// translated at the boundary: a missing row matches domain.ErrNotFound, a lost race or a
+// duplicate matches domain.ErrConflict, an out-of-date schema matches ErrStaleSchema.
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/store/internal/storecore"
+	"github.com/gisgw/gisgw/responder/store/pgstore"
+	"github.com/gisgw/gisgw/responder/store/sqlitestore"
+)
+
+// Store is everything gisgw keeps. Implementations are safe for concurrent use.
+type Store interface {
+	// Migrate applies pending schema migrations, each in its own transaction.
+	Migrate(ctx context.Context) (MigrationResult, error)
+	// SchemaVersion returns the schema version in the database and the one this build needs.
+	SchemaVersion(ctx context.Context) (current, latest int, err error)
+	// Close releases the connections.
+	Close() error
+
+	// ImportPremises upserts the premises of org by premise_id in one transaction; rows that
+	// did not change are not rewritten. org is "" in single-organization stores.
+	ImportPremises(ctx context.Context, org string, premises []domain.Premises) (ImportStats, error)
+	// ImportCourtActs upserts the court acts of org by act_id in one transaction. An act's
+	// debtors (keyed by Debtor.Key) and document are replaced as a whole when they differ.
+	// Every act's premises must be stored (for org, or without an organization); otherwise
+	// nothing is written and the error is a *MissingPremisesError. An act with a zero
+	// BalanceOn has its balance as of the import date: that alone does not make a stored act
+	// differ, and a written act gets today's date. A document's Hash and AttachmentGUID
+	// survive a re-import when its Path and Size did not change.
+	ImportCourtActs(ctx context.Context, org string, acts []domain.CourtAct) (ImportStats, error)
+	// MissingPremises returns the ids (in order, without repeats) that match no premises of
+	// org or of no organization: the import's validation calls it before writing.
+	MissingPremises(ctx context.Context, org string, ids []string) ([]string, error)
+
+	// PremisesByHMObject, PremisesByHouse and PremisesByAddressKey return the premises of org
+	// (or imported without an organization) by HMobjectGUID, by GIS or FIAS house GUID, and by
+	// AddressKey of the address. An empty key matches nothing.
+	PremisesByHMObject(ctx context.Context, org, hmObjectGUID string) ([]domain.Premises, error)
+	PremisesByHouse(ctx context.Context, org, houseGUID string) ([]domain.Premises, error)
+	PremisesByAddressKey(ctx context.Context, org, key string) ([]domain.Premises, error)
+	// CourtActsByPremises returns the court acts at these premises ids with debtors (in file
+	// order) and document, ordered by premises id, organization, act id.
+	CourtActsByPremises(ctx context.Context, premisesIDs []string) ([]domain.CourtAct, error)
+
+	// UpsertSubRequests records pulled sub-requests, idempotent by GUID, and returns how many
+	// were new. A stored sub-request never moves back along the pipeline; changed GIS fields
+	// are refreshed (and audited).
+	UpsertSubRequests(ctx context.Context, subs []domain.SubRequest) (inserted int, err error)
+	GetSubRequest(ctx context.Context, guid string) (domain.SubRequest, error)
+	// ListSubRequests returns sub-requests by deadline (ResponseDate, then GUID).
+	ListSubRequests(ctx context.Context, f SubRequestFilter) ([]domain.SubRequest, error)
+
+	// SaveDecision stores the rules' decision (earlier ones are kept as history) and moves the
+	// sub-request to newState (review or ready). ErrConflict once it is sending or done.
+	SaveDecision(ctx context.Context, d domain.Decision, newState domain.State) error
+	// GetDecision returns the current (latest) decision.
+	GetDecision(ctx context.Context, guid string) (domain.Decision, error)
+	// DecisionHistory returns every decision for a sub-request, oldest first.
+	DecisionHistory(ctx context.Context, guid string) ([]domain.Decision, error)
+	// ListReview returns the review queue of org ("" for all), by deadline.
+	ListReview(ctx context.Context, org string) ([]ReviewItem, error)
+	// RecordReview stores a person's decision with who, when and comment, and moves the
+	// sub-request to ready.
+	RecordReview(ctx context.Context, guid, who, comment string, d domain.Decision) error
+	// SetState is a compare-and-set of the state: ErrConflict when it is not from.
+	SetState(ctx context.Context, guid string, from, to domain.State, actor, detail string) error
+	// Audit returns a sub-request's history, oldest first ("" for store-wide entries such as
+	// imports).
+	Audit(ctx context.Context, guid string) ([]domain.AuditEntry, error)
+}
+
+// Value types of the interface; they live in an internal package so that the two
+// implementations can use them without importing this package.
+type (
+	ImportStats          = storecore.ImportStats
+	SubRequestFilter     = storecore.SubRequestFilter
+	ReviewItem           = storecore.ReviewItem
+	MigrationResult      = storecore.MigrationResult
+	SchemaError          = storecore.SchemaError
+	MissingPremisesError = storecore.MissingPremisesError
+	ActPremises          = storecore.ActPremises
+)
+
+// ErrStaleSchema matches errors about a database whose schema is not the one this build
+// needs; the error text tells the user to run `gisgw migrate --db DSN`.
+var ErrStaleSchema = storecore.ErrStaleSchema
+
+// AddressKey normalizes an address for matching by address text: lowercase, ё→е, punctuation
+// dropped, common abbreviations and kind words ("г.", "ул.", "д.", "кв.", "улица", "дом", …)
+// and six-digit postal codes dropped, spaces collapsed. The import stores
+// AddressKey(premises.Address) with every premises; the matcher calls AddressKey on a
+// sub-request's address and looks it up with PremisesByAddressKey.
+func AddressKey(addr string) string { return storecore.AddressKey(addr) }
+
+// Option tunes Open.
+type Option func(*options)
+
+type options struct {
+	now         func() time.Time
+	autoMigrate bool
+	allowStale  bool
+}
+
+// WithClock sets the clock used for timestamps and audit entries (default time.Now).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithAutoMigrate applies pending migrations while opening (the daemon's opt-in).
+func WithAutoMigrate() Option { return func(o *options) { o.autoMigrate = true } }
+
+// WithStaleSchema opens a store whose schema is not current; until Migrate runs, its other
+// methods return an error matching ErrStaleSchema. `gisgw migrate` uses it.
+func WithStaleSchema() Option { return func(o *options) { o.allowStale = true } }
+
+// Open opens the store named by dsn: a postgres:// or postgresql:// URL is PostgreSQL,
+// anything else is the path of an SQLite database file (created when missing). Unless an
+// option says otherwise, a schema that is not current is an error matching ErrStaleSchema.
+func Open(ctx context.Context, dsn string, opts ...Option) (Store, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if dsn == "" {
+		return nil, fmt.Errorf("open store: empty DSN: give a postgres:// URL or an SQLite file path")
+	}
+	if IsPostgres(dsn) {
+		s, err := pgstore.Open(ctx, dsn, pgstore.Options{Now: o.now, AutoMigrate: o.autoMigrate, AllowStale: o.allowStale})
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	if strings.Contains(dsn, "=") && strings.Contains(dsn, " ") {
+		return nil, fmt.Errorf("open store: %q looks like a key=value PostgreSQL DSN: use a postgres:// URL", redact(dsn))
+	}
+	s, err := sqlitestore.Open(ctx, dsn, sqlitestore.Options{Now: o.now, AutoMigrate: o.autoMigrate, AllowStale: o.allowStale})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	l := strings.ToLower(dsn)
+	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
+}
+
+// redact hides a password in a key=value DSN before it goes into an error message.
+func redact(dsn string) string {
+	f := strings.Fields(dsn)
+	for i, kv := range f {
+		if strings.HasPrefix(strings.ToLower(kv), "password=") {
+			f[i] = "password=xxx"
+		}
+	}
+	return strings.Join(f, " ")
+}
+
+// Compile-time checks that both implementations satisfy Store.
+var (
+	_ Store = (*pgstore.Store)(nil)
+	_ Store = (*sqlitestore.Store)(nil)
+)

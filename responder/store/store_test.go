@@ -1,0 +1,55 @@
+package store_test
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gisgw/gisgw/responder/store"
+)
+
+func TestIsPostgres(t *testing.T) {
+	t.Parallel()
+	for dsn, want := range map[string]bool{
+		"postgres://u@h/db":         true,
+		"POSTGRESQL://u@h/db":       true,
+		"/var/lib/gisgw/gisgw.db":   false,
+		"gisgw.db":                  false,
+		"postgres.db":               false,
+		"file:postgres://x":         false,
+		"host=localhost dbname=xyz": false,
+	} {
+		if got := store.IsPostgres(dsn); got != want {
+			t.Errorf("IsPostgres(%q) = %t; want %t", dsn, got, want)
+		}
+	}
+}
+
+func TestOpenRefusals(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		dsn, want, hidden string
+	}{
+		{"", "empty DSN", ""},
+		{"host=db user=u password=s3cret dbname=x", "postgres:// URL", "s3cret"},
+		{filepath.Join(t.TempDir(), "a?b.db"), "must not contain '?'", ""},
+	}
+	for _, tc := range tests {
+		_, err := store.Open(t.Context(), tc.dsn)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || (tc.hidden != "" && strings.Contains(err.Error(), tc.hidden)) {
+			t.Errorf("Open(%q): err = %v; want %q without %q", tc.dsn, err, tc.want, tc.hidden)
+		}
+	}
+	_, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "new.db"))
+	if !errors.Is(err, store.ErrStaleSchema) || !strings.Contains(err.Error(), "gisgw migrate --db DSN") {
+		t.Errorf("Open of a new file without migrating: err = %v; want ErrStaleSchema with the fix", err)
+	}
+}
+
+func TestAddressKeyIsExported(t *testing.T) {
+	t.Parallel()
+	if a, b := store.AddressKey("г. Москва, ул. Ленина, д. 1, кв. 5"), store.AddressKey("Москва, улица Ленина, дом 1, квартира 5"); a != b || a == "" {
+		t.Errorf("AddressKey: %q vs %q", a, b)
+	}
+}
