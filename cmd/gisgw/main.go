@@ -42,6 +42,7 @@ func commands() map[string]command {
 		"verify":            verifyCommand(),
 		"gis export":        gisExportCommand(),
 		"gis state":         gisStateCommand(),
+		"calendar due":      calendarDueCommand(),
 	}
 }
 
