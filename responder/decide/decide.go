@@ -1,0 +1,341 @@
+// Package decide holds the decision rules: from a sub-request, the premises it was matched
+// to and the court acts at those premises, whether the answer is "debt confirmed by a court
+// act" (hasDebt) and for whom. Decide is a pure function: no I/O, no clock. Every decision
+// carries the rule version and, per act, whether it counted and why.
+package decide
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/match"
+)
+
+// RuleVersion names the rules below; it is stored with every decision. Change it whenever a
+// rule changes what Decide returns.
+const RuleVersion = "2026.1"
+
+// Review reason codes (the stored reason is "code: Russian text").
+const (
+	CodeNoPremises    = "no_premises"    // no premises matched: "no debt" is only a proposal
+	CodePartialPeriod = "partial_period" // an act's debt months are only partly inside the period
+	CodeUnknownMonths = "unknown_months" // an act's debt months are missing or reversed
+	CodeNoDocument    = "no_document"    // a counting act has no file to attach
+	CodeNoDebtors     = "no_debtors"     // a counting act names no debtor
+	CodeNoPeriod      = "no_period"      // neither a period nor a sent date: the window is a guess
+	CodeBadPeriod     = "bad_period"     // the period ends before it starts
+	CodeFutureCancel  = "future_cancel"  // an act's cancellation date is after the decision date
+)
+
+// DescriptionMax is the longest description GIS accepts, in characters.
+const DescriptionMax = 1000
+
+const dateLayout = "2006-01-02"
+
+// Decide proposes the answer to sr. m is the match of sr's housing object; acts are the
+// court acts at the matched premises (acts at other premises, or of another organization,
+// are ignored); today is the decision date. An act counts when it has entered into force on
+// or before today, is not cancelled on or before today, has a positive outstanding balance,
+// and its debt months overlap the requested period (when the sub-request has none: the three
+// years up to its sent date).
+func Decide(sr domain.SubRequest, m match.Result, acts []domain.CourtAct, today time.Time) domain.Decision {
+	d := domain.Decision{
+		SubRequestGUID: sr.GUID,
+		RuleVersion:    RuleVersion,
+		DecidedAt:      today,
+		PremisesIDs:    m.PremisesIDs(),
+		MatchMethod:    string(m.Method),
+	}
+	rv := reviewer{d: &d}
+	for _, r := range m.Reasons {
+		rv.add(r.String())
+	}
+	if m.NeedsReview && len(m.Reasons) == 0 {
+		rv.add(match.CodeNoMatch + ": сопоставление помещения требует проверки")
+	}
+	if len(m.Premises) == 0 {
+		rv.add(CodeNoPremises + ": помещение не сопоставлено; предложен ответ «задолженности нет», его нужно подтвердить")
+	}
+
+	period, state := requestedPeriod(sr, today)
+	switch state {
+	case periodNone:
+		rv.add(fmt.Sprintf("%s: в запросе нет ни периода, ни даты отправки; взяты 3 года до %s", CodeNoPeriod, day(today)))
+	case periodReversed:
+		rv.add(fmt.Sprintf("%s: период запроса указан в обратном порядке; использован %s", CodeBadPeriod, period))
+	}
+
+	todayD := dateOf(today)
+	var counted []domain.CourtAct
+	for _, a := range relevant(sr, m, acts) {
+		name := actName(a)
+		ev := domain.Evidence{ActID: a.ID}
+		switch {
+		case !a.CancelledOn.IsZero() && !dateOf(a.CancelledOn).After(todayD):
+			ev.Reason = "не учтён: отменён " + day(a.CancelledOn)
+		case a.EffectiveOn.IsZero():
+			ev.Reason = "не учтён: не вступил в законную силу"
+		case dateOf(a.EffectiveOn).After(todayD):
+			ev.Reason = fmt.Sprintf("не учтён: вступает в законную силу %s, после даты решения %s", day(a.EffectiveOn), day(today))
+		case a.Outstanding <= 0:
+			ev.Reason = "не учтён: задолженность погашена"
+			if !a.BalanceOn.IsZero() {
+				ev.Reason += " (остаток на " + day(a.BalanceOn) + ": " + money(a.Outstanding) + ")"
+			}
+		default:
+			ev.Counted, ev.Reason = true, "учтён"
+			months := monthsOf(a)
+			switch {
+			case months.unknown:
+				rv.add(fmt.Sprintf("%s: %s: месяцы долга не указаны или указаны неверно; нельзя проверить, что долг образовался в периоде %s", CodeUnknownMonths, name, period))
+				ev.Reason += "; месяцы долга неизвестны"
+			case !months.overlaps(period):
+				ev.Counted = false
+				ev.Reason = fmt.Sprintf("не учтён: период долга %s вне запрошенного периода %s", months, period)
+			case !months.inside(period):
+				rv.add(fmt.Sprintf("%s: %s: период долга %s лишь частично входит в запрошенный период %s", CodePartialPeriod, name, months, period))
+				ev.Reason += fmt.Sprintf("; период долга %s частично вне запрошенного периода %s", months, period)
+			default:
+				ev.Reason += fmt.Sprintf(": вступил в силу %s, долг за %s, остаток %s", day(a.EffectiveOn), months, money(a.Outstanding))
+			}
+			if ev.Counted && !a.CancelledOn.IsZero() {
+				rv.add(fmt.Sprintf("%s: %s: дата отмены %s позже даты решения", CodeFutureCancel, name, day(a.CancelledOn)))
+				ev.Reason += "; дата отмены " + day(a.CancelledOn) + " ещё не наступила"
+			}
+		}
+		if ev.Counted {
+			counted = append(counted, a)
+			if a.Document == nil || strings.TrimSpace(a.Document.Path) == "" {
+				rv.add(fmt.Sprintf("%s: %s: нет файла судебного акта для приложения к ответу", CodeNoDocument, name))
+				ev.Reason += "; нет файла акта"
+			}
+			if len(a.Debtors) == 0 {
+				rv.add(fmt.Sprintf("%s: %s: в акте не указан должник", CodeNoDebtors, name))
+				ev.Reason += "; должник не указан"
+			}
+		}
+		d.Evidence = append(d.Evidence, ev)
+	}
+
+	d.HasDebt = len(counted) > 0
+	d.DebtInfo = debtInfo(counted)
+	d.Review = len(d.ReviewReasons) > 0
+	return d
+}
+
+// reviewer collects review reasons without repeats.
+type reviewer struct{ d *domain.Decision }
+
+func (r reviewer) add(reason string) {
+	if !slices.Contains(r.d.ReviewReasons, reason) {
+		r.d.ReviewReasons = append(r.d.ReviewReasons, reason)
+	}
+}
+
+// relevant returns the acts at the matched premises that belong to sr's organization (or to
+// none), by premises id and act id.
+func relevant(sr domain.SubRequest, m match.Result, acts []domain.CourtAct) []domain.CourtAct {
+	ids := make(map[string]bool, len(m.Premises))
+	for _, p := range m.Premises {
+		ids[p.ID] = true
+	}
+	var out []domain.CourtAct
+	for _, a := range acts {
+		if ids[a.PremisesID] && (a.OrgGUID == "" || a.OrgGUID == sr.OrgGUID) {
+			out = append(out, a)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b domain.CourtAct) int {
+		return cmp.Or(strings.Compare(a.PremisesID, b.PremisesID), strings.Compare(a.ID, b.ID), strings.Compare(a.OrgGUID, b.OrgGUID))
+	})
+	return out
+}
+
+// debtInfo groups the counting acts' debtors by domain.Debtor.Key in order of first
+// appearance, each with the documents of the acts naming them (without repeats).
+func debtInfo(acts []domain.CourtAct) []domain.DebtInfo {
+	var out []domain.DebtInfo
+	index := map[string]int{}
+	for _, a := range acts {
+		for _, db := range a.Debtors {
+			k := db.Key()
+			i, ok := index[k]
+			if !ok {
+				i = len(out)
+				index[k] = i
+				out = append(out, domain.DebtInfo{Person: person(db)})
+			}
+			fillPerson(&out[i].Person, db)
+			if a.Document != nil && strings.TrimSpace(a.Document.Path) != "" && !hasDocument(out[i].Documents, *a.Document) {
+				out[i].Documents = append(out[i].Documents, *a.Document)
+			}
+		}
+	}
+	return out
+}
+
+func person(d domain.Debtor) domain.Person {
+	return domain.Person{
+		LastName: d.LastName, FirstName: d.FirstName, MiddleName: d.MiddleName,
+		SNILS: d.SNILS, DocType: d.DocType, DocSeries: d.DocSeries, DocNumber: d.DocNumber,
+	}
+}
+
+// fillPerson completes p from another act's record of the same debtor (same SNILS, or same
+// name without SNILS): a missing identity document is taken from the later act.
+func fillPerson(p *domain.Person, d domain.Debtor) {
+	if p.MiddleName == "" {
+		p.MiddleName = d.MiddleName
+	}
+	if p.DocType == "" && p.DocNumber == "" {
+		p.DocType, p.DocSeries, p.DocNumber = d.DocType, d.DocSeries, d.DocNumber
+	}
+}
+
+func hasDocument(docs []domain.Document, d domain.Document) bool {
+	return slices.ContainsFunc(docs, func(x domain.Document) bool { return x.Path == d.Path })
+}
+
+// window is a span of calendar days, both ends included.
+type window struct{ From, To time.Time }
+
+func (p window) String() string { return day(p.From) + ".." + day(p.To) }
+
+type periodState int
+
+const (
+	periodGiven periodState = iota
+	periodNone
+	periodReversed
+)
+
+// requestedPeriod is sr's period; a missing start is three years before the end, a missing
+// end is the sent date; with neither, the three years up to the sent date (or today).
+func requestedPeriod(sr domain.SubRequest, today time.Time) (window, periodState) {
+	from, to := dateOf(sr.PeriodFrom), dateOf(sr.PeriodTo)
+	state := periodGiven
+	if sr.PeriodTo.IsZero() {
+		switch {
+		case !sr.SentDate.IsZero():
+			to = dateOf(sr.SentDate)
+		case sr.PeriodFrom.IsZero():
+			to, state = dateOf(today), periodNone
+		default:
+			to = dateOf(today)
+		}
+	}
+	if sr.PeriodFrom.IsZero() {
+		from = threeYearsBefore(to)
+	}
+	if from.After(to) {
+		from, to, state = to, from, periodReversed
+	}
+	return window{From: from, To: to}, state
+}
+
+// threeYearsBefore is the first day of the three years that end on d: 2026-10-31 → 2023-11-01.
+func threeYearsBefore(d time.Time) time.Time { return d.AddDate(-3, 0, 1) }
+
+// monthSpan is an act's debt months as month numbers (year*12 + month - 1).
+type monthSpan struct {
+	from, to int
+	unknown  bool
+}
+
+func monthsOf(a domain.CourtAct) monthSpan {
+	if a.DebtFrom.IsZero() || a.DebtTo.IsZero() || a.DebtTo.Before(a.DebtFrom) {
+		return monthSpan{unknown: true}
+	}
+	return monthSpan{from: monthNo(a.DebtFrom), to: monthNo(a.DebtTo)}
+}
+
+func monthNo(t time.Time) int {
+	y, m, _ := t.Date()
+	return y*12 + int(m) - 1
+}
+
+// overlaps reports whether a debt month touches the period (a month counts when any of its
+// days is inside).
+func (s monthSpan) overlaps(p window) bool {
+	return s.from <= monthNo(p.To) && s.to >= monthNo(p.From)
+}
+
+// inside reports whether every debt month touches the period.
+func (s monthSpan) inside(p window) bool {
+	return s.from >= monthNo(p.From) && s.to <= monthNo(p.To)
+}
+
+func (s monthSpan) String() string {
+	f := func(n int) string { return fmt.Sprintf("%04d-%02d", n/12, n%12+1) }
+	return f(s.from) + ".." + f(s.to)
+}
+
+// dateOf drops the time of day, keeping t's calendar date.
+func dateOf(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+func day(t time.Time) string { return t.Format(dateLayout) }
+
+func money(k domain.Money) string {
+	sign := ""
+	if k < 0 {
+		sign, k = "-", -k
+	}
+	return fmt.Sprintf("%s%d,%02d руб.", sign, k/100, k%100)
+}
+
+func actName(a domain.CourtAct) string {
+	if a.CaseNumber != "" {
+		return fmt.Sprintf("акт %s (дело № %s)", a.ID, a.CaseNumber)
+	}
+	return "акт " + a.ID
+}
+
+// ErrInvalidDecision matches the errors of Reviewed: the decision cannot be sent as it is.
+var ErrInvalidDecision = errors.New("invalid decision")
+
+// Reviewed stamps a person's decision: d is the proposal as the person left it (they may
+// have changed HasDebt, DebtInfo or Description); who and at are stored with it, the review
+// flag is cleared, the evidence and rule version are kept. It checks that the answer can be
+// sent: "debt" needs at least one person with a name and a document, "no debt" has none,
+// and the description fits GIS's limit.
+func Reviewed(d domain.Decision, who, comment string, at time.Time) (domain.Decision, error) {
+	fail := func(format string, args ...any) (domain.Decision, error) {
+		return domain.Decision{}, fmt.Errorf("review of sub-request %s: %s: %w", d.SubRequestGUID, fmt.Sprintf(format, args...), ErrInvalidDecision)
+	}
+	if strings.TrimSpace(who) == "" {
+		return fail("the reviewer is not named")
+	}
+	if at.IsZero() {
+		return fail("the review time is not set")
+	}
+	if n := utf8.RuneCountInString(d.Description); n > DescriptionMax {
+		return fail("description has %d characters, at most %d allowed", n, DescriptionMax)
+	}
+	if d.HasDebt {
+		if len(d.DebtInfo) == 0 {
+			return fail("hasDebt=true needs at least one debtor")
+		}
+		for i, di := range d.DebtInfo {
+			if strings.TrimSpace(di.Person.LastName) == "" || strings.TrimSpace(di.Person.FirstName) == "" {
+				return fail("debtor %d has no last or first name", i+1)
+			}
+			if len(di.Documents) == 0 {
+				return fail("debtor %d (%s) has no document", i+1, di.Person.LastName)
+			}
+		}
+	} else if len(d.DebtInfo) > 0 {
+		return fail("hasDebt=false cannot list debtors")
+	}
+	d.DecidedBy, d.Comment, d.DecidedAt = who, comment, at
+	d.Review = false
+	return d, nil
+}
