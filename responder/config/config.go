@@ -66,6 +66,9 @@ type Config struct {
 	Pipeline      Pipeline       `yaml:"pipeline"`
 	Dashboard     Dashboard      `yaml:"dashboard"`
 	Alerts        Alerts         `yaml:"alerts"`
+	// Calendar lists production-calendar files (xmlcalendar.ru XML) laid over the embedded
+	// calendar: a year added or corrected without a rebuild.
+	Calendar []string `yaml:"calendar"`
 }
 
 type Log struct {

@@ -163,6 +163,9 @@ type Decision struct {
 	Review         bool     // a person must confirm before it is sent
 	ReviewReasons  []string // why
 	Description    string   // optional text for GIS (≤ 1000 characters)
+	// Notes are remarks for the compliance officer that do not hold the answer back, such
+	// as a GIS deadline that differs from the project's own calendar.
+	Notes []string
 	// Set when a person decided.
 	DecidedBy string
 	Comment   string

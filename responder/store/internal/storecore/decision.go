@@ -21,6 +21,7 @@ type decisionDoc struct {
 	Review        bool          `json:"review"`
 	ReviewReasons []string      `json:"review_reasons,omitempty"`
 	Description   string        `json:"description,omitempty"`
+	Notes         []string      `json:"notes,omitempty"`
 	DecidedBy     string        `json:"decided_by,omitempty"`
 	Comment       string        `json:"comment,omitempty"`
 }
@@ -59,8 +60,8 @@ func EncodeDecision(d domain.Decision) ([]byte, error) {
 	doc := decisionDoc{
 		RuleVersion: d.RuleVersion, DecidedAt: d.DecidedAt, PremisesIDs: d.PremisesIDs,
 		MatchMethod: d.MatchMethod, HasDebt: d.HasDebt, Review: d.Review,
-		ReviewReasons: d.ReviewReasons, Description: d.Description, DecidedBy: d.DecidedBy,
-		Comment: d.Comment,
+		ReviewReasons: d.ReviewReasons, Description: d.Description, Notes: d.Notes,
+		DecidedBy: d.DecidedBy, Comment: d.Comment,
 	}
 	for _, di := range d.DebtInfo {
 		x := debtInfoDoc{Person: personDoc(di.Person)}
@@ -89,7 +90,7 @@ func DecodeDecision(guid string, b []byte) (domain.Decision, error) {
 		SubRequestGUID: guid, RuleVersion: doc.RuleVersion, DecidedAt: doc.DecidedAt.UTC(),
 		PremisesIDs: doc.PremisesIDs, MatchMethod: doc.MatchMethod, HasDebt: doc.HasDebt,
 		Review: doc.Review, ReviewReasons: doc.ReviewReasons, Description: doc.Description,
-		DecidedBy: doc.DecidedBy, Comment: doc.Comment,
+		Notes: doc.Notes, DecidedBy: doc.DecidedBy, Comment: doc.Comment,
 	}
 	for _, di := range doc.DebtInfo {
 		x := domain.DebtInfo{Person: domain.Person(di.Person)}
