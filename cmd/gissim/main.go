@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gisgw/gisgw/gisclient/gissim"
+	"github.com/gisgw/gisgw/soap/xades"
 )
 
 // demoOrg is the organization of testdata/scenarios/demo.csv, the default for --generate.
@@ -43,7 +45,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: gissim [flags]\n\nSimulates the GIS ZhKKh DebtRequestsAsync service at %s,\n"+
-			"with /sim/answers, /sim/stats and /sim/clock for inspection.\n\nFlags:\n", gissim.ServicePath)
+			"the file store at %s%s and /sim/answers, /sim/stats and /sim/clock for inspection.\n\nFlags:\n", gissim.ServicePath, gissim.FileStorePath, gissim.FileStoreContext)
 		fs.PrintDefaults()
 	}
 	listen := fs.String("listen", "127.0.0.1:8085", "address to listen on")
@@ -54,6 +56,17 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	faultSpec := fs.String("faults", "", `injected failures, e.g. "500=0.05,503=0.02,exp=0.03,drop=0.02,latency=50ms"`)
 	today := fs.String("today", "", "simulated date YYYY-MM-DD (default: today in Moscow); drives automatic answers")
 	seed := fs.Int64("seed", 0, "seed of faults and --generate (0 = random)")
+	verifySigs := fs.Bool("verify-signatures", false, "verify the XAdES-BES signature of exportDSRsRequest and importDSRResponsesRequest (any certificate); refused messages get a SOAP Fault SIG000000")
+	var trust []string
+	fs.Func("trust", "PEM certificate(s) to trust when verifying signatures (repeatable or comma-separated; implies --verify-signatures)", func(v string) error {
+		for p := range strings.SplitSeq(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				trust = append(trust, p)
+			}
+		}
+		return nil
+	})
+	checkAttachments := fs.Bool("check-attachments", false, "refuse Send actions whose attachments were not uploaded to the simulator's file store with that AttachmentHASH")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -67,8 +80,13 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	if err != nil {
 		return fmt.Errorf("--faults: %w", err)
 	}
+	verify, err := signatureCheck(*verifySigs, trust)
+	if err != nil {
+		return err
+	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	sim := gissim.New(gissim.Options{Delay: *delay, Faults: faults, Logger: log, Seed: *seed})
+	sim := gissim.New(gissim.Options{Delay: *delay, Faults: faults, Logger: log, Seed: *seed,
+		Verify: verify, CheckAttachments: *checkAttachments})
 	if *today != "" {
 		d, err := time.Parse(time.DateOnly, *today)
 		if err != nil {
@@ -107,7 +125,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("serving", "url", "http://"+ln.Addr().String()+gissim.ServicePath, "subrequests", len(sim.SubRequests()),
-		"today", sim.Today().Format(time.DateOnly), "delay", *delay)
+		"today", sim.Today().Format(time.DateOnly), "delay", *delay,
+		"file_store", "http://"+ln.Addr().String()+gissim.FileStorePath+gissim.FileStoreContext,
+		"verify_signatures", verify != nil, "trusted_certificates", len(trust), "check_attachments", *checkAttachments)
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -123,4 +143,28 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// signatureCheck builds Options.Verify from --verify-signatures and --trust: nil when neither
+// is given, any certificate with the first alone, only the listed ones with --trust.
+func signatureCheck(on bool, files []string) (func([]byte) error, error) {
+	if len(files) == 0 {
+		if !on {
+			return nil, nil
+		}
+		return gissim.VerifySignatures(nil), nil
+	}
+	var certs []*x509.Certificate
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("--trust: %w", err)
+		}
+		cs, err := xades.ParseCertificates(b)
+		if err != nil {
+			return nil, fmt.Errorf("--trust %s: %w", f, err)
+		}
+		certs = append(certs, cs...)
+	}
+	return gissim.VerifySignatures(certs), nil
 }

@@ -106,7 +106,7 @@ func TestStatsJSON(t *testing.T) {
 	if st := h.getJSON(http.MethodGet, "/sim/stats", &got); st != http.StatusOK {
 		t.Fatalf("HTTP %d", st)
 	}
-	if want := []string{"calls", "faults", "messages", "rejected_actions", "revoke_actions", "send_actions", "soap_faults"}; !slices.Equal(keys(got), want) {
+	if want := []string{"calls", "faults", "file_store", "messages", "rejected_actions", "revoke_actions", "send_actions", "soap_faults"}; !slices.Equal(keys(got), want) {
 		t.Fatalf("keys %v, want %v", keys(got), want)
 	}
 	calls, faults := got["calls"].(map[string]any), got["faults"].(map[string]any)

@@ -67,6 +67,10 @@ type Options struct {
 	// AttachmentHash, when set, is the file store: Send actions must reference attachments
 	// it knows, with the same AttachmentHASH (compared case-insensitively).
 	AttachmentHash func(attachmentGUID string) (hash string, ok bool)
+	// CheckAttachments makes the simulator's own file store (FileStorePath) the reference:
+	// Send actions must reference files uploaded to it, with their AttachmentHASH. With
+	// AttachmentHash set as well, a file either of them knows is accepted.
+	CheckAttachments bool
 }
 
 // SubRequest is one sub-request the simulator holds, as loaded from a scenario or generated.
@@ -120,13 +124,14 @@ type Document struct {
 
 // Stats counts what the simulator has seen (GET /sim/stats).
 type Stats struct {
-	Calls           CallStats  `json:"calls"`
-	Faults          FaultStats `json:"faults"`
-	SOAPFaults      int        `json:"soap_faults"`      // Faults answered for invalid requests (not injected)
-	Messages        int        `json:"messages"`         // business messages acknowledged
-	SendActions     int        `json:"send_actions"`     // Send actions accepted, replacements included
-	RevokeActions   int        `json:"revoke_actions"`   // Revoke actions accepted
-	RejectedActions int        `json:"rejected_actions"` // actions answered with an importResult Error
+	Calls           CallStats      `json:"calls"`
+	Faults          FaultStats     `json:"faults"`
+	SOAPFaults      int            `json:"soap_faults"`      // Faults answered for invalid requests (not injected)
+	Messages        int            `json:"messages"`         // business messages acknowledged
+	SendActions     int            `json:"send_actions"`     // Send actions accepted, replacements included
+	RevokeActions   int            `json:"revoke_actions"`   // Revoke actions accepted
+	RejectedActions int            `json:"rejected_actions"` // actions answered with an importResult Error
+	FileStore       FileStoreStats `json:"file_store"`
 }
 
 // CallStats counts SOAP calls per operation (body element).
@@ -160,6 +165,9 @@ type Sim struct {
 	stats    Stats
 	faultRnd *rand.Rand
 	genRnd   *rand.Rand
+
+	files        map[string]*storedFile // file store, by lower-case UploadID
+	pendingBytes int64                  // parts held for uncompleted uploads
 }
 
 type subReq struct {
@@ -201,15 +209,18 @@ func New(opts Options) *Sim {
 		msk:      time.FixedZone("MSK", 3*60*60),
 		subs:     map[string]*subReq{},
 		msgs:     map[string]*message{},
+		files:    map[string]*storedFile{},
 		faultRnd: rand.New(rand.NewPCG(uint64(seed), 0x6661756c74)),
 		genRnd:   rand.New(rand.NewPCG(uint64(seed), 0x67656e)),
 	}
 }
 
-// Handler serves the SOAP endpoint at ServicePath and the inspection endpoints under /sim/.
+// Handler serves the SOAP endpoint at ServicePath, the file store under FileStorePath and
+// the inspection endpoints under /sim/.
 func (s *Sim) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+ServicePath, s.serveSOAP)
+	mux.HandleFunc(FileStorePath, s.serveFileStore)
 	mux.HandleFunc("GET /sim/answers", s.serveAnswers)
 	mux.HandleFunc("GET /sim/stats", s.serveStats)
 	mux.HandleFunc("GET /sim/clock", s.serveClock)

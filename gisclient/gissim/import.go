@@ -217,11 +217,11 @@ func (s *Sim) checkAttachment(where string, at *wsdl.AttachmentType) *actionErro
 	if at == nil || at.Name == "" || at.Description == "" || at.Attachment == nil || !isGUID(str(at.Attachment.AttachmentGUID)) {
 		return actErr(CodeAttachment, "%s: требуются Name, Description и Attachment/AttachmentGUID", where)
 	}
-	if s.opts.AttachmentHash == nil {
+	if s.opts.AttachmentHash == nil && !s.opts.CheckAttachments {
 		return nil
 	}
 	g := str(at.Attachment.AttachmentGUID)
-	hash, ok := s.opts.AttachmentHash(g)
+	hash, ok := s.attachmentHash(g)
 	if !ok {
 		return actErr(CodeAttachment, "%s: вложение %s не найдено в файловом хранилище", where, g)
 	}

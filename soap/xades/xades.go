@@ -16,7 +16,6 @@ package xades
 
 import (
 	"bytes"
-	"crypto/cipher"
 	"crypto/sha256"
 	"encoding/xml"
 	"errors"
@@ -27,8 +26,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/beevik/etree"
-	gostcipher "github.com/deatil/go-cryptobin/cipher/gost"
-	"github.com/deatil/go-cryptobin/hash/gost/gost341194"
 
 	"github.com/gisgw/gisgw/soap/xades/internal/streebog"
 )
@@ -89,21 +86,11 @@ func newHash(uri string) (hash.Hash, error) {
 	case DigestGOST512:
 		return streebog.New512(), nil
 	case DigestGOST94:
-		return gost341194.New(cryptoProHashCipher), nil
+		return NewGOST94(), nil
 	case DigestSHA256:
 		return sha256.New(), nil
 	}
 	return nil, fmt.Errorf("%w: digest method %q", ErrUnsupportedAlgorithm, uri)
-}
-
-// cryptoProHashCipher is GOST 28147-89 with id-GostR3411-94-CryptoProParamSet, the S-boxes
-// OpenSSL's md_gost94 and CryptoPro use for GOST R 34.11-94.
-func cryptoProHashCipher(key []byte) cipher.Block {
-	c, err := gostcipher.NewCipher(key, gostcipher.SboxGostR341194CryptoProParamSet)
-	if err != nil {
-		panic("xades: GOST 28147-89 key schedule: " + err.Error()) // key is always 32 bytes here
-	}
-	return c
 }
 
 func digestOf(uri string, data []byte) ([]byte, error) {
