@@ -43,6 +43,9 @@ type Store interface {
 	// MissingPremises returns the ids (in order, without repeats) that match no premises of
 	// org or of no organization: the import's validation calls it before writing.
 	MissingPremises(ctx context.Context, org string, ids []string) ([]string, error)
+	// SetDocumentAttachment records the AttachmentHASH and AttachmentGUID of the document of
+	// court act actID of org once the file store has it, so it is never uploaded twice.
+	SetDocumentAttachment(ctx context.Context, org, actID, hash, attachmentGUID string) error
 
 	// PremisesByHMObject, PremisesByHouse and PremisesByAddressKey return the premises of org
 	// (or imported without an organization) by HMobjectGUID, by GIS or FIAS house GUID, and by
@@ -79,6 +82,53 @@ type Store interface {
 	// Audit returns a sub-request's history, oldest first ("" for store-wide entries such as
 	// imports).
 	Audit(ctx context.Context, guid string) ([]domain.AuditEntry, error)
+
+	// The pipeline's port (pipeline.Store). Work is leased to an owner until an expiry; a
+	// lease is free when it expired, so a crashed replica's work returns to the pool. Claims
+	// skip rows other claims hold (PostgreSQL: FOR UPDATE SKIP LOCKED), so concurrent
+	// claimers get disjoint sets.
+
+	// ClaimForDecision leases up to limit sub-requests in state new, earliest deadline first.
+	// SaveDecision ends the lease.
+	ClaimForDecision(ctx context.Context, owner string, limit int, lease time.Duration) ([]domain.SubRequest, error)
+	// ClaimReady leases up to limit ready sub-requests of org that have a decision, earliest
+	// deadline first, and returns their current decisions.
+	ClaimReady(ctx context.Context, org, owner string, limit int, lease time.Duration) ([]domain.Decision, error)
+	// CreateMessage stores m (pending, leased to owner) with its actions and moves every
+	// sub-request in it from ready (leased to owner, of m's organization) to sending, in one
+	// transaction; ErrConflict, with nothing written, when any is not.
+	CreateMessage(ctx context.Context, owner string, m domain.Message, lease time.Duration) error
+	// MarkMessageAcked records GIS's MessageGUID and makes a pending message acked; again with
+	// the same GUID it changes nothing, another GUID is ErrConflict.
+	MarkMessageAcked(ctx context.Context, id, gisMessageGUID string) error
+	// RecordAttempt counts a failed attempt, keeps its error text and time, and frees the
+	// message's lease: a pending message is claimable again once the settle time from this
+	// attempt passed, an acked one at once. A done message is left alone.
+	RecordAttempt(ctx context.Context, id, errText string) error
+	// RenewMessage extends owner's lease on an unfinished message; ErrConflict when owner no
+	// longer holds it, nil for a done message.
+	RenewMessage(ctx context.Context, id, owner string, lease time.Duration) error
+	// ClaimMessages leases up to limit unfinished messages whose lease is free, oldest first,
+	// with their actions: acked ones at once, pending ones when their last attempt (or their
+	// creation) is before settledBefore.
+	ClaimMessages(ctx context.Context, owner string, settledBefore time.Time, limit int, lease time.Duration) ([]domain.Message, error)
+	// FinishMessage records the outcomes, moves each sub-request still sending to its
+	// outcome's state (ready, without a lease, for a transient error or a missing outcome;
+	// the GIS error is kept on failed and ready ones), and marks the message done, in one
+	// transaction. Finishing a done message again changes nothing.
+	FinishMessage(ctx context.Context, id string, outcomes []domain.Outcome) error
+	// UnfinishedMessages counts the messages that are not done.
+	UnfinishedMessages(ctx context.Context) (int, error)
+	// Watermark is the date through which org was last pulled (zero: never).
+	Watermark(ctx context.Context, org string) (time.Time, error)
+	SetWatermark(ctx context.Context, org string, t time.Time) error
+	// TryLockOrg makes the caller the only puller of org until unlock (PostgreSQL: a session
+	// advisory lock, across processes; SQLite: within the process). ok is false while
+	// another holds it.
+	TryLockOrg(ctx context.Context, org string) (unlock func(), ok bool, err error)
+	// OpenPastDeadline lists sub-requests of org not answered, failed or auto-answered whose
+	// deadline is before day, earliest first (limit ≤ 0: all).
+	OpenPastDeadline(ctx context.Context, org string, day time.Time, limit int) ([]domain.SubRequest, error)
 }
 
 // Value types of the interface; they live in an internal package so that the two

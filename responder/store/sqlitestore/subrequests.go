@@ -240,6 +240,9 @@ func (s *Store) SaveDecision(ctx context.Context, d domain.Decision, newState do
 		if err := s.setState(ctx, tx, d.SubRequestGUID, newState, now); err != nil {
 			return err
 		}
+		if err := endLease(ctx, tx, d.SubRequestGUID); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, now, d.SubRequestGUID, storecore.SystemActor, "decided", storecore.DecisionDetail(d, st, newState))
 	})
 	if err != nil {

@@ -85,7 +85,9 @@ func Run(t *testing.T, f Factory) {
 		{"SetState", testSetState},
 		{"SetStateRace", testSetStateRace},
 		{"NotFound", testNotFound},
+		{"DocumentAttachment", testDocumentAttachment},
 	}
+	tests = append(tests, pipelineTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
