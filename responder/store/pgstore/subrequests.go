@@ -81,7 +81,7 @@ func (s *Store) CourtActsByPremises(ctx context.Context, premisesIDs []string) (
 
 const subRequestCols = `s.guid, s.org_guid, s.request_guid, s.request_number, s.requester_guid, s.requester_name,
 	s.house_guid, s.address_details, s.hm_object_guid, s.address_type, s.fias_house_guid, s.address,
-	s.period_from, s.period_to, s.sent_date, s.response_date, s.response_status, s.state`
+	s.period_from, s.period_to, s.sent_date, s.response_date, s.response_status, s.state, s.error_code, s.error_text`
 
 const subRequestOrder = ` ORDER BY s.response_date NULLS LAST, s.guid COLLATE "C"`
 
@@ -93,7 +93,7 @@ func scanSubRequest(row pgx.Row, extra ...any) (domain.SubRequest, error) {
 	)
 	dest := []any{&r.GUID, &r.OrgGUID, &r.RequestGUID, &r.RequestNumber, &r.RequesterGUID, &r.RequesterName,
 		&r.HouseGUID, &r.AddressDetails, &r.HMObjectGUID, &r.AddressType, &r.FIASHouseGUID, &r.Address,
-		&from, &to, &sent, &resp, &r.ResponseStatus, &state}
+		&from, &to, &sent, &resp, &r.ResponseStatus, &state, &r.ErrorCode, &r.ErrorText}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return r, err
 	}

@@ -483,6 +483,9 @@ func testFinishMessage(t *testing.T, b *bundle) {
 		!strings.Contains(last.Detail, "SRV006001") || !strings.Contains(last.Detail, "Подзапрос уже обработан") {
 		t.Fatalf("last audit entry of the failed one = %+v; want the GIS error", last)
 	}
+	if sr := mustGet(t, b, ds[1].SubRequestGUID); sr.ErrorCode != "SRV006001" || sr.ErrorText != "Подзапрос уже обработан" {
+		t.Fatalf("failed sub-request has error %q %q; want GIS's code and text", sr.ErrorCode, sr.ErrorText)
+	}
 	if n := unfinished(t, b.st, b); n != 0 {
 		t.Fatalf("UnfinishedMessages = %d; want 0", n)
 	}
