@@ -43,6 +43,8 @@ func commands() map[string]command {
 		"gis export":        gisExportCommand(),
 		"gis state":         gisStateCommand(),
 		"calendar due":      calendarDueCommand(),
+		"run":               runCommand(),
+		"demo":              demoCommand(),
 	}
 }
 

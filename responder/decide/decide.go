@@ -173,7 +173,9 @@ func debtInfo(acts []domain.CourtAct) []domain.DebtInfo {
 			}
 			fillPerson(&out[i].Person, db)
 			if a.Document != nil && strings.TrimSpace(a.Document.Path) != "" && !hasDocument(out[i].Documents, *a.Document) {
-				out[i].Documents = append(out[i].Documents, *a.Document)
+				doc := *a.Document
+				doc.ActOrg, doc.ActID = a.OrgGUID, a.ID
+				out[i].Documents = append(out[i].Documents, doc)
 			}
 		}
 	}

@@ -256,6 +256,10 @@ func TestDecideDebtInfo(t *testing.T) {
 	if got := docPaths(pe.Documents); !slices.Equal(got, []string{docB.Path}) {
 		t.Errorf("Петрова's documents = %v", got)
 	}
+	// A document names the act it came from, so that its upload is recorded for that act.
+	if doc := iv.Documents[0]; doc.ActID != "A" {
+		t.Errorf("Иванов's first document comes from act %q; want A", doc.ActID)
+	}
 }
 
 func docPaths(ds []domain.Document) []string {

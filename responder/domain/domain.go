@@ -75,6 +75,10 @@ func (d Debtor) Key() string {
 
 // Document is a court-act file that a "yes" answer attaches.
 type Document struct {
+	// ActOrg and ActID name the court act the file belongs to, so that its AttachmentGUID
+	// is recorded once for the act; empty for a document entered by hand.
+	ActOrg         string
+	ActID          string
 	Name           string // file name shown in GIS
 	Path           string // where the file lives locally
 	Hash           string // AttachmentHASH (GOST R 34.11-94, lowercase hex), empty until computed

@@ -42,6 +42,8 @@ type personDoc struct {
 }
 
 type documentDoc struct {
+	ActOrg         string `json:"act_org,omitempty"`
+	ActID          string `json:"act_id,omitempty"`
 	Name           string `json:"name"`
 	Path           string `json:"path"`
 	Hash           string `json:"hash,omitempty"`

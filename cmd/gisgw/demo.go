@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gisgw/gisgw/responder/demo"
+)
+
+func demoCommand() command {
+	return command{"run the whole job once on the demo data (simulated GIS, fresh SQLite store)", runDemo}
+}
+
+func runDemo(ctx context.Context, env *cliEnv, args []string) error {
+	fs := flag.NewFlagSet("gisgw demo", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	data := fs.String("data", "testdata", "folder with scenarios/demo.csv and demo/{premises,court-acts}.csv")
+	listen := fs.String("listen", "127.0.0.1:0", "address of the daemon's HTTP endpoints while the demo runs")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: gisgw demo [--data DIR]\n\nStarts a simulated GIS with the demo sub-requests, a fresh SQLite store with the demo\npremises and court acts, and a test signing key; runs the daemon until every sub-request\nis answered or waits for a person; prints a summary.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", strings.Join(fs.Args(), " "))
+	}
+	start := time.Now()
+	d, err := demo.Start(ctx, demo.Options{DataDir: *data, Listen: *listen})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	fmt.Fprintf(env.stderr, "demo: simulator at %s, store %s; running the daemon once…\n", d.SimURL(), d.Config.DB)
+	if err := d.App.RunOnce(ctx); err != nil {
+		return fmt.Errorf("daemon run: %w", err)
+	}
+	if err := d.WriteSummary(ctx, env.stdout); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "done in %s\n", time.Since(start).Round(10*time.Millisecond))
+	return nil
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/gisgw/gisgw/responder/app"
+	"github.com/gisgw/gisgw/responder/config"
+)
+
+func runCommand() command {
+	return command{"the daemon: pull sub-requests, decide, answer (--config FILE [--once])", runRun}
+}
+
+func runRun(ctx context.Context, env *cliEnv, args []string) error {
+	fs := flag.NewFlagSet("gisgw run", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	path := fs.String("config", os.Getenv("GISGW_CONFIG"), "configuration file (YAML); default $GISGW_CONFIG")
+	once := fs.Bool("once", false, "do one full pass and exit when nothing more can move without a person or the clock")
+	dump := fs.Bool("print-config", false, "print the effective configuration (secrets redacted) and exit")
+	var f config.Flags
+	fs.StringVar(&f.DB, "db", "", "database: a postgres:// URL or an SQLite file path (overrides db)")
+	fs.StringVar(&f.Endpoint, "endpoint", "", "GIS base URL (overrides gis.endpoint)")
+	fs.StringVar(&f.Org, "org", "", "orgPPAGUID of the one organization (overrides organizations)")
+	fs.StringVar(&f.Executor, "executor", "", "executor GUID of the one organization's answering employee")
+	fs.StringVar(&f.Key, "key", "", "signing key, PEM PKCS#8 (overrides signing.key)")
+	fs.StringVar(&f.Cert, "cert", "", "signing certificate (overrides signing.cert)")
+	fs.StringVar(&f.Listen, "listen", "", "address of /metrics, /healthz, /readyz and the dashboard (overrides listen)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: gisgw run --config FILE [--once] [flags]\n\nRuns the daemon. Settings come from the file, then GISGW_* variables, then these flags.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", strings.Join(fs.Args(), " "))
+	}
+	cfg, err := config.Load(*path, os.Environ())
+	if err != nil {
+		return err
+	}
+	if err := cfg.ApplyFlags(f); err != nil {
+		return err
+	}
+	cfg = cfg.WithDefaults()
+	if *dump {
+		return cfg.Dump(env.stdout)
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	log, err := app.NewLogger(env.stderr, cfg.Log.Level, cfg.Log.Format)
+	if err != nil {
+		return err
+	}
+	a, err := app.New(ctx, cfg, app.Deps{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if *once {
+		return a.RunOnce(ctx)
+	}
+	return a.Run(ctx)
+}

@@ -1,0 +1,328 @@
+// Package app assembles the daemon from its parts — store, GIS client, signer, matcher and
+// decision rules, pipeline, HTTP endpoints — and runs it. It takes its logger, clock, HTTP
+// client and metrics registry as arguments, so tests run several instances side by side.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/gisgw/gisgw/gisclient"
+	"github.com/gisgw/gisgw/responder/calendar"
+	"github.com/gisgw/gisgw/responder/config"
+	"github.com/gisgw/gisgw/responder/gisport"
+	"github.com/gisgw/gisgw/responder/pipeline"
+	"github.com/gisgw/gisgw/responder/store"
+	"github.com/gisgw/gisgw/soap/xades"
+)
+
+// Deps are what the application takes from its caller rather than making itself.
+type Deps struct {
+	Logger *slog.Logger     // nil: built from the configuration, on stderr
+	Now    func() time.Time // nil: time.Now
+	// HTTPClient talks to GIS; nil: one built from the gis.* settings.
+	HTTPClient *http.Client
+	// Registry receives the metrics and serves /metrics; nil: a fresh registry.
+	Registry *prometheus.Registry
+	// Owner names this replica in leases; empty: host name and process id.
+	Owner string
+	// Listener, when set, serves the HTTP endpoints instead of listening on cfg.Listen.
+	Listener net.Listener
+	// Routes, when set, adds handlers (the dashboard) to the HTTP endpoints.
+	Routes func(mux *http.ServeMux)
+}
+
+// App is a configured daemon.
+type App struct {
+	cfg   config.Config
+	log   *slog.Logger
+	now   func() time.Time
+	reg   *prometheus.Registry
+	store store.Store
+	pipe  *pipeline.Pipeline
+	srv   *http.Server
+	ln    net.Listener
+	deps  Deps
+	once  sync.Once
+}
+
+// New opens the store (applying pending migrations), loads the signing key and builds the
+// pipeline. The caller closes the App.
+func New(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	a := &App{cfg: cfg, deps: d, log: d.Logger, now: d.Now, reg: d.Registry}
+	if a.log == nil {
+		l, err := NewLogger(os.Stderr, cfg.Log.Level, cfg.Log.Format)
+		if err != nil {
+			return nil, err
+		}
+		a.log = l
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.reg == nil {
+		a.reg = prometheus.NewRegistry()
+	}
+	owner := d.Owner
+	if owner == "" {
+		host, _ := os.Hostname()
+		owner = fmt.Sprintf("%s-%d", host, os.Getpid())
+	}
+	cal, err := calendar.New(cfg.Calendar...)
+	if err != nil {
+		return nil, fmt.Errorf("calendar: %w", err)
+	}
+	st, err := store.Open(ctx, cfg.DB, store.WithClock(a.now), store.WithAutoMigrate())
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	a.store = st
+	port, err := a.gisPort()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	orgs := make([]pipeline.Org, len(cfg.Organizations))
+	for i, o := range cfg.Organizations {
+		orgs[i] = pipeline.Org{GUID: o.OrgPPAGUID, ExecutorGUID: o.ExecutorGUID}
+	}
+	a.pipe, err = pipeline.New(pipeline.Options{
+		Store:       st,
+		GIS:         port,
+		Decider:     newDecider(st, cal),
+		Orgs:        orgs,
+		Owner:       owner,
+		BatchSize:   cfg.Pipeline.BatchSize,
+		Concurrency: cfg.Pipeline.Concurrency,
+		Lease:       time.Duration(cfg.Pipeline.Lease),
+		PullWindow:  time.Duration(cfg.Pipeline.PullWindow),
+		Now:         a.now,
+		Logger:      a.log,
+		IsTransient: gisclient.IsTransient,
+		Metrics:     pipeline.NewMetrics(a.reg),
+	})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.reg.MustRegister(newStateCollector(st, a.now))
+	return a, nil
+}
+
+// gisPort builds one DRS client per organization, sharing the HTTP client and the signer.
+func (a *App) gisPort() (*gisport.Port, error) {
+	cfg := a.cfg
+	hc := a.deps.HTTPClient
+	if hc == nil {
+		var err error
+		hc, err = gisclient.NewHTTPClient(gisclient.TransportOptions{
+			ClientCertFile: cfg.GIS.ClientCert, ClientKeyFile: cfg.GIS.ClientKey, CAFile: cfg.GIS.CA,
+			InsecureSkipVerify: cfg.GIS.InsecureSkipVerify, BasicUser: cfg.GIS.BasicUser,
+			BasicPassword: cfg.GIS.BasicPassword.Reveal(), Timeout: time.Duration(cfg.GIS.Timeout),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("gis: %w", err)
+		}
+	}
+	hc = instrument(hc, a.reg)
+	var signer gisclient.Signer
+	if cfg.Signing.Key != "" {
+		s, err := loadSigner(cfg.Signing, a.now, a.log)
+		if err != nil {
+			return nil, err
+		}
+		signer = s
+	} else {
+		a.log.Warn("no signing key configured: messages go out unsigned (simulator and test stands only)")
+	}
+	poll := make([]time.Duration, len(cfg.GIS.Poll))
+	for i, d := range cfg.GIS.Poll {
+		poll[i] = time.Duration(d)
+	}
+	orgs := map[string]gisport.Org{}
+	for _, o := range cfg.Organizations {
+		c, err := gisclient.New(gisclient.Options{
+			Endpoint: cfg.GIS.Endpoint, OrgPPAGUID: o.OrgPPAGUID, HTTPClient: hc, Signer: signer,
+			Now: a.now, Logger: a.log, Poll: poll, DumpDir: cfg.GIS.DumpDir,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("organizations %s: %w", o.OrgPPAGUID, err)
+		}
+		orgs[o.OrgPPAGUID] = gisport.Org{Client: c, ExecutorGUID: o.ExecutorGUID}
+	}
+	fs, err := newFiles(cfg, hc, a.store)
+	if err != nil {
+		return nil, err
+	}
+	return gisport.New(orgs, fs)
+}
+
+func loadSigner(s config.Signing, now func() time.Time, log *slog.Logger) (*xades.Signer, error) {
+	keyPEM, err := os.ReadFile(s.Key)
+	if err != nil {
+		return nil, fmt.Errorf("signing.key: %w", err)
+	}
+	if s.Cert == "" {
+		return nil, errors.New("signing.cert: required with signing.key")
+	}
+	certBytes, err := os.ReadFile(s.Cert)
+	if err != nil {
+		return nil, fmt.Errorf("signing.cert: %w", err)
+	}
+	kp, err := xades.LoadKeyPair(keyPEM, certBytes, s.KeyPassword.Reveal())
+	if err != nil {
+		return nil, fmt.Errorf("signing key %s with certificate %s: %w", s.Key, s.Cert, err)
+	}
+	msk := time.FixedZone("MSK", 3*3600)
+	return xades.NewSigner(kp, xades.Options{
+		Clock: func() time.Time { return now().In(msk) }, RefuseExpired: s.RefuseExpired, Logger: log,
+	})
+}
+
+// Store returns the application's store (the dashboard and reports read it).
+func (a *App) Store() store.Store { return a.store }
+
+// Logger returns the application's logger.
+func (a *App) Logger() *slog.Logger { return a.log }
+
+// RunOnce does one full pass and returns when nothing more can move without a person or
+// the clock.
+func (a *App) RunOnce(ctx context.Context) error {
+	return a.pipe.RunOnce(ctx)
+}
+
+// Run serves the HTTP endpoints and runs the pipeline until ctx ends. In-flight work then
+// gets pipeline.shutdown_wait to finish before it is cut off; leases make any cut-off work
+// return to the pool.
+func (a *App) Run(ctx context.Context) error {
+	if err := a.serve(); err != nil {
+		return err
+	}
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	done := make(chan error, 1)
+	go func() { done <- a.loop(ctx, work) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("stopping: finishing in-flight work", "wait", time.Duration(a.cfg.Pipeline.ShutdownWait).String())
+	t := time.NewTimer(time.Duration(a.cfg.Pipeline.ShutdownWait))
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+		a.log.Warn("in-flight work did not finish in time; it resumes on the next start")
+		cancelWork()
+		<-done
+		return nil
+	}
+}
+
+// loop passes until stop ends; work is the context of the calls themselves.
+func (a *App) loop(stop, work context.Context) error {
+	interval := time.Duration(a.cfg.Pipeline.PullInterval)
+	var lastPull time.Time
+	for stop.Err() == nil {
+		pull := lastPull.IsZero() || a.now().Sub(lastPull) >= interval
+		if pull {
+			lastPull = a.now()
+		}
+		pr, err := a.pipe.Pass(work, pull)
+		if work.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			a.log.Warn("pass finished with errors", "err", err)
+		}
+		if pr.Moved() {
+			continue
+		}
+		select {
+		case <-stop.Done():
+		case <-time.After(time.Second):
+		}
+	}
+	return nil
+}
+
+// Handler returns the HTTP endpoints: /healthz, /readyz, /metrics and any added routes.
+func (a *App) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		cur, latest, err := a.store.SchemaVersion(r.Context())
+		if err != nil || cur != latest {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, "store not ready: schema %d of %d: %v\n", cur, latest, err)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}))
+	if a.deps.Routes != nil {
+		a.deps.Routes(mux)
+	}
+	return mux
+}
+
+func (a *App) serve() error {
+	ln := a.deps.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", a.cfg.Listen); err != nil {
+			return fmt.Errorf("listen %s (setting listen): %w", a.cfg.Listen, err)
+		}
+	}
+	a.ln = ln
+	a.srv = &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("HTTP server stopped", "err", err)
+		}
+	}()
+	a.log.Info("serving", "addr", ln.Addr().String())
+	return nil
+}
+
+// Addr is the address the HTTP endpoints listen on (after Run started them).
+func (a *App) Addr() string {
+	if a.ln == nil {
+		return ""
+	}
+	return a.ln.Addr().String()
+}
+
+// Close stops the HTTP server and closes the store.
+func (a *App) Close() error {
+	var err error
+	a.once.Do(func() {
+		if a.srv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = a.srv.Shutdown(ctx)
+		}
+		err = a.store.Close()
+	})
+	return err
+}

@@ -1,0 +1,72 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/gisgw/gisgw/gisclient/filestore"
+	"github.com/gisgw/gisgw/responder/config"
+	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/store"
+)
+
+// files uploads court-act files once: a document that already has an AttachmentGUID is not
+// uploaded, an upload is recorded for its act in the store (decisions made later carry it),
+// and within the process a file uploaded for one answer is reused by the next.
+type files struct {
+	st      store.Store
+	clients map[string]*filestore.Client // by lower-case orgPPAGUID
+
+	mu   sync.Mutex
+	seen map[string]domain.Document // by org|act org|act id|path
+}
+
+func newFiles(cfg config.Config, hc *http.Client, st store.Store) (*files, error) {
+	f := &files{st: st, clients: map[string]*filestore.Client{}, seen: map[string]domain.Document{}}
+	for _, o := range cfg.Organizations {
+		c, err := filestore.New(hc, filestore.Options{
+			Endpoint: cfg.GIS.Endpoint, OrgPPAGUID: o.OrgPPAGUID,
+			BasicUser: cfg.GIS.BasicUser, BasicPassword: cfg.GIS.BasicPassword.Reveal(),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("file store for %s: %w", o.OrgPPAGUID, err)
+		}
+		f.clients[strings.ToLower(o.OrgPPAGUID)] = c
+	}
+	return f, nil
+}
+
+func (f *files) Upload(ctx context.Context, org string, doc domain.Document) (domain.Document, error) {
+	if doc.AttachmentGUID != "" && doc.Hash != "" {
+		return doc, nil
+	}
+	c, ok := f.clients[strings.ToLower(org)]
+	if !ok {
+		return doc, fmt.Errorf("no file store client for organization %s", org)
+	}
+	key := strings.ToLower(org) + "|" + doc.ActOrg + "|" + doc.ActID + "|" + doc.Path
+	f.mu.Lock()
+	if d, ok := f.seen[key]; ok {
+		f.mu.Unlock()
+		return d, nil
+	}
+	f.mu.Unlock()
+	var record func(ctx context.Context, hash, guid string) error
+	if doc.ActID != "" {
+		record = func(ctx context.Context, hash, guid string) error {
+			return f.st.SetDocumentAttachment(ctx, doc.ActOrg, doc.ActID, hash, guid)
+		}
+	}
+	up, err := c.Ensure(ctx, filestore.Document{Name: doc.Name, Path: doc.Path, Hash: doc.Hash, AttachmentGUID: doc.AttachmentGUID}, record)
+	if err != nil {
+		return doc, err
+	}
+	doc.Hash, doc.AttachmentGUID = up.Hash, up.AttachmentGUID
+	f.mu.Lock()
+	f.seen[key] = doc
+	f.mu.Unlock()
+	return doc, nil
+}
