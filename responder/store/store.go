@@ -46,6 +46,8 @@ type Store interface {
 	// SetDocumentAttachment records the AttachmentHASH and AttachmentGUID of the document of
 	// court act actID of org once the file store has it, so it is never uploaded twice.
 	SetDocumentAttachment(ctx context.Context, org, actID, hash, attachmentGUID string) error
+	// DocumentAttachment returns what SetDocumentAttachment recorded (empty strings before).
+	DocumentAttachment(ctx context.Context, org, actID string) (hash, attachmentGUID string, err error)
 
 	// PremisesByHMObject, PremisesByHouse and PremisesByAddressKey return the premises of org
 	// (or imported without an organization) by HMobjectGUID, by GIS or FIAS house GUID, and by
@@ -129,6 +131,12 @@ type Store interface {
 	// OpenPastDeadline lists sub-requests of org not answered, failed or auto-answered whose
 	// deadline is before day, earliest first (limit ≤ 0: all).
 	OpenPastDeadline(ctx context.Context, org string, day time.Time, limit int) ([]domain.SubRequest, error)
+
+	// ClaimAlert records that alert kind (such as "failed:email") of sub-request guid is being
+	// sent and reports whether this call recorded it: true only the first time, across
+	// processes. ReleaseAlert forgets it again (the sending failed), so that it is retried.
+	ClaimAlert(ctx context.Context, guid, kind string) (bool, error)
+	ReleaseAlert(ctx context.Context, guid, kind string) error
 }
 
 // Value types of the interface; they live in an internal package so that the two

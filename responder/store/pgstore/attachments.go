@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -37,4 +38,21 @@ func (s *Store) SetDocumentAttachment(ctx context.Context, org, actID, hash, att
 		return fmt.Errorf("set document attachment: %w", err)
 	}
 	return nil
+}
+
+// DocumentAttachment returns the recorded AttachmentHASH and AttachmentGUID of the document
+// of court act actID of org; both are empty until it is uploaded.
+func (s *Store) DocumentAttachment(ctx context.Context, org, actID string) (hash, attachmentGUID string, err error) {
+	if err := s.usable(ctx); err != nil {
+		return "", "", err
+	}
+	err = s.pool.QueryRow(ctx, `SELECT doc_hash, doc_attachment_guid FROM court_acts WHERE org_guid = $1 AND act_id = $2`,
+		org, actID).Scan(&hash, &attachmentGUID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", "", fmt.Errorf("%w: court act %q of organization %q", domain.ErrNotFound, actID, org)
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("document attachment of act %q: %w", actID, err)
+	}
+	return hash, attachmentGUID, nil
 }

@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/gisgw/gisgw/responder/domain"
@@ -40,4 +41,21 @@ func (s *Store) SetDocumentAttachment(ctx context.Context, org, actID, hash, att
 		return fmt.Errorf("set document attachment: %w", err)
 	}
 	return nil
+}
+
+// DocumentAttachment returns the recorded AttachmentHASH and AttachmentGUID of the document
+// of court act actID of org; both are empty until it is uploaded.
+func (s *Store) DocumentAttachment(ctx context.Context, org, actID string) (hash, attachmentGUID string, err error) {
+	if err := s.usable(ctx); err != nil {
+		return "", "", err
+	}
+	err = s.r.QueryRowContext(ctx, `SELECT doc_hash, doc_attachment_guid FROM court_acts WHERE org_guid = ? AND act_id = ?`,
+		org, actID).Scan(&hash, &attachmentGUID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", fmt.Errorf("%w: court act %q of organization %q", domain.ErrNotFound, actID, org)
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("document attachment of act %q: %w", actID, err)
+	}
+	return hash, attachmentGUID, nil
 }

@@ -26,8 +26,17 @@ func testDocumentAttachment(t *testing.T, b *bundle) {
 	mustImportActs(t, b, "", act("A1", "1", debtor("Иванов", "")), noDoc)
 	mustImportActs(t, b, org, act("A1", "2", debtor("Сидоров", "")))
 
+	if h, g, err := b.st.DocumentAttachment(b.ctx, "", "A1"); err != nil || h != "" || g != "" {
+		t.Fatalf("DocumentAttachment before upload = %q, %q, %v; want empty", h, g, err)
+	}
 	if err := b.st.SetDocumentAttachment(b.ctx, "", "A1", hash, guid1); err != nil {
 		t.Fatalf("SetDocumentAttachment: %v", err)
+	}
+	if h, g, err := b.st.DocumentAttachment(b.ctx, "", "A1"); err != nil || h != hash || g != guid1 {
+		t.Fatalf("DocumentAttachment = %q, %q, %v; want %s, %s", h, g, err, hash, guid1)
+	}
+	if _, _, err := b.st.DocumentAttachment(b.ctx, "", "nope"); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("DocumentAttachment of an unknown act: %v; want ErrNotFound", err)
 	}
 	docOf := func(premisesID string) domain.Document {
 		t.Helper()

@@ -48,6 +48,7 @@ func RunReplicas(t *testing.T, f ReplicaFactory) {
 		{"ClaimForDecisionConcurrent", testConcurrentClaims},
 		{"AckedMessageRecovered", testAckedMessageRecovered},
 		{"TryLockOrg", testTryLockOrg},
+		{"ClaimAlertConcurrent", testClaimAlertConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

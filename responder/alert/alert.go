@@ -1,0 +1,324 @@
+// Package alert tells compliance officers, by e-mail (SMTP) and/or a webhook, about the
+// sub-requests that need them: those not answered whose deadline is at most DaysBefore
+// working days away, those GIS refused (failed), and those GIS answered on the
+// organization's behalf after a missed deadline (auto_answered).
+//
+// Each alert is sent once per sub-request, kind and channel, across restarts and replicas:
+// before sending, the Alerter claims the alert in the store (a row keyed by sub-request and
+// "kind:channel"); only the claimer sends, and a failed send releases the claim so that the
+// next Check retries it. A crash between the claim and the send loses that alert rather
+// than sending it twice.
+//
+// Alerts carry request numbers, addresses, deadlines, states and GIS errors; never the
+// debtors' names, SNILS or document numbers.
+package alert
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/gisgw/gisgw/responder/calendar"
+	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/store"
+)
+
+// Alert kinds. The deadline kind names its threshold (DeadlineKind), so that changing
+// DaysBefore alerts again.
+const (
+	KindFailed       = "failed"
+	KindAutoAnswered = "auto_answered"
+)
+
+// DeadlineKind is the kind of the alert about sub-requests not answered whose deadline is at
+// most days working days away: "deadline-2" for 2.
+func DeadlineKind(days int) string { return fmt.Sprintf("deadline-%d", days) }
+
+// Channel names, the suffix of the kind recorded in the store ("failed:email").
+const (
+	ChannelEmail   = "email"
+	ChannelWebhook = "webhook"
+)
+
+// DefaultTimeout bounds one e-mail or one webhook request.
+const DefaultTimeout = 30 * time.Second
+
+// ErrNoChannel is New's error when neither a webhook nor an SMTP server is configured.
+var ErrNoChannel = errors.New("alerts: no channel configured: set alerts.webhook or alerts.smtp.addr")
+
+// Store is what the Alerter needs of the store (store.Store has it).
+type Store interface {
+	ListSubRequests(ctx context.Context, f store.SubRequestFilter) ([]domain.SubRequest, error)
+	ClaimAlert(ctx context.Context, guid, kind string) (bool, error)
+	ReleaseAlert(ctx context.Context, guid, kind string) error
+}
+
+// SMTP is the mail server alerts go through.
+type SMTP struct {
+	Addr     string // host:port; empty: no e-mail
+	From     string // envelope and header sender, "gisgw <gisgw@example.ru>" or a bare address
+	User     string // PLAIN authentication when set (over TLS, or to localhost only)
+	Password string
+}
+
+// Options configure New.
+type Options struct {
+	Store      Store
+	Calendar   *calendar.Calendar // nil: the embedded federal calendar
+	Now        func() time.Time   // nil: time.Now; its calendar date in its location is "today"
+	Logger     *slog.Logger       // nil: discard
+	DaysBefore int                // working days before a deadline; 0: on the deadline day
+	Webhook    string             // http(s) URL to POST JSON to; empty: no webhook
+	HTTPClient *http.Client       // nil: a client with DefaultTimeout
+	SMTP       SMTP
+	To         []string // e-mail recipients; required with SMTP.Addr
+	// DashboardURL links alerts to the dashboard. With "{guid}" in it, each item links to
+	// its own page (the placeholder replaced by the sub-request GUID); otherwise an e-mail
+	// ends with this one link.
+	DashboardURL string
+	Timeout      time.Duration // one send; 0: DefaultTimeout
+}
+
+// Alerter sends alerts. It is safe for concurrent use; several Alerters (processes) on one
+// store send each alert once between them.
+type Alerter struct {
+	st        Store
+	cal       *calendar.Calendar
+	now       func() time.Time
+	log       *slog.Logger
+	days      int
+	dashboard string
+	channels  []channel
+
+	mu   sync.Mutex
+	done map[string]struct{} // guid + "\x00" + recorded kind: claimed by someone, nothing to do
+}
+
+// channel is one way of delivering a batch of alerts of one kind.
+type channel interface {
+	name() string
+	send(ctx context.Context, b batch) error
+}
+
+// batch is the alerts of one kind sent in one message.
+type batch struct {
+	kind  string
+	days  int       // DaysBefore, for the deadline kind
+	today time.Time // the day of the check
+	limit time.Time // the last deadline the deadline kind covers
+	items []domain.SubRequest
+}
+
+// New checks the options and returns an Alerter. Without a webhook and an SMTP server it
+// returns ErrNoChannel.
+func New(o Options) (*Alerter, error) {
+	if o.Store == nil {
+		return nil, errors.New("alerts: no store")
+	}
+	if o.DaysBefore < 0 {
+		return nil, fmt.Errorf("alerts: days_before must not be negative, not %d", o.DaysBefore)
+	}
+	a := &Alerter{st: o.Store, cal: o.Calendar, now: o.Now, log: o.Logger, days: o.DaysBefore,
+		dashboard: o.DashboardURL, done: map[string]struct{}{}}
+	if a.cal == nil {
+		c, err := calendar.New()
+		if err != nil {
+			return nil, fmt.Errorf("alerts: %w", err)
+		}
+		a.cal = c
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	if o.DashboardURL != "" {
+		if u, err := url.Parse(o.DashboardURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("alerts: dashboard URL %q: want an http(s) URL", o.DashboardURL)
+		}
+	}
+	if o.SMTP.Addr != "" {
+		m, err := newMailer(o.SMTP, o.To, timeout)
+		if err != nil {
+			return nil, fmt.Errorf("alerts: %w", err)
+		}
+		m.a = a
+		a.channels = append(a.channels, m)
+	}
+	if o.Webhook != "" {
+		u, err := url.Parse(o.Webhook)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("alerts: webhook: want an http(s) URL")
+		}
+		hc := o.HTTPClient
+		if hc == nil {
+			hc = &http.Client{Timeout: timeout}
+		}
+		a.channels = append(a.channels, &webhook{a: a, url: o.Webhook, host: u.Host, client: hc, timeout: timeout})
+	}
+	if len(a.channels) == 0 {
+		return nil, ErrNoChannel
+	}
+	return a, nil
+}
+
+// openStates are the states of a sub-request not answered yet.
+var openStates = []domain.State{domain.StateNew, domain.StateReview, domain.StateReady, domain.StateSending}
+
+// Check sends the alerts due now: one message per kind and channel listing the sub-requests
+// not alerted yet. sent counts the sub-requests alerted, once per channel. A failed send
+// is released for the next Check and reported in err; the other kinds and channels are
+// still sent.
+func (a *Alerter) Check(ctx context.Context) (sent int, err error) {
+	today := dateOf(a.now())
+	limit := a.cal.AddWorkingDays(today, a.days)
+
+	open, err := a.st.ListSubRequests(ctx, store.SubRequestFilter{States: openStates})
+	if err != nil {
+		return 0, fmt.Errorf("alerts: list open sub-requests: %w", err)
+	}
+	var near []domain.SubRequest
+	for _, s := range open {
+		if d := a.deadline(s); !d.IsZero() && !d.After(limit) {
+			near = append(near, s)
+		}
+	}
+	failed, err := a.st.ListSubRequests(ctx, store.SubRequestFilter{States: []domain.State{domain.StateFailed}})
+	if err != nil {
+		return 0, fmt.Errorf("alerts: list failed sub-requests: %w", err)
+	}
+	auto, err := a.st.ListSubRequests(ctx, store.SubRequestFilter{States: []domain.State{domain.StateAutoAnswered}})
+	if err != nil {
+		return 0, fmt.Errorf("alerts: list auto-answered sub-requests: %w", err)
+	}
+
+	var errs []error
+	for _, b := range []batch{
+		{kind: DeadlineKind(a.days), items: near},
+		{kind: KindFailed, items: failed},
+		{kind: KindAutoAnswered, items: auto},
+	} {
+		b.days, b.today, b.limit = a.days, today, limit
+		for _, ch := range a.channels {
+			n, err := a.deliver(ctx, ch, b)
+			sent += n
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return sent, errors.Join(errs...)
+}
+
+// deliver claims the alerts of b not sent by ch yet, sends them in one message, and
+// releases them when sending fails.
+func (a *Alerter) deliver(ctx context.Context, ch channel, b batch) (int, error) {
+	key := b.kind + ":" + ch.name()
+	var claimed []domain.SubRequest
+	var errs []error
+	for _, s := range b.items {
+		if a.isDone(s.GUID, key) {
+			continue
+		}
+		ok, err := a.st.ClaimAlert(ctx, s.GUID, key)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("alerts: %w", err))
+			continue
+		}
+		if !ok {
+			a.markDone(s.GUID, key) // sent before, by this or another process
+			continue
+		}
+		claimed = append(claimed, s)
+	}
+	if len(claimed) == 0 {
+		return 0, errors.Join(errs...)
+	}
+	b.items = claimed
+	if err := ch.send(ctx, b); err != nil {
+		// Release even when ctx is done, so that the alerts are retried.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		for _, s := range claimed {
+			if rerr := a.st.ReleaseAlert(rctx, s.GUID, key); rerr != nil {
+				errs = append(errs, fmt.Errorf("alerts: %w (the alert will not be retried)", rerr))
+			}
+		}
+		a.log.Warn("alert not sent; retrying on the next check", "kind", b.kind, "channel", ch.name(),
+			"subrequests", len(claimed), "error", err)
+		errs = append(errs, fmt.Errorf("alerts: send %s alert by %s for %d sub-requests: %w", b.kind, ch.name(), len(claimed), err))
+		return 0, errors.Join(errs...)
+	}
+	for _, s := range claimed {
+		a.markDone(s.GUID, key)
+	}
+	a.log.Info("alert sent", "kind", b.kind, "channel", ch.name(), "subrequests", len(claimed))
+	return len(claimed), errors.Join(errs...)
+}
+
+// deadline is GIS's responseDate, or the calendar's deadline when GIS gave none.
+func (a *Alerter) deadline(s domain.SubRequest) time.Time {
+	if !s.ResponseDate.IsZero() {
+		return dateOf(s.ResponseDate)
+	}
+	if !s.SentDate.IsZero() {
+		return a.cal.Due(s.SentDate)
+	}
+	return time.Time{}
+}
+
+func (a *Alerter) isDone(guid, key string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, ok := a.done[guid+"\x00"+key]
+	return ok
+}
+
+func (a *Alerter) markDone(guid, key string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.done[guid+"\x00"+key] = struct{}{}
+}
+
+// workingDaysLeft counts the working days after today up to and including d (0 when d is
+// today or past).
+func (a *Alerter) workingDaysLeft(today, d time.Time) int {
+	n := 0
+	for day := today; day.Before(d); n++ {
+		day = a.cal.AddWorkingDays(day, 1)
+	}
+	return n
+}
+
+// itemURL is the dashboard link of one sub-request, "" without a per-item template.
+func (a *Alerter) itemURL(guid string) string {
+	if a.dashboard == "" || !containsGUIDPlaceholder(a.dashboard) {
+		return ""
+	}
+	return replaceGUIDPlaceholder(a.dashboard, url.PathEscape(guid))
+}
+
+func dateOf(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// parseAddress accepts "Name <addr>" or a bare address.
+func parseAddress(what, s string) (*mail.Address, error) {
+	addr, err := mail.ParseAddress(s)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: %w", what, s, err)
+	}
+	return addr, nil
+}

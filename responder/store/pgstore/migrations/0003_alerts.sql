@@ -1,0 +1,9 @@
+-- Alerts sent to officers (responder/alert): one row per sub-request and alert kind, written
+-- before the alert is sent, so that each is sent once across restarts and replicas. kind is
+-- the alert kind and channel, such as "deadline-2:email" or "failed:webhook".
+CREATE TABLE alerts (
+    subrequest_guid text NOT NULL,
+    kind            text NOT NULL,
+    sent_at         timestamptz NOT NULL,
+    PRIMARY KEY (subrequest_guid, kind)
+);
