@@ -109,6 +109,7 @@ func New(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 		BatchSize:   cfg.Pipeline.BatchSize,
 		Concurrency: cfg.Pipeline.Concurrency,
 		Lease:       time.Duration(cfg.Pipeline.Lease),
+		Settle:      time.Duration(cfg.Pipeline.Settle),
 		PullWindow:  time.Duration(cfg.Pipeline.PullWindow),
 		Now:         a.now,
 		Logger:      a.log,
@@ -158,6 +159,10 @@ func (a *App) gisPort() (*gisport.Port, error) {
 		c, err := gisclient.New(gisclient.Options{
 			Endpoint: cfg.GIS.Endpoint, OrgPPAGUID: o.OrgPPAGUID, HTTPClient: hc, Signer: signer,
 			Now: a.now, Logger: a.log, Poll: poll, DumpDir: cfg.GIS.DumpDir,
+			Retry: gisclient.Retry{
+				InitialInterval: time.Duration(cfg.GIS.Retry.Initial), MaxInterval: time.Duration(cfg.GIS.Retry.Max),
+				MaxElapsedTime: time.Duration(cfg.GIS.Retry.MaxElapsed), MaxRetries: cfg.GIS.Retry.MaxRetries,
+			},
 		})
 		if err != nil {
 			return nil, fmt.Errorf("organizations %s: %w", o.OrgPPAGUID, err)

@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gisgw/gisgw/gisclient/filestore"
 	"github.com/gisgw/gisgw/responder/config"
@@ -30,6 +32,10 @@ func newFiles(cfg config.Config, hc *http.Client, st store.Store) (*files, error
 		c, err := filestore.New(hc, filestore.Options{
 			Endpoint: cfg.GIS.Endpoint, OrgPPAGUID: o.OrgPPAGUID,
 			BasicUser: cfg.GIS.BasicUser, BasicPassword: cfg.GIS.BasicPassword.Reveal(),
+			Retry: filestore.Retry{
+				InitialInterval: time.Duration(cfg.GIS.Retry.Initial), MaxInterval: time.Duration(cfg.GIS.Retry.Max),
+				MaxElapsedTime: time.Duration(cfg.GIS.Retry.MaxElapsed), MaxRetries: cfg.GIS.Retry.MaxRetries,
+			},
 		})
 		if err != nil {
 			return nil, fmt.Errorf("file store for %s: %w", o.OrgPPAGUID, err)
@@ -56,6 +62,16 @@ func (f *files) Upload(ctx context.Context, org string, doc domain.Document) (do
 	f.mu.Unlock()
 	var record func(ctx context.Context, hash, guid string) error
 	if doc.ActID != "" {
+		// Another replica, or this one before a restart, may have uploaded it already.
+		hash, guid, err := f.st.DocumentAttachment(ctx, doc.ActOrg, doc.ActID)
+		if err != nil && !errors.Is(err, domain.ErrNotFound) {
+			return doc, err
+		}
+		if guid != "" && hash != "" {
+			doc.Hash, doc.AttachmentGUID = hash, guid
+			f.remember(key, doc)
+			return doc, nil
+		}
 		record = func(ctx context.Context, hash, guid string) error {
 			return f.st.SetDocumentAttachment(ctx, doc.ActOrg, doc.ActID, hash, guid)
 		}
@@ -65,8 +81,12 @@ func (f *files) Upload(ctx context.Context, org string, doc domain.Document) (do
 		return doc, err
 	}
 	doc.Hash, doc.AttachmentGUID = up.Hash, up.AttachmentGUID
+	f.remember(key, doc)
+	return doc, nil
+}
+
+func (f *files) remember(key string, doc domain.Document) {
 	f.mu.Lock()
 	f.seen[key] = doc
 	f.mu.Unlock()
-	return doc, nil
 }

@@ -47,7 +47,9 @@ func (m maskHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	return maskHandler{m.Handler.WithAttrs(as)}
 }
 
-func (m maskHandler) WithGroup(name string) slog.Handler { return maskHandler{m.Handler.WithGroup(name)} }
+func (m maskHandler) WithGroup(name string) slog.Handler {
+	return maskHandler{m.Handler.WithGroup(name)}
+}
 
 // Keys whose values are personal data and never logged.
 var personalKeys = map[string]bool{

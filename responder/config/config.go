@@ -88,9 +88,19 @@ type GIS struct {
 	Timeout            Duration   `yaml:"timeout"`
 	Poll               []Duration `yaml:"poll"` // getState schedule; the last value repeats
 	DumpDir            string     `yaml:"dump_dir"`
+	Retry              Retry      `yaml:"retry"`
 }
 
 // Signing is the organization's key for XAdES signatures.
+// Retry bounds the retries of one GIS call after a transient failure (EXP001000, HTTP 5xx,
+// a dropped connection); each retry is a fresh message. Zero values take the defaults.
+type Retry struct {
+	Initial    Duration `yaml:"initial"`     // first wait; default 2s
+	Max        Duration `yaml:"max"`         // cap of one wait; default 1m
+	MaxElapsed Duration `yaml:"max_elapsed"` // give up on the call after this long; default 5m
+	MaxRetries int      `yaml:"max_retries"` // default 5
+}
+
 type Signing struct {
 	Key           string `yaml:"key"`  // PEM PKCS#8
 	Cert          string `yaml:"cert"` // PEM or DER
@@ -112,6 +122,7 @@ type Pipeline struct {
 	PullInterval Duration `yaml:"pull_interval"` // how often to ask GIS for new sub-requests
 	PullWindow   Duration `yaml:"pull_window"`   // how far back the first pull reaches
 	Lease        Duration `yaml:"lease"`         // how long a replica holds work before another may take it
+	Settle       Duration `yaml:"settle"`        // how long a message GIS never acknowledged waits before it is checked and resent
 	ShutdownWait Duration `yaml:"shutdown_wait"` // how long SIGTERM waits for in-flight work
 }
 
