@@ -35,7 +35,7 @@ import (
 
 	"github.com/cenkalti/backoff/v4"
 
-	"github.com/gisgw/gisgw/soap/xades"
+	"github.com/gisgw/gisgw/soap/gost94"
 )
 
 // Context is the file-store context of debt requests.
@@ -156,7 +156,7 @@ func (c *Client) Upload(ctx context.Context, name string, r io.ReaderAt, size in
 		return Uploaded{}, fmt.Errorf("filestore: upload %s: negative size %d", name, size)
 	}
 	filename := mime.BEncoding.Encode("UTF-8", name)
-	gost := xades.NewGOST94()
+	gost := gost94.New()
 	up := Uploaded{Size: size}
 	start := time.Now()
 	if size <= PartSize {

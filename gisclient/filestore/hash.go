@@ -7,20 +7,15 @@ import (
 	"io"
 	"os"
 
-	"github.com/gisgw/gisgw/soap/xades"
+	"github.com/gisgw/gisgw/soap/gost94"
 )
-
-// emptyHash is what OpenSSL's gost engine prints for an empty input: it runs one extra
-// compression step when nothing was hashed, where go-cryptobin (and the published test
-// vector 981e5f3c…) does not. GIS refuses empty files, so this only keeps Hash equal to the
-// openssl oracle everywhere.
-const emptyHash = "3f25bc1fbbce27ca10fb1958f319473ae7e17482c3b53ecf47a7e2de8aabe4c8"
 
 // Hash returns the AttachmentHASH of everything r yields: GOST R 34.11-94 with the
 // CryptoPro parameter set over the whole file, lowercase hex, as
-// `openssl dgst -engine gost -md_gost94` prints it.
+// `openssl dgst -engine gost -md_gost94` prints it (for an empty input too: gost94 hashes
+// the zero-padded last block even when it is empty, as the standard and OpenSSL do).
 func Hash(r io.Reader) (string, error) {
-	h := xades.NewGOST94()
+	h := gost94.New()
 	n, err := io.CopyBuffer(h, r, make([]byte, copyBuffer))
 	if err != nil {
 		return "", fmt.Errorf("filestore: hash: %w", err)
@@ -28,11 +23,9 @@ func Hash(r io.Reader) (string, error) {
 	return sumHex(h, n), nil
 }
 
-// sumHex is the lowercase hex AttachmentHASH of a GOST94 hash fed n bytes.
-func sumHex(h hash.Hash, n int64) string {
-	if n == 0 {
-		return emptyHash
-	}
+// sumHex is the lowercase hex AttachmentHASH of a GOST94 hash. The byte count is no longer
+// needed (the empty input used to be special-cased here) and is kept for Upload's call.
+func sumHex(h hash.Hash, _ int64) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 

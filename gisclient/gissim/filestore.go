@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gisgw/gisgw/soap/xades"
+	"github.com/gisgw/gisgw/soap/gost94"
 )
 
 // FileStorePath is where GIS serves the file-store REST service; the context follows, e.g.
@@ -210,7 +210,7 @@ func readBody(r *http.Request) ([]byte, *uploadError) {
 }
 
 func gost94Hex(parts ...[]byte) string {
-	h := xades.NewGOST94()
+	h := gost94.New()
 	for _, p := range parts {
 		h.Write(p)
 	}

@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/gisgw/gisgw/gisclient/gissim"
-	"github.com/gisgw/gisgw/soap/xades"
+	"github.com/gisgw/gisgw/soap/gost94"
 	"github.com/gisgw/gisgw/wsdl"
 )
 
@@ -69,8 +69,8 @@ func (h *harness) fileStore(r fsReq) *http.Response {
 	return resp
 }
 
-func gost94(b []byte) string {
-	h := xades.NewGOST94()
+func hashHex(b []byte) string {
+	h := gost94.New()
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -104,8 +104,8 @@ func TestFileStoreUploads(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || id == "" {
 		t.Fatalf("PUT: HTTP %d, X-Upload-Error %q", resp.StatusCode, resp.Header.Get("X-Upload-Error"))
 	}
-	if got, ok := h.sim.FileHash(strings.ToUpper(id)); !ok || got != gost94(small) {
-		t.Fatalf("FileHash(%s) = %q, %v; want %s", id, got, ok, gost94(small))
+	if got, ok := h.sim.FileHash(strings.ToUpper(id)); !ok || got != hashHex(small) {
+		t.Fatalf("FileHash(%s) = %q, %v; want %s", id, got, ok, hashHex(small))
 	}
 
 	big := bytes.Repeat([]byte("0123456789abcdef"), (2*gissim.PartSize+100)/16)
@@ -127,8 +127,8 @@ func TestFileStoreUploads(t *testing.T) {
 	if resp := h.fileStore(fsReq{method: http.MethodPost, path: "/" + id2 + "?completed"}); resp.StatusCode != http.StatusOK {
 		t.Fatalf("complete: HTTP %d %q", resp.StatusCode, resp.Header.Get("X-Upload-Error"))
 	}
-	if got, ok := h.sim.FileHash(id2); !ok || got != gost94(big) {
-		t.Fatalf("multipart hash = %q, %v; want %s", got, ok, gost94(big))
+	if got, ok := h.sim.FileHash(id2); !ok || got != hashHex(big) {
+		t.Fatalf("multipart hash = %q, %v; want %s", got, ok, hashHex(big))
 	}
 	if head := h.fileStore(fsReq{method: http.MethodHead, path: "/" + id2}); head.Header.Get("X-Upload-Completed") != "true" {
 		t.Fatalf("HEAD after completion: %v", head.Header)
@@ -216,11 +216,11 @@ func TestFileStoreChecksAttachments(t *testing.T) {
 		action *wsdl.ImportDSRResponseActionType
 		code   string
 	}{
-		{"stored file", send(subGUID(1), debt(id, gost94(file))), ""},
+		{"stored file", send(subGUID(1), debt(id, hashHex(file))), ""},
 		{"file of the hook", send(subGUID(2), debt(fileOK, hashOK)), ""},
-		{"unknown file", send(subGUID(3), debt(fileNone, gost94(file))), gissim.CodeAttachment},
-		{"uncompleted upload", send(subGUID(4), debt(pending, gost94(file))), gissim.CodeAttachment},
-		{"wrong hash", send(subGUID(5), debt(id, gost94([]byte("another file")))), gissim.CodeAttachmentHash},
+		{"unknown file", send(subGUID(3), debt(fileNone, hashHex(file))), gissim.CodeAttachment},
+		{"uncompleted upload", send(subGUID(4), debt(pending, hashHex(file))), gissim.CodeAttachment},
+		{"wrong hash", send(subGUID(5), debt(id, hashHex([]byte("another file")))), gissim.CodeAttachmentHash},
 	}
 	var actions []*wsdl.ImportDSRResponseActionType
 	for _, tc := range tests {

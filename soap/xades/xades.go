@@ -27,6 +27,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/gisgw/gisgw/soap/gost94"
 	"github.com/gisgw/gisgw/soap/xades/internal/streebog"
 )
 
@@ -86,7 +87,7 @@ func newHash(uri string) (hash.Hash, error) {
 	case DigestGOST512:
 		return streebog.New512(), nil
 	case DigestGOST94:
-		return NewGOST94(), nil
+		return gost94.New(), nil
 	case DigestSHA256:
 		return sha256.New(), nil
 	}
