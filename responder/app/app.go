@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/gisgw/gisgw/gisclient"
+	"github.com/gisgw/gisgw/responder/alert"
 	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/responder/config"
 	"github.com/gisgw/gisgw/responder/gisport"
@@ -44,16 +46,17 @@ type Deps struct {
 
 // App is a configured daemon.
 type App struct {
-	cfg   config.Config
-	log   *slog.Logger
-	now   func() time.Time
-	reg   *prometheus.Registry
-	store store.Store
-	pipe  *pipeline.Pipeline
-	srv   *http.Server
-	ln    net.Listener
-	deps  Deps
-	once  sync.Once
+	cfg    config.Config
+	log    *slog.Logger
+	now    func() time.Time
+	reg    *prometheus.Registry
+	store  store.Store
+	pipe   *pipeline.Pipeline
+	srv    *http.Server
+	ln     net.Listener
+	deps   Deps
+	alerts *alert.Alerter // nil when no channel is configured
+	once   sync.Once
 }
 
 // New opens the store (applying pending migrations), loads the signing key and builds the
@@ -121,7 +124,34 @@ func New(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 		return nil, err
 	}
 	a.reg.MustRegister(newStateCollector(st, a.now))
+	if cfg.Alerts.Webhook != "" || cfg.Alerts.SMTP.Addr != "" {
+		link := ""
+		if cfg.Dashboard.URL != "" {
+			link = strings.TrimRight(cfg.Dashboard.URL, "/") + "/subrequests/{guid}"
+		}
+		a.alerts, err = alert.New(alert.Options{
+			Store: st, Calendar: cal, Now: a.now, Logger: a.log, DaysBefore: cfg.Alerts.DaysBefore,
+			Webhook: cfg.Alerts.Webhook, To: cfg.Alerts.To, DashboardURL: link,
+			SMTP: alert.SMTP{Addr: cfg.Alerts.SMTP.Addr, From: cfg.Alerts.SMTP.From, User: cfg.Alerts.SMTP.User, Password: cfg.Alerts.SMTP.Password.Reveal()},
+		})
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("alerts: %w", err)
+		}
+	}
 	return a, nil
+}
+
+// alert sends the alerts due now; a failure is logged and retried on the next pass.
+func (a *App) alert(ctx context.Context) {
+	if a.alerts == nil {
+		return
+	}
+	if n, err := a.alerts.Check(ctx); err != nil {
+		a.log.Warn("alerts not sent; retrying on the next pass", "err", err)
+	} else if n > 0 {
+		a.log.Info("alerts sent", "subrequests", n)
+	}
 }
 
 // gisPort builds one DRS client per organization, sharing the HTTP client and the signer.
@@ -207,7 +237,9 @@ func (a *App) Logger() *slog.Logger { return a.log }
 // RunOnce does one full pass and returns when nothing more can move without a person or
 // the clock.
 func (a *App) RunOnce(ctx context.Context) error {
-	return a.pipe.RunOnce(ctx)
+	err := a.pipe.RunOnce(ctx)
+	a.alert(ctx)
+	return err
 }
 
 // Run serves the HTTP endpoints and runs the pipeline until ctx ends. In-flight work then
@@ -256,6 +288,7 @@ func (a *App) loop(stop, work context.Context) error {
 		if err != nil {
 			a.log.Warn("pass finished with errors", "err", err)
 		}
+		a.alert(work)
 		if pr.Moved() {
 			continue
 		}

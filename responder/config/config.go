@@ -130,6 +130,7 @@ type Pipeline struct {
 type Dashboard struct {
 	Token Secret            `yaml:"token"` // bearer token or ?token= login
 	Users map[string]Secret `yaml:"users"` // basic-auth users: name → password
+	URL   string            `yaml:"url"`   // how people reach the dashboard (links in alerts); empty: no links
 }
 
 // Alerts tells officers about deadlines and failures.
