@@ -222,7 +222,7 @@ func (c *Client) Upload(ctx context.Context, name string, r io.ReaderAt, size in
 		}
 		up.AttachmentGUID = id
 	}
-	up.Hash = sumHex(gost, size)
+	up.Hash = sumHex(gost)
 	c.log.Info("file uploaded", "name", name, "size", size, "attachment_guid", up.AttachmentGUID,
 		"elapsed", time.Since(start).Round(time.Millisecond))
 	return up, nil

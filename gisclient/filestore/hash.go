@@ -16,16 +16,15 @@ import (
 // the zero-padded last block even when it is empty, as the standard and OpenSSL do).
 func Hash(r io.Reader) (string, error) {
 	h := gost94.New()
-	n, err := io.CopyBuffer(h, r, make([]byte, copyBuffer))
+	_, err := io.CopyBuffer(h, r, make([]byte, copyBuffer))
 	if err != nil {
 		return "", fmt.Errorf("filestore: hash: %w", err)
 	}
-	return sumHex(h, n), nil
+	return sumHex(h), nil
 }
 
-// sumHex is the lowercase hex AttachmentHASH of a GOST94 hash. The byte count is no longer
-// needed (the empty input used to be special-cased here) and is kept for Upload's call.
-func sumHex(h hash.Hash, _ int64) string {
+// sumHex is the lowercase hex AttachmentHASH of a GOST94 hash.
+func sumHex(h hash.Hash) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
