@@ -43,6 +43,10 @@ func commands() map[string]command {
 		"gis export":        gisExportCommand(),
 		"gis state":         gisStateCommand(),
 		"calendar due":      calendarDueCommand(),
+		"report deadlines":  reportDeadlinesCommand(),
+		"review list":       reviewListCommand(),
+		"review show":       reviewShowCommand(),
+		"review decide":     reviewDecideCommand(),
 		"run":               runCommand(),
 		"demo":              demoCommand(),
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/gisgw/gisgw/responder/app"
 	"github.com/gisgw/gisgw/responder/config"
 	"github.com/gisgw/gisgw/responder/importer"
+	"github.com/gisgw/gisgw/responder/report"
 	"github.com/gisgw/gisgw/responder/store"
 )
 
@@ -226,9 +227,9 @@ func (d *Demo) WriteSummary(ctx context.Context, w io.Writer) error {
 			fmt.Fprintf(w, "  %-14s %3d  %s\n", s.state, n, s.meaning)
 		}
 	}
-	fmt.Fprintf(w, "GIS simulator: %d answer messages, %d Send actions accepted, %d refused, %d files uploaded\n",
+	fmt.Fprintf(w, "GIS simulator: %d answer messages, %d Send actions accepted, %d refused, %d files uploaded\n\n",
 		st.Messages, st.SendActions, st.RejectedActions, st.FileStore.Files)
-	return nil
+	return report.WriteDeadlineTable(ctx, w, d.App.Store(), report.Options{Today: d.Now(), IncludeClosed: true})
 }
 
 var storeFilterAll = store.SubRequestFilter{}

@@ -1,0 +1,414 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gisgw/gisgw/responder/calendar"
+	"github.com/gisgw/gisgw/responder/decide"
+	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/report"
+	"github.com/gisgw/gisgw/responder/store"
+)
+
+// The review commands are the compliance officer's tools: what they print to stdout is in
+// Russian and may name debtors (never their SNILS or document numbers); nothing of it is
+// logged.
+
+func reviewListCommand() command {
+	return command{"the review queue by deadline, with the reasons ([--org GUID])", runReviewList}
+}
+
+func reviewShowCommand() command {
+	return command{"a sub-request with its proposal, evidence and audit trail (GUID)", runReviewShow}
+}
+
+func reviewDecideCommand() command {
+	return command{"record a person's decision on a sub-request in review (GUID --as debt|no-debt|proposed --by LOGIN)", runReviewDecide}
+}
+
+// parseFlags parses args (a positional argument may stand anywhere) and returns the
+// positional arguments; help is reported as errHelpShown.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	pos, err := parseImportArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil, errHelpShown
+	}
+	return pos, err
+}
+
+var errHelpShown = errors.New("help shown")
+
+// quiet turns errHelpShown into success.
+func quiet(err error) error {
+	if errors.Is(err, errHelpShown) {
+		return nil
+	}
+	return err
+}
+
+func runReviewList(ctx context.Context, env *cliEnv, args []string) error {
+	fs := flag.NewFlagSet("gisgw review list", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	sf := addStoreFlags(fs)
+	org := fs.String("org", "", "orgPPAGUID (default: every organization)")
+	today := fs.String("today", "", "count working days from this `DATE` (default: today in Moscow)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: gisgw review list [--db DSN | --config FILE] [--org GUID]\n\n"+
+			"Lists the sub-requests waiting for a person, earliest deadline first, with why.")
+		fs.PrintDefaults()
+	}
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return quiet(err)
+	}
+	if len(pos) > 0 {
+		return fmt.Errorf("unexpected arguments %q", strings.Join(pos, " "))
+	}
+	day, err := todayFlag(*today)
+	if err != nil {
+		return err
+	}
+	st, cal, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	items, err := st.ListReview(ctx, *org)
+	if err != nil {
+		return fmt.Errorf("list the review queue: %w", err)
+	}
+	if len(items) == 0 {
+		_, err := fmt.Fprintln(env.stdout, "Очередь проверки пуста.")
+		return err
+	}
+	tw := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "На проверке: %d\n\n", len(items))
+	fmt.Fprintln(tw, "Срок\tОсталось\tПодзапрос\tАдрес\tПредложение\tПричины")
+	for _, it := range items {
+		sr := it.SubRequest
+		reasons, proposal := "решение не предложено", "—"
+		if it.Decision != nil {
+			reasons = strings.Join(it.Decision.ReviewReasons, "; ")
+			proposal = answerText(*it.Decision)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", dayText(sr.ResponseDate), daysLeftText(cal, day, sr.ResponseDate),
+			sr.GUID, sr.Address, proposal, reasons)
+	}
+	return tw.Flush()
+}
+
+func runReviewShow(ctx context.Context, env *cliEnv, args []string) error {
+	fs := flag.NewFlagSet("gisgw review show", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	sf := addStoreFlags(fs)
+	today := fs.String("today", "", "count working days from this `DATE` (default: today in Moscow)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: gisgw review show GUID [--db DSN | --config FILE]\n\n"+
+			"Prints a sub-request, the premises it matched, the proposed decision with the evidence\n"+
+			"(why each court act counted or not), notes and the audit trail.")
+		fs.PrintDefaults()
+	}
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return quiet(err)
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return fmt.Errorf("give exactly one sub-request GUID (got %d)", len(pos))
+	}
+	day, err := todayFlag(*today)
+	if err != nil {
+		return err
+	}
+	st, cal, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	guid := pos[0]
+	sr, err := getSubRequest(ctx, st, guid)
+	if err != nil {
+		return err
+	}
+	d, err := st.GetDecision(ctx, guid)
+	var dp *domain.Decision
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+	case err != nil:
+		return fmt.Errorf("decision of sub-request %s: %w", guid, err)
+	default:
+		dp = &d
+	}
+	audit, err := st.Audit(ctx, guid)
+	if err != nil {
+		return fmt.Errorf("audit trail of sub-request %s: %w", guid, err)
+	}
+	return printSubRequest(env.stdout, sr, dp, audit, cal, day)
+}
+
+func printSubRequest(w io.Writer, sr domain.SubRequest, d *domain.Decision, audit []domain.AuditEntry, cal *calendar.Calendar, today time.Time) error {
+	var b strings.Builder
+	line := func(label, value string) {
+		if strings.TrimSpace(value) != "" {
+			fmt.Fprintf(&b, "  %-22s %s\n", label+":", value)
+		}
+	}
+	fmt.Fprintf(&b, "Подзапрос %s\n", sr.GUID)
+	line("Состояние", report.StateLabel(sr.State))
+	line("Организация", sr.OrgGUID)
+	line("Запрос", strings.TrimSpace(sr.RequestNumber+" "+paren(sr.RequestGUID)))
+	line("Запрашивающий орган", strings.TrimSpace(sr.RequesterName+" "+paren(sr.RequesterGUID)))
+	line("Адрес", sr.Address)
+	line("Помещение", strings.TrimSpace(sr.AddressDetails+" "+paren(sr.AddressType)))
+	line("HMobjectGUID", sr.HMObjectGUID)
+	line("Дом (ГИС / ФИАС)", strings.Trim(sr.HouseGUID+" / "+sr.FIASHouseGUID, " /"))
+	if !sr.PeriodFrom.IsZero() || !sr.PeriodTo.IsZero() {
+		line("Период", dayText(sr.PeriodFrom)+" – "+dayText(sr.PeriodTo))
+	}
+	line("Дата направления", dayText(sr.SentDate))
+	if !sr.ResponseDate.IsZero() {
+		line("Срок ответа", fmt.Sprintf("%s (осталось рабочих дней: %s)", dayText(sr.ResponseDate), daysLeftText(cal, today, sr.ResponseDate)))
+	}
+	line("Статус в ГИС", sr.ResponseStatus)
+	if sr.ErrorCode != "" || sr.ErrorText != "" {
+		line("Ошибка ГИС", strings.Trim(sr.ErrorCode+": "+sr.ErrorText, ": "))
+	}
+
+	if d == nil {
+		b.WriteString("\nРешение не предложено (помещение не найдено или решение ещё не принято).\n")
+	} else {
+		fmt.Fprintf(&b, "\nСопоставление: %s; помещения: %s\n", cmpDash(d.MatchMethod), cmpDash(strings.Join(d.PremisesIDs, ", ")))
+		title := "Предложенное решение"
+		if d.DecidedBy != "" {
+			title = "Решение"
+		}
+		fmt.Fprintf(&b, "\n%s: %s (правила %s, %s)\n", title, answerText(*d), cmpDash(d.RuleVersion), stampText(d.DecidedAt))
+		for i, di := range d.DebtInfo {
+			p := di.Person
+			name := strings.Join(strings.Fields(p.LastName+" "+p.FirstName+" "+p.MiddleName), " ")
+			var docs []string
+			for _, doc := range di.Documents {
+				docs = append(docs, doc.Name)
+			}
+			fmt.Fprintf(&b, "  должник %d: %s; СНИЛС %s; документ личности %s; файлы актов: %s\n", i+1, name,
+				given(p.SNILS), given(p.DocNumber), cmpDash(strings.Join(docs, ", ")))
+		}
+		if d.Description != "" {
+			fmt.Fprintf(&b, "  описание для ГИС: %s\n", d.Description)
+		}
+		if len(d.Evidence) > 0 {
+			b.WriteString("  основания:\n")
+			for _, e := range d.Evidence {
+				mark := "не учтён"
+				if e.Counted {
+					mark = "учтён"
+				}
+				fmt.Fprintf(&b, "    акт %s — %s: %s\n", e.ActID, mark, e.Reason)
+			}
+		}
+		if len(d.ReviewReasons) > 0 {
+			b.WriteString("  причины проверки:\n")
+			for _, r := range d.ReviewReasons {
+				fmt.Fprintf(&b, "    %s\n", r)
+			}
+		}
+		if len(d.Notes) > 0 {
+			b.WriteString("  заметки:\n")
+			for _, n := range d.Notes {
+				fmt.Fprintf(&b, "    %s\n", n)
+			}
+		}
+		if d.DecidedBy != "" {
+			fmt.Fprintf(&b, "  решил: %s", d.DecidedBy)
+			if d.Comment != "" {
+				fmt.Fprintf(&b, "; комментарий: %s", d.Comment)
+			}
+			b.WriteString("\n")
+		}
+	}
+
+	b.WriteString("\nИстория:\n")
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	for _, e := range audit {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", stampText(e.At), e.Actor, e.Action, e.Detail)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func runReviewDecide(ctx context.Context, env *cliEnv, args []string) error {
+	fs := flag.NewFlagSet("gisgw review decide", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	sf := addStoreFlags(fs)
+	as := fs.String("as", "", "the answer: debt (the proposal's debtors), no-debt, or proposed (the proposal as it is)")
+	by := fs.String("by", "", "the `LOGIN` of the person deciding (stored with the decision and in the audit trail)")
+	comment := fs.String("comment", "", "why, for the audit trail")
+	description := fs.String("description", "", "text for GIS with the answer (at most 1000 characters; default: the proposal's)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: gisgw review decide GUID --as debt|no-debt|proposed --by LOGIN [--comment TEXT] [--description TEXT] [--db DSN | --config FILE]\n\n"+
+			"Records a person's decision on a sub-request in review; it becomes ready and the daemon\n"+
+			"sends it on its next run. --as debt keeps the debtors the rules found; --as no-debt answers\n"+
+			"\"no debt\" with no debtors.")
+		fs.PrintDefaults()
+	}
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return quiet(err)
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return fmt.Errorf("give exactly one sub-request GUID (got %d)", len(pos))
+	}
+	guid := pos[0]
+	switch *as {
+	case "debt", "no-debt", "proposed":
+	case "":
+		return errors.New("--as is required: debt, no-debt or proposed")
+	default:
+		return fmt.Errorf("--as %q: want debt, no-debt or proposed", *as)
+	}
+	if strings.TrimSpace(*by) == "" {
+		return errors.New("--by LOGIN is required: who decides is recorded with the answer")
+	}
+	descSet := false
+	fs.Visit(func(f *flag.Flag) { descSet = descSet || f.Name == "description" })
+
+	st, _, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	sr, err := getSubRequest(ctx, st, guid)
+	if err != nil {
+		return err
+	}
+	if sr.State != domain.StateReview {
+		return fmt.Errorf("sub-request %s is %s («%s»), not in review: only sub-requests waiting for a person can be decided",
+			guid, sr.State, report.StateLabel(sr.State))
+	}
+	d, err := st.GetDecision(ctx, guid)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		if *as != "no-debt" {
+			return fmt.Errorf("sub-request %s has no proposed decision (no premises matched), so there are no debtors to confirm: answer --as no-debt, or import the premises and court acts and let the rules decide", guid)
+		}
+		d = domain.Decision{SubRequestGUID: guid}
+	case err != nil:
+		return fmt.Errorf("decision of sub-request %s: %w", guid, err)
+	}
+	proposedDebt := d.HasDebt
+	switch *as {
+	case "debt":
+		if len(d.DebtInfo) == 0 {
+			return fmt.Errorf("sub-request %s: the proposal names no debtors, so a debt answer cannot be sent: answer --as no-debt, or import the court act with its debtors and document", guid)
+		}
+		d.HasDebt = true
+	case "no-debt":
+		d.HasDebt, d.DebtInfo = false, nil
+	}
+	if descSet {
+		d.Description = *description
+	} else if d.HasDebt != proposedDebt {
+		d.Description = "" // it described the other answer
+	}
+	reviewed, err := decide.Reviewed(d, *by, *comment, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := st.RecordReview(ctx, guid, *by, *comment, reviewed); err != nil {
+		if errors.Is(err, domain.ErrConflict) {
+			return fmt.Errorf("sub-request %s changed meanwhile (run 'gisgw review show %s'): %w", guid, guid, err)
+		}
+		return err
+	}
+	_, err = fmt.Fprintf(env.stdout, "sub-request %s: %s, recorded by %s; it is ready («%s») and the daemon sends it on its next run\n",
+		guid, answerText(reviewed), *by, report.StateLabel(domain.StateReady))
+	return err
+}
+
+// getSubRequest reads a sub-request with an error a user can act on.
+func getSubRequest(ctx context.Context, st store.Store, guid string) (domain.SubRequest, error) {
+	sr, err := st.GetSubRequest(ctx, guid)
+	if errors.Is(err, domain.ErrNotFound) {
+		return sr, fmt.Errorf("sub-request %s is not in the store (see 'gisgw review list' or 'gisgw report deadlines'): %w", guid, err)
+	}
+	if err != nil {
+		return sr, fmt.Errorf("read sub-request %s: %w", guid, err)
+	}
+	return sr, nil
+}
+
+// todayFlag reads --today; empty is today in Moscow.
+func todayFlag(s string) (time.Time, error) {
+	if s == "" {
+		return time.Now().In(report.Moscow), nil
+	}
+	t, err := parseCLIDate(s)
+	if err != nil {
+		return t, fmt.Errorf("--today: %w", err)
+	}
+	return t, nil
+}
+
+func answerText(d domain.Decision) string {
+	if d.HasDebt {
+		return fmt.Sprintf("есть долг (должников: %d)", len(d.DebtInfo))
+	}
+	return "нет долга"
+}
+
+func daysLeftText(cal *calendar.Calendar, today, deadline time.Time) string {
+	if deadline.IsZero() {
+		return "—"
+	}
+	n, past := report.DaysLeft(cal, today, deadline)
+	if past {
+		return fmt.Sprintf("%d (просрочен)", n)
+	}
+	return fmt.Sprint(n)
+}
+
+func dayText(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.Format("02.01.2006")
+}
+
+func stampText(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(report.Moscow).Format("02.01.2006 15:04")
+}
+
+func paren(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "(" + s + ")"
+}
+
+func cmpDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func given(s string) string {
+	if s == "" {
+		return "не указан"
+	}
+	return "указан"
+}

@@ -1,0 +1,402 @@
+// Package report builds what a compliance officer reads: the deadline report of the
+// organization's sub-requests (address, requester, sent date, GIS deadline, working days
+// left, state, what was answered or why GIS refused) with totals, rendered as a text table,
+// CSV, XLSX or printable HTML. Labels and contents are in Russian, the officers' language.
+//
+// The report holds no SNILS and no document numbers; for answers it shows only whether a
+// debt was confirmed and for how many debtors.
+package report
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gisgw/gisgw/responder/calendar"
+	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/store"
+)
+
+// Source is the part of the store the report reads; store.Store satisfies it.
+type Source interface {
+	ListSubRequests(ctx context.Context, f store.SubRequestFilter) ([]domain.SubRequest, error)
+	GetDecision(ctx context.Context, guid string) (domain.Decision, error)
+	Audit(ctx context.Context, guid string) ([]domain.AuditEntry, error)
+}
+
+// Options selects what the report shows.
+type Options struct {
+	// Org is the orgPPAGUID to report on; empty: every organization in the store.
+	Org string
+	// Today is the date the working days are counted from (its year, month and day); zero:
+	// the current date in Moscow.
+	Today time.Time
+	// Calendar counts working days; nil: the embedded federal calendar.
+	Calendar *calendar.Calendar
+	// IncludeClosed adds answered and auto-answered sub-requests whose deadline is within
+	// [ClosedFrom, ClosedTo] (a zero end leaves that side open). Open and failed sub-requests
+	// are always shown.
+	IncludeClosed bool
+	ClosedFrom    time.Time
+	ClosedTo      time.Time
+}
+
+// Moscow is the zone GIS dates are read in (LEGAL-RULES §5): UTC+3 all year.
+var Moscow = time.FixedZone("MSK", 3*60*60)
+
+// Report is the deadline report as of one day.
+type Report struct {
+	Org           string
+	Today         time.Time
+	IncludeClosed bool
+	Rows          []Row
+	Totals        Totals
+}
+
+// Row is one sub-request of the report.
+type Row struct {
+	GUID          string
+	OrgGUID       string
+	RequestNumber string
+	Address       string
+	Requester     string
+	SentDate      time.Time
+	Deadline      time.Time // GIS responseDate; zero when GIS gave none
+	// DaysLeft is the number of working days after Today up to and including the deadline
+	// (0: the deadline is today). Past the deadline it is negative: minus the working days
+	// since the deadline, at least -1. Meaningless when Deadline is zero.
+	DaysLeft int
+	State    domain.State
+	Overdue  bool   // open (not yet answered or refused) and past the deadline
+	Status   string // Russian label: StatusOverdue for overdue rows, else StateLabel(State)
+	// For answered sub-requests: when GIS accepted the answer (from the audit trail) and
+	// what it said.
+	AnsweredAt time.Time
+	HasDebt    bool
+	Debtors    int
+	Answered   bool // the answer fields above are known
+	// For failed ones: GIS's refusal.
+	ErrorCode string
+	ErrorText string
+	// Note: review reasons, the pipeline stage of an overdue row.
+	Note string
+}
+
+// Totals summarize the rows.
+type Totals struct {
+	Total int
+	// ByStatus counts rows by Status, overdue first, then along the pipeline; an overdue
+	// row counts only as «просрочен», so the counts add up to Total.
+	ByStatus []StatusCount
+	Overdue  int
+	// DueIn1 and DueIn2 count open rows not overdue whose deadline is within 1 (today or the
+	// next working day) and 2 working days.
+	DueIn1 int
+	DueIn2 int
+}
+
+// StatusCount is the number of rows with one status.
+type StatusCount struct {
+	Status string
+	Count  int
+}
+
+// StatusOverdue is the status of an open sub-request past its deadline.
+const StatusOverdue = "просрочен"
+
+var stateLabels = map[domain.State]string{
+	domain.StateNew:          "новый",
+	domain.StateReview:       "на проверке",
+	domain.StateReady:        "готов к отправке",
+	domain.StateSending:      "отправляется",
+	domain.StateAnswered:     "ответ отправлен",
+	domain.StateFailed:       "ошибка",
+	domain.StateAutoAnswered: "ответ сформирован ГИС автоматически",
+}
+
+// statusOrder is the order statuses are totalled in.
+var statusOrder = []string{
+	StatusOverdue, "новый", "на проверке", "готов к отправке", "отправляется", "ошибка",
+	"ответ отправлен", "ответ сформирован ГИС автоматически",
+}
+
+// StateLabel is the Russian name of a pipeline state (the state itself when unknown).
+func StateLabel(s domain.State) string {
+	if l, ok := stateLabels[s]; ok {
+		return l
+	}
+	return string(s)
+}
+
+// Open reports whether a sub-request in state s still waits for its answer to be accepted.
+func Open(s domain.State) bool {
+	switch s {
+	case domain.StateNew, domain.StateReview, domain.StateReady, domain.StateSending:
+		return true
+	}
+	return false
+}
+
+// DaysLeft counts working days from today to deadline as Row.DaysLeft does, and reports
+// whether the deadline has passed.
+func DaysLeft(cal *calendar.Calendar, today, deadline time.Time) (days int, past bool) {
+	today, deadline = dateOf(today), dateOf(deadline)
+	switch c := deadline.Compare(today); {
+	case c == 0:
+		return 0, false
+	case c > 0:
+		return workingDaysBetween(cal, today, deadline), false
+	default:
+		return -max(workingDaysBetween(cal, deadline, today), 1), true
+	}
+}
+
+// workingDaysBetween counts the working days in (from, to].
+func workingDaysBetween(cal *calendar.Calendar, from, to time.Time) int {
+	n := 0
+	for d := from.AddDate(0, 0, 1); !d.After(to); d = d.AddDate(0, 0, 1) {
+		if cal.IsWorkingDay(d) {
+			n++
+		}
+	}
+	return n
+}
+
+// Build reads the store and builds the report.
+func Build(ctx context.Context, src Source, opts Options) (Report, error) {
+	cal := opts.Calendar
+	if cal == nil {
+		c, err := calendar.New()
+		if err != nil {
+			return Report{}, fmt.Errorf("build report: %w", err)
+		}
+		cal = c
+	}
+	today := opts.Today
+	if today.IsZero() {
+		today = time.Now().In(Moscow)
+	}
+	today = dateOf(today)
+	states := []domain.State{domain.StateNew, domain.StateReview, domain.StateReady, domain.StateSending, domain.StateFailed}
+	if opts.IncludeClosed {
+		states = append(states, domain.StateAnswered, domain.StateAutoAnswered)
+	}
+	subs, err := src.ListSubRequests(ctx, store.SubRequestFilter{Org: opts.Org, States: states})
+	if err != nil {
+		return Report{}, fmt.Errorf("build report: list sub-requests: %w", err)
+	}
+	rep := Report{Org: opts.Org, Today: today, IncludeClosed: opts.IncludeClosed}
+	for _, sr := range subs {
+		if closed(sr.State) && !inRange(sr.ResponseDate, opts.ClosedFrom, opts.ClosedTo) {
+			continue
+		}
+		row, err := buildRow(ctx, src, cal, today, sr)
+		if err != nil {
+			return Report{}, fmt.Errorf("build report: sub-request %s: %w", sr.GUID, err)
+		}
+		rep.Rows = append(rep.Rows, row)
+	}
+	slices.SortStableFunc(rep.Rows, func(a, b Row) int {
+		if a.Deadline.IsZero() != b.Deadline.IsZero() {
+			if a.Deadline.IsZero() {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Or(a.Deadline.Compare(b.Deadline), strings.Compare(a.GUID, b.GUID))
+	})
+	rep.Totals = totals(rep.Rows)
+	return rep, nil
+}
+
+func closed(s domain.State) bool {
+	return s == domain.StateAnswered || s == domain.StateAutoAnswered
+}
+
+func inRange(d, from, to time.Time) bool {
+	if !from.IsZero() && (d.IsZero() || dateOf(d).Before(dateOf(from))) {
+		return false
+	}
+	if !to.IsZero() && (d.IsZero() || dateOf(d).After(dateOf(to))) {
+		return false
+	}
+	return true
+}
+
+func buildRow(ctx context.Context, src Source, cal *calendar.Calendar, today time.Time, sr domain.SubRequest) (Row, error) {
+	r := Row{
+		GUID:          sr.GUID,
+		OrgGUID:       sr.OrgGUID,
+		RequestNumber: sr.RequestNumber,
+		Address:       address(sr),
+		Requester:     sr.RequesterName,
+		SentDate:      sr.SentDate,
+		Deadline:      sr.ResponseDate,
+		State:         sr.State,
+		Status:        StateLabel(sr.State),
+		ErrorCode:     sr.ErrorCode,
+		ErrorText:     sr.ErrorText,
+	}
+	var notes []string
+	if !r.Deadline.IsZero() {
+		var past bool
+		r.DaysLeft, past = DaysLeft(cal, today, r.Deadline)
+		if past && Open(sr.State) {
+			r.Overdue, r.Status = true, StatusOverdue
+			notes = append(notes, "этап: "+StateLabel(sr.State))
+		}
+	}
+	switch sr.State {
+	case domain.StateReview:
+		d, err := src.GetDecision(ctx, sr.GUID)
+		switch {
+		case errors.Is(err, domain.ErrNotFound):
+			notes = append(notes, "решение не предложено")
+		case err != nil:
+			return Row{}, fmt.Errorf("decision: %w", err)
+		default:
+			notes = append(notes, d.ReviewReasons...)
+		}
+	case domain.StateAnswered:
+		d, err := src.GetDecision(ctx, sr.GUID)
+		if err != nil && !errors.Is(err, domain.ErrNotFound) {
+			return Row{}, fmt.Errorf("decision: %w", err)
+		}
+		if err == nil {
+			r.Answered, r.HasDebt, r.Debtors = true, d.HasDebt, len(d.DebtInfo)
+		}
+		audit, err := src.Audit(ctx, sr.GUID)
+		if err != nil {
+			return Row{}, fmt.Errorf("audit trail: %w", err)
+		}
+		r.AnsweredAt = answeredAt(audit)
+	}
+	r.Note = strings.Join(notes, "; ")
+	return r, nil
+}
+
+// answeredAt is the time of the last audit entry that moved the sub-request to answered
+// ("sending→answered: …", written by the store when GIS's result is recorded).
+func answeredAt(audit []domain.AuditEntry) time.Time {
+	for i := len(audit) - 1; i >= 0; i-- {
+		if strings.Contains(audit[i].Detail, "→"+string(domain.StateAnswered)) {
+			return audit[i].At
+		}
+	}
+	return time.Time{}
+}
+
+func totals(rows []Row) Totals {
+	t := Totals{Total: len(rows)}
+	counts := map[string]int{}
+	for _, r := range rows {
+		counts[r.Status]++
+		if r.Overdue {
+			t.Overdue++
+			continue
+		}
+		if Open(r.State) && !r.Deadline.IsZero() {
+			if r.DaysLeft <= 1 {
+				t.DueIn1++
+			}
+			if r.DaysLeft <= 2 {
+				t.DueIn2++
+			}
+		}
+	}
+	for _, s := range statusOrder {
+		t.ByStatus = append(t.ByStatus, StatusCount{s, counts[s]})
+		delete(counts, s)
+	}
+	for s, n := range counts { // states this build does not know; kept so totals add up
+		t.ByStatus = append(t.ByStatus, StatusCount{s, n})
+	}
+	return t
+}
+
+// Answer is the Russian summary of what was answered: «есть долг (должников: 2)» or «нет
+// долга»; empty when unknown.
+func (r Row) Answer() string {
+	if !r.Answered {
+		return ""
+	}
+	if r.HasDebt {
+		return fmt.Sprintf("есть долг (должников: %d)", r.Debtors)
+	}
+	return "нет долга"
+}
+
+// GISError is «code: text» of GIS's refusal; empty when none.
+func (r Row) GISError() string {
+	return strings.Join(nonEmpty(r.ErrorCode, r.ErrorText), ": ")
+}
+
+// DaysLeftText is the working days left as the renderers print them.
+func (r Row) DaysLeftText() string {
+	switch {
+	case r.Deadline.IsZero():
+		return "—"
+	case r.DaysLeft < 0 && r.Overdue:
+		return fmt.Sprintf("%d (просрочен)", r.DaysLeft)
+	}
+	return fmt.Sprint(r.DaysLeft)
+}
+
+// WriteDeadlineTable builds the report and writes it as a text table: the one call the
+// demo and other callers need to print it.
+func WriteDeadlineTable(ctx context.Context, w io.Writer, src Source, opts Options) error {
+	rep, err := Build(ctx, src, opts)
+	if err != nil {
+		return err
+	}
+	return rep.WriteTable(w)
+}
+
+// address is the sub-request's address line with its addressDetails when the line does not
+// already hold them.
+func address(sr domain.SubRequest) string {
+	a, d := strings.TrimSpace(sr.Address), strings.TrimSpace(sr.AddressDetails)
+	// "кв.5" is already in "…, кв. 5": compare without spaces, dots and case.
+	squash := strings.NewReplacer(" ", "", ".", "", ",", "")
+	if d == "" || strings.Contains(strings.ToLower(squash.Replace(a)), strings.ToLower(squash.Replace(d))) {
+		return a
+	}
+	return strings.Join(nonEmpty(a, d), ", ")
+}
+
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// dateOf keeps t's calendar date (in t's own location) at 00:00 UTC.
+func dateOf(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// day formats a date as dd.mm.yyyy; "" for the zero date.
+func day(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format("02.01.2006")
+}
+
+// stamp formats a time in Moscow as dd.mm.yyyy hh:mm; "" for the zero time.
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(Moscow).Format("02.01.2006 15:04")
+}
