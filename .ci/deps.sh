@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Makes sure the tools the tests need are present: xmllint, OpenSSL's GOST engine and a
-# PostgreSQL server answering on 127.0.0.1:5432 with trust auth for local connections.
+# Makes sure the tools the tests need are present: xmllint, OpenSSL's GOST engine, Chromium
+# (the dashboard's browser test) and a PostgreSQL server answering on 127.0.0.1:5432 with trust auth for local connections.
 # It installs Debian packages when it can (root + apt-get) and starts PostgreSQL when none answers.
 set -uo pipefail
 
@@ -19,6 +19,9 @@ command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 gost_engine_present || need+=(libengine-gost-openssl)
 command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# The dashboard's browser test: Debian's Chromium, and fonts with Cyrillic.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+[ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

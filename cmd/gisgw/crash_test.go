@@ -138,6 +138,8 @@ pipeline: {batch_size: 10, concurrency: 2, lease: 2s, settle: 1s, pull_interval:
 		t.Logf("warning: the run finished before the last kill; kills after it hit an idle daemon")
 	}
 	cmd := start()
+	// Give it time to install its signal handler even when nothing is left to do.
+	time.Sleep(time.Second)
 	deadline := time.Now().Add(2 * time.Minute)
 	for answered() < n && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)

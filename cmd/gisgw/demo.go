@@ -19,7 +19,8 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	fs := flag.NewFlagSet("gisgw demo", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
 	data := fs.String("data", "testdata", "folder with scenarios/demo.csv and demo/{premises,court-acts}.csv")
-	listen := fs.String("listen", "127.0.0.1:0", "address of the daemon's HTTP endpoints while the demo runs")
+	listen := fs.String("listen", "127.0.0.1:0", "address of the dashboard and the daemon's HTTP endpoints")
+	serve := fs.Bool("serve", false, "after the run, keep the daemon and its dashboard running until interrupted (Ctrl-C)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: gisgw demo [--data DIR]\n\nStarts a simulated GIS with the demo sub-requests, a fresh SQLite store with the demo\npremises and court acts, and a test signing key; runs the daemon until every sub-request\nis answered or waits for a person; prints a summary.")
 		fs.PrintDefaults()
@@ -47,5 +48,14 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "done in %s\n", time.Since(start).Round(10*time.Millisecond))
-	return nil
+	if !*serve {
+		fmt.Fprintln(env.stdout, "run `gisgw demo --serve` to look at it in the dashboard and decide the review items")
+		return nil
+	}
+	addr, err := d.App.Serve()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "dashboard: http://%s/login (token %s); Ctrl-C stops the demo\n", addr, d.Token)
+	return d.App.Run(ctx)
 }

@@ -371,7 +371,7 @@ func daysLeftText(cal *calendar.Calendar, today, deadline time.Time) string {
 	if deadline.IsZero() {
 		return "—"
 	}
-	n, past := report.DaysLeft(cal, today, deadline)
+	n, past := cal.WorkingDaysLeft(today, deadline)
 	if past {
 		return fmt.Sprintf("%d (просрочен)", n)
 	}

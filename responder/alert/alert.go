@@ -291,14 +291,11 @@ func (a *Alerter) markDone(guid, key string) {
 	a.done[guid+"\x00"+key] = struct{}{}
 }
 
-// workingDaysLeft counts the working days after today up to and including d (0 when d is
-// today or past).
-func (a *Alerter) workingDaysLeft(today, d time.Time) int {
-	n := 0
-	for day := today; day.Before(d); n++ {
-		day = a.cal.AddWorkingDays(day, 1)
-	}
-	return n
+// daysLeft counts the working days after today up to and including d (0 when d is today or
+// past).
+func (a *Alerter) daysLeft(today, d time.Time) int {
+	n, _ := a.cal.WorkingDaysLeft(today, d)
+	return max(n, 0)
 }
 
 // itemURL is the dashboard link of one sub-request, "" without a per-item template.

@@ -138,7 +138,7 @@ func (a *Alerter) left(b batch, d time.Time) string {
 	case d.Equal(b.today):
 		return " (сегодня)"
 	}
-	return " (через " + workingDays(a.workingDaysLeft(b.today, d)) + ")"
+	return " (через " + workingDays(a.daysLeft(b.today, d)) + ")"
 }
 
 // clean drops control characters (line breaks included) from a value GIS sent, so that it

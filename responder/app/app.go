@@ -22,6 +22,7 @@ import (
 	"github.com/gisgw/gisgw/responder/alert"
 	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/responder/config"
+	"github.com/gisgw/gisgw/responder/dashboard"
 	"github.com/gisgw/gisgw/responder/gisport"
 	"github.com/gisgw/gisgw/responder/pipeline"
 	"github.com/gisgw/gisgw/responder/store"
@@ -55,7 +56,8 @@ type App struct {
 	srv    *http.Server
 	ln     net.Listener
 	deps   Deps
-	alerts *alert.Alerter // nil when no channel is configured
+	alerts *alert.Alerter       // nil when no channel is configured
+	dash   *dashboard.Dashboard // nil when no login is configured
 	once   sync.Once
 }
 
@@ -124,6 +126,21 @@ func New(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 		return nil, err
 	}
 	a.reg.MustRegister(newStateCollector(st, a.now))
+	if cfg.Dashboard.Token != "" || len(cfg.Dashboard.Users) > 0 {
+		users := make(map[string]string, len(cfg.Dashboard.Users))
+		for u, pw := range cfg.Dashboard.Users {
+			users[u] = pw.Reveal()
+		}
+		a.dash, err = dashboard.New(dashboard.Options{
+			Store: st, Calendar: cal, Now: a.now, Logger: a.log, Token: cfg.Dashboard.Token.Reveal(), Users: users,
+		})
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+	} else {
+		a.log.Warn("dashboard off: set dashboard.token or dashboard.users to serve it")
+	}
 	if cfg.Alerts.Webhook != "" || cfg.Alerts.SMTP.Addr != "" {
 		link := ""
 		if cfg.Dashboard.URL != "" {
@@ -246,8 +263,10 @@ func (a *App) RunOnce(ctx context.Context) error {
 // gets pipeline.shutdown_wait to finish before it is cut off; leases make any cut-off work
 // return to the pool.
 func (a *App) Run(ctx context.Context) error {
-	if err := a.serve(); err != nil {
-		return err
+	if a.srv == nil {
+		if _, err := a.Serve(); err != nil {
+			return err
+		}
 	}
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
@@ -300,7 +319,8 @@ func (a *App) loop(stop, work context.Context) error {
 	return nil
 }
 
-// Handler returns the HTTP endpoints: /healthz, /readyz, /metrics and any added routes.
+// Handler returns the HTTP endpoints: /healthz, /readyz, /metrics, the dashboard and any
+// added routes.
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -318,18 +338,23 @@ func (a *App) Handler() http.Handler {
 		fmt.Fprintln(w, "ready")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}))
+	if a.dash != nil {
+		a.dash.Register(mux)
+	}
 	if a.deps.Routes != nil {
 		a.deps.Routes(mux)
 	}
 	return mux
 }
 
-func (a *App) serve() error {
+// Serve starts the HTTP endpoints (Run does it when they are not started yet) and returns
+// the address they listen on.
+func (a *App) Serve() (string, error) {
 	ln := a.deps.Listener
 	if ln == nil {
 		var err error
 		if ln, err = net.Listen("tcp", a.cfg.Listen); err != nil {
-			return fmt.Errorf("listen %s (setting listen): %w", a.cfg.Listen, err)
+			return "", fmt.Errorf("listen %s (setting listen): %w", a.cfg.Listen, err)
 		}
 	}
 	a.ln = ln
@@ -340,7 +365,7 @@ func (a *App) serve() error {
 		}
 	}()
 	a.log.Info("serving", "addr", ln.Addr().String())
-	return nil
+	return ln.Addr().String(), nil
 }
 
 // Addr is the address the HTTP endpoints listen on (after Run started them).

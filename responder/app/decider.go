@@ -32,6 +32,7 @@ func (d decider) Decide(ctx context.Context, sr domain.SubRequest, now time.Time
 		}
 	}
 	dec := decide.Decide(sr, m, acts, dayOf(now))
+	dec.DecidedAt = now // the rules see the date; the record keeps the moment
 	// GIS's responseDate is binding; a difference from our calendar is worth a person's look
 	// but does not hold the answer back.
 	if ok, computed := d.cal.CheckDeadline(sr.SentDate, sr.ResponseDate); !ok {

@@ -9,10 +9,10 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"encoding/csv"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
@@ -62,7 +62,7 @@ func NewWorld(t testing.TB, n int, seed uint64, today time.Time) *World {
 	for i := range houses {
 		houses[i] = house{guid(), guid(), guid(), fmt.Sprintf("ул. Тестовая-%d, д. %d", i, i+1)}
 	}
-	actAt := map[string]bool{}      // premises id → has a counting act
+	actAt := map[string]bool{}       // premises id → has a counting act
 	byHouse := map[string][]string{} // house GUID → premises ids
 	premisesByKey := map[string]string{}
 	nAct := 0

@@ -174,6 +174,33 @@ func (c *Calendar) Estimated(sent time.Time) bool {
 	return false
 }
 
+// WorkingDaysLeft measures a deadline (the answer is due by the end of that day) from today:
+// the working days after today up to and including the deadline, so 0 means "due today" and
+// 1 "due on the next working day". Past the deadline, past is true and days is minus the
+// working days since it, at least -1.
+func (c *Calendar) WorkingDaysLeft(today, deadline time.Time) (days int, past bool) {
+	today, deadline = dateOf(today), dateOf(deadline)
+	switch cmp := deadline.Compare(today); {
+	case cmp == 0:
+		return 0, false
+	case cmp > 0:
+		return c.workingDaysBetween(today, deadline), false
+	default:
+		return -max(c.workingDaysBetween(deadline, today), 1), true
+	}
+}
+
+// workingDaysBetween counts the working days in (from, to].
+func (c *Calendar) workingDaysBetween(from, to time.Time) int {
+	n := 0
+	for d := from.AddDate(0, 0, 1); !d.After(to); d = d.AddDate(0, 0, 1) {
+		if c.IsWorkingDay(d) {
+			n++
+		}
+	}
+	return n
+}
+
 // CheckDeadline cross-checks GIS's responseDate for a sub-request sent on date sent. GIS's
 // date is binding; computed is our Due(sent). ok is false only when both dates are known,
 // the calendar covers the whole span, and they differ: that is the case to flag. With a zero

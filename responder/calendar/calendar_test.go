@@ -326,3 +326,35 @@ func TestDateOfIsUTCMidnight(t *testing.T) {
 		t.Errorf("IsWorkingDay(%s) = false; Friday 2025-08-08 is a working day", in)
 	}
 }
+
+func TestWorkingDaysLeft(t *testing.T) {
+	t.Parallel()
+	c, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := func(m time.Month, day int) time.Time { return time.Date(2026, m, day, 0, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		name            string
+		today, deadline time.Time
+		days            int
+		past            bool
+	}{
+		{"due today", d(3, 16), d(3, 16), 0, false},
+		{"due tomorrow", d(3, 16), d(3, 17), 1, false},
+		{"Friday to Monday", d(3, 13), d(3, 16), 1, false},
+		{"over the 9 March day off", d(3, 6), d(3, 10), 1, false},
+		{"Monday, deadline Friday", d(3, 16), d(3, 13), -1, true},
+		{"Saturday after a Friday deadline", d(3, 14), d(3, 13), -1, true},
+		{"a week late, 9 March not counted", d(3, 16), d(3, 6), -5, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			days, past := c.WorkingDaysLeft(tc.today, tc.deadline)
+			if days != tc.days || past != tc.past {
+				t.Errorf("WorkingDaysLeft(%s, %s) = %d, %t; want %d, %t", tc.today.Format(time.DateOnly), tc.deadline.Format(time.DateOnly), days, past, tc.days, tc.past)
+			}
+		})
+	}
+}

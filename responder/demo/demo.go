@@ -47,8 +47,6 @@ type Options struct {
 	WorkDir string       // where the store and keys go; default a new temporary folder (removed by Close)
 	Listen  string       // address of the daemon's HTTP endpoints; default 127.0.0.1:0
 	Logger  *slog.Logger // nil: warnings and errors on stderr
-	// Routes adds handlers (the dashboard) to the daemon's HTTP endpoints.
-	Routes func(mux *http.ServeMux, d *Demo)
 }
 
 // Demo is a running simulator and a configured daemon.
@@ -144,9 +142,6 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		Dashboard:     config.Dashboard{Token: config.Secret(d.Token)},
 	}
 	deps := app.Deps{Logger: o.Logger, Now: now, Registry: prometheus.NewRegistry(), Owner: "demo"}
-	if o.Routes != nil {
-		deps.Routes = func(mux *http.ServeMux) { o.Routes(mux, d) }
-	}
 	if d.App, err = app.New(ctx, d.Config, deps); err != nil {
 		return nil, err
 	}

@@ -142,31 +142,6 @@ func Open(s domain.State) bool {
 	return false
 }
 
-// DaysLeft counts working days from today to deadline as Row.DaysLeft does, and reports
-// whether the deadline has passed.
-func DaysLeft(cal *calendar.Calendar, today, deadline time.Time) (days int, past bool) {
-	today, deadline = dateOf(today), dateOf(deadline)
-	switch c := deadline.Compare(today); {
-	case c == 0:
-		return 0, false
-	case c > 0:
-		return workingDaysBetween(cal, today, deadline), false
-	default:
-		return -max(workingDaysBetween(cal, deadline, today), 1), true
-	}
-}
-
-// workingDaysBetween counts the working days in (from, to].
-func workingDaysBetween(cal *calendar.Calendar, from, to time.Time) int {
-	n := 0
-	for d := from.AddDate(0, 0, 1); !d.After(to); d = d.AddDate(0, 0, 1) {
-		if cal.IsWorkingDay(d) {
-			n++
-		}
-	}
-	return n
-}
-
 // Build reads the store and builds the report.
 func Build(ctx context.Context, src Source, opts Options) (Report, error) {
 	cal := opts.Calendar
@@ -245,7 +220,7 @@ func buildRow(ctx context.Context, src Source, cal *calendar.Calendar, today tim
 	var notes []string
 	if !r.Deadline.IsZero() {
 		var past bool
-		r.DaysLeft, past = DaysLeft(cal, today, r.Deadline)
+		r.DaysLeft, past = cal.WorkingDaysLeft(today, r.Deadline)
 		if past && Open(sr.State) {
 			r.Overdue, r.Status = true, StatusOverdue
 			notes = append(notes, "этап: "+StateLabel(sr.State))

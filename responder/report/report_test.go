@@ -15,7 +15,6 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/net/html"
 
-	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/report"
 	"github.com/gisgw/gisgw/responder/report/reporttest"
@@ -202,33 +201,6 @@ func testBuild(t *testing.T, st store.Store) {
 	}
 	if r13 := byGUID[reporttest.GUID(13)]; r13.DaysLeftText() != "—" {
 		t.Errorf("row 13 without deadline: days %q; want a dash", r13.DaysLeftText())
-	}
-}
-
-func TestDaysLeft(t *testing.T) {
-	t.Parallel()
-	cal, err := calendar.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		today, deadline time.Time
-		days            int
-		past            bool
-	}{
-		{d(3, 16), d(3, 16), 0, false},
-		{d(3, 16), d(3, 17), 1, false},
-		{d(3, 13), d(3, 16), 1, false}, // Friday → Monday: one working day
-		{d(3, 6), d(3, 10), 1, false},  // 9 March was a day off
-		{d(3, 16), d(3, 13), -1, true}, // Monday, deadline Friday
-		{d(3, 14), d(3, 13), -1, true}, // Saturday after a Friday deadline: past, at least -1
-		{d(3, 16), d(3, 6), -5, true},  // 9 March not counted
-	}
-	for _, tc := range tests {
-		days, past := report.DaysLeft(cal, tc.today, tc.deadline)
-		if days != tc.days || past != tc.past {
-			t.Errorf("DaysLeft(%s → %s) = %d, %t; want %d, %t", tc.today.Format(time.DateOnly), tc.deadline.Format(time.DateOnly), days, past, tc.days, tc.past)
-		}
 	}
 }
 

@@ -1,0 +1,294 @@
+package dashboard_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gisgw/gisgw/responder/dashboard/internal/cdp"
+	"github.com/gisgw/gisgw/responder/demo"
+	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/store"
+)
+
+// target is the server under test for the browser test.
+type target struct {
+	BaseURL string
+	Token   string
+	// WantCounters and WantOrder are the exact overview when the data are known (the demo);
+	// nil against another running dashboard, where only consistency is checked.
+	WantCounters map[string]int
+	WantOrder    []string
+}
+
+// startTarget starts the server under test: the demo (`gisgw demo --serve`) in this process,
+// its daemon running, so that a decided review item is really sent to the simulated GIS.
+// With GISGW_DASHBOARD_URL (and GISGW_DASHBOARD_TOKEN) set it is that running dashboard.
+func startTarget(t *testing.T) target {
+	if u := os.Getenv("GISGW_DASHBOARD_URL"); u != "" {
+		return target{BaseURL: strings.TrimRight(u, "/"), Token: os.Getenv("GISGW_DASHBOARD_TOKEN")}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d, err := demo.Start(ctx, demo.Options{DataDir: filepath.Join("..", "..", "testdata"), WorkDir: t.TempDir()})
+	must(t, "start the demo", err)
+	// One full pass first, so that the overview is settled when the browser reads it.
+	must(t, "demo run", d.App.RunOnce(ctx))
+	addr, err := d.App.Serve()
+	must(t, "serve the dashboard", err)
+	done := make(chan error, 1)
+	go func() { done <- d.App.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		d.Close()
+	})
+	srs, err := d.App.Store().ListSubRequests(ctx, store.SubRequestFilter{States: []domain.State{domain.StateReview}})
+	must(t, "list the review queue", err)
+	var order []string
+	for _, sr := range srs {
+		order = append(order, sr.GUID)
+	}
+	// The demo data: 18 sub-requests pulled, 13 answered, 5 waiting for a person, none
+	// overdue on the demo's date.
+	return target{
+		BaseURL:      "http://" + addr,
+		Token:        d.Token,
+		WantCounters: map[string]int{"total": 18, "answered": 13, "review": 5, "ready": 0, "failed": 0, "overdue": 0},
+		WantOrder:    order,
+	}
+}
+
+func must(t *testing.T, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// Russian state labels the sub-request page shows.
+var stateTexts = map[domain.State]string{
+	domain.StateReady:    "готов к отправке",
+	domain.StateSending:  "отправлен, ждёт результата ГИС",
+	domain.StateAnswered: "ответ отправлен",
+}
+
+// artifactDir is where screenshots go: $GISGW_TEST_ARTIFACTS when set, else the test's
+// temporary directory.
+func artifactDir(t *testing.T) string {
+	if d := os.Getenv("GISGW_TEST_ARTIFACTS"); d != "" {
+		dir := filepath.Join(d, "dashboard")
+		must(t, "artifact directory", os.MkdirAll(dir, 0o755))
+		return dir
+	}
+	return t.TempDir()
+}
+
+// js quotes a Go string as a JavaScript literal.
+func js(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+type openRow struct {
+	GUID     string `json:"guid"`
+	Deadline string `json:"deadline"`
+	Class    string `json:"cls"`
+}
+
+func TestBrowser(t *testing.T) {
+	exe, err := cdp.Find()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the browser test needs Chromium under CI: %v", err)
+		}
+		t.Skipf("skipping the browser test: %v", err)
+	}
+	tg := startTarget(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	b, err := cdp.Launch(ctx, exe)
+	if err != nil {
+		t.Fatalf("launch %s: %v", exe, err)
+	}
+	defer b.Close()
+	p, err := b.NewPage(ctx)
+	if err != nil {
+		t.Fatalf("new page: %v (browser: %s)", err, b.Stderr())
+	}
+	must(t, "viewport", p.SetViewport(ctx, 1280, 900))
+	dir := artifactDir(t)
+	shot := func(name string) {
+		t.Helper()
+		png, err := p.Screenshot(ctx)
+		must(t, "screenshot", err)
+		path := filepath.Join(dir, name)
+		must(t, "save screenshot", os.WriteFile(path, png, 0o644))
+		t.Logf("screenshot: %s", path)
+	}
+	eval := func(expr string, out any) {
+		t.Helper()
+		if err := p.Evaluate(ctx, expr, out); err != nil {
+			t.Fatalf("evaluate: %v", err)
+		}
+	}
+	navigate := func(path string) {
+		t.Helper()
+		if err := p.Navigate(ctx, tg.BaseURL+path); err != nil {
+			t.Fatalf("navigate: %v", err)
+		}
+	}
+	const reviewer = "Браузерный Тест"
+
+	// Log in with the token.
+	navigate("/login")
+	if err := p.EvaluateAndWait(ctx, `(() => { const f = document.getElementById("login");
+		f.token.value = `+js(tg.Token)+`; f.elements["name"].value = `+js(reviewer)+`;
+		f.querySelector("button[type=submit]").click(); return true })()`); err != nil {
+		t.Fatalf("log in: %v", err)
+	}
+	var user string
+	eval(`document.getElementById("user") ? document.getElementById("user").textContent : ""`, &user)
+	if user != reviewer {
+		var body string
+		eval(`document.body.innerText`, &body)
+		t.Fatalf("after login the page names user %q; want %q; page:\n%s", user, reviewer, body)
+	}
+
+	// The overview: counters and the open list by deadline, with colours.
+	counters := func() map[string]int {
+		t.Helper()
+		var c map[string]int
+		eval(`Object.fromEntries([...document.querySelectorAll("[data-counter]")].map(e => [e.dataset.counter, Number(e.querySelector(".n").textContent)]))`, &c)
+		return c
+	}
+	before := counters()
+	if tg.WantCounters != nil {
+		for k, v := range tg.WantCounters {
+			if before[k] != v {
+				t.Errorf("counter %s = %d; want %d", k, before[k], v)
+			}
+		}
+	}
+	sum := before["new"] + before["review"] + before["ready"] + before["sending"] + before["answered"] + before["failed"] + before["auto"]
+	if before["total"] != sum || before["due2"] < before["due1"] {
+		t.Errorf("counters are inconsistent: %v", before)
+	}
+	var rows []openRow
+	eval(`[...document.querySelectorAll("#open tbody tr")].map(r => ({guid: r.dataset.guid, deadline: r.dataset.deadline, cls: r.className}))`, &rows)
+	var order []string
+	for i, r := range rows {
+		order = append(order, r.GUID)
+		if i > 0 && r.Deadline < rows[i-1].Deadline {
+			t.Errorf("open list not by deadline: %s (%s) after %s (%s)", r.GUID, r.Deadline, rows[i-1].GUID, rows[i-1].Deadline)
+		}
+	}
+	if tg.WantOrder != nil && !slices.Equal(order, tg.WantOrder) {
+		t.Errorf("open list = %v; want %v", order, tg.WantOrder)
+	}
+	// Rows near their deadline are coloured, as the stylesheet says.
+	want := map[string]string{"overdue": "rgb(253, 226, 225)", "due1": "rgb(255, 232, 213)", "due2": "rgb(255, 246, 204)"}
+	coloured := 0
+	for _, r := range rows {
+		for _, cls := range strings.Fields(r.Class) {
+			w, ok := want[cls]
+			if !ok {
+				continue
+			}
+			coloured++
+			var got string
+			eval(`getComputedStyle(document.querySelector("#open tr[data-guid='`+r.GUID+`'] td")).backgroundColor`, &got)
+			if got != w {
+				t.Errorf("row %s (%s) has colour %q; want %q (stylesheet not applied?)", r.GUID, cls, got, w)
+			}
+		}
+	}
+	if tg.WantOrder != nil && coloured == 0 {
+		t.Errorf("no open row is coloured; the demo has one due within two working days")
+	}
+	shot("overview.png")
+
+	// Decide the first review item (the earliest deadline) through the form.
+	navigate("/review")
+	var queue []string
+	eval(`[...document.querySelectorAll("section.item")].map(s => s.dataset.guid)`, &queue)
+	if len(queue) == 0 {
+		t.Fatalf("the review queue is empty")
+	}
+	if before["review"] != len(queue) {
+		t.Errorf("review counter %d, queue shows %d", before["review"], len(queue))
+	}
+	guid := queue[0]
+	decideWith := func(choice string) string {
+		t.Helper()
+		navigate("/review")
+		if err := p.EvaluateAndWait(ctx, `(() => { const f = document.getElementById("sr-" + `+js(guid)+`).querySelector("form.decide");
+			f.querySelector("input[name=choice][value=`+choice+`]").checked = true;
+			f.comment.value = "Проверено в браузерном тесте";
+			f.querySelector("button[type=submit]").click(); return true })()`); err != nil {
+			t.Fatalf("submit the review form: %v", err)
+		}
+		var msg string
+		eval(`document.getElementById("error") ? document.getElementById("error").textContent : ""`, &msg)
+		return msg
+	}
+	shot("review.png")
+	if msg := decideWith("confirm"); msg != "" {
+		t.Logf("confirming the proposal of %s was refused (%s); deciding «нет задолженности» instead", guid, msg)
+		if msg := decideWith("nodebt"); msg != "" {
+			t.Fatalf("the review of %s was refused: %s", guid, msg)
+		}
+	}
+	var after struct {
+		URL    string   `json:"url"`
+		Notice bool     `json:"notice"`
+		Queue  []string `json:"queue"`
+	}
+	eval(`({url: location.href, notice: !!document.getElementById("done"), queue: [...document.querySelectorAll("section.item")].map(s => s.dataset.guid)})`, &after)
+	if !strings.Contains(after.URL, "done="+guid) || !after.Notice || slices.Contains(after.Queue, guid) {
+		t.Fatalf("after the decision: %+v; want the notice and %s out of the queue", after, guid)
+	}
+
+	// It is ready to send (or, with a real daemon, already on its way).
+	stateOf := func() string {
+		t.Helper()
+		navigate("/subrequests/" + guid)
+		var s string
+		eval(`document.getElementById("state").textContent`, &s)
+		return s
+	}
+	s := stateOf()
+	// The daemon may already have taken it.
+	ok := s == stateTexts[domain.StateReady] || s == stateTexts[domain.StateSending] || s == stateTexts[domain.StateAnswered]
+	if !ok {
+		t.Fatalf("after the review the sub-request is %q; want %q", s, stateTexts[domain.StateReady])
+	}
+	// The daemon sends it; the page shows it answered, with the review in the audit trail.
+	deadline := time.Now().Add(90 * time.Second)
+	for s = stateOf(); s != stateTexts[domain.StateAnswered]; s = stateOf() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the sub-request is still %q; want %q", s, stateTexts[domain.StateAnswered])
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal(errors.Join(ctx.Err(), errors.New("waiting for the answer")))
+		case <-time.After(time.Second):
+		}
+	}
+	var reviewed bool
+	eval(`[...document.querySelectorAll("#audit tbody tr")].some(r => r.cells[1].textContent === `+js(reviewer)+` && r.cells[2].textContent === "reviewed")`, &reviewed)
+	if !reviewed {
+		t.Errorf("the audit trail does not show the review by %q", reviewer)
+	}
+	shot("subrequest-answered.png")
+	navigate("/")
+	if c := counters(); c["answered"] != before["answered"]+1 && tg.WantCounters != nil {
+		t.Errorf("answered counter = %d; want %d", c["answered"], before["answered"]+1)
+	}
+	shot("overview-after.png")
+}

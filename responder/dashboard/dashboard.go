@@ -1,0 +1,134 @@
+// Package dashboard is the compliance officers' web view of the store: overview counters,
+// open sub-requests by deadline, one sub-request with everything known about it, the review
+// queue where a person decides, and failed answers with a retry. Pages are rendered on the
+// server (html/template, embedded assets) and work without JavaScript.
+//
+// Every route requires authentication: the configured token (as "Authorization: Bearer",
+// or through the login form, which sets a session cookie) or HTTP basic auth with a
+// configured user. Every POST carries a per-session CSRF token and must come from the same
+// host (Origin or Referer).
+package dashboard
+
+import (
+	"crypto/rand"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gisgw/gisgw/responder/calendar"
+	"github.com/gisgw/gisgw/responder/store"
+)
+
+//go:embed templates/*.html static/*
+var assets embed.FS
+
+// Options configure a Dashboard.
+type Options struct {
+	Store    store.Store
+	Calendar *calendar.Calendar // for working days left; nil: the embedded calendar
+	Now      func() time.Time   // nil: time.Now; its location is used to show times
+	Logger   *slog.Logger       // nil: discard
+	// Token logs in through the login form or as "Authorization: Bearer TOKEN".
+	Token string
+	// Users are basic-auth users: name → password.
+	Users map[string]string
+}
+
+// Dashboard serves the pages. Register adds its routes to a mux.
+type Dashboard struct {
+	store   store.Store
+	cal     *calendar.Calendar
+	now     func() time.Time
+	log     *slog.Logger
+	auth    *authenticator
+	pages   map[string]*template.Template
+	static  http.Handler
+	limitUI int
+}
+
+// New checks the options and prepares the templates. It refuses to build a dashboard
+// without a token or a user: the dashboard requires authentication.
+func New(o Options) (*Dashboard, error) {
+	if o.Store == nil {
+		return nil, errors.New("dashboard: a store is required")
+	}
+	if o.Token == "" && len(o.Users) == 0 {
+		return nil, errors.New("dashboard: the dashboard requires authentication: set dashboard.token or dashboard.users")
+	}
+	for name, pw := range o.Users {
+		if name == "" || pw == "" {
+			return nil, fmt.Errorf("dashboard: user %q: both a name and a password are required", name)
+		}
+	}
+	if o.Calendar == nil {
+		c, err := calendar.New()
+		if err != nil {
+			return nil, fmt.Errorf("dashboard: %w", err)
+		}
+		o.Calendar = c
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("dashboard: CSRF key: %w", err)
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: templates: %w", err)
+	}
+	static, err := fs.Sub(assets, "static")
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: static assets: %w", err)
+	}
+	return &Dashboard{
+		store:   o.Store,
+		cal:     o.Calendar,
+		now:     o.Now,
+		log:     o.Logger,
+		auth:    newAuthenticator(o.Token, o.Users, key, o.Now),
+		pages:   pages,
+		static:  http.StripPrefix("/static/", http.FileServerFS(static)),
+		limitUI: 500,
+	}, nil
+}
+
+// Register adds the dashboard's routes to mux:
+//
+//	GET  /                          overview: counters, chart, open sub-requests by deadline
+//	GET  /subrequests/{guid}        one sub-request with everything known about it
+//	GET  /review                    the review queue
+//	POST /review/{guid}             a person's decision on one item
+//	GET  /failed                    answers GIS refused
+//	POST /failed/{guid}/retry       send a failed answer again
+//	GET  /login, POST /login        the token login form (sets the session cookie)
+//	POST /logout                    ends the cookie session
+//	GET  /static/...                the stylesheet
+func (d *Dashboard) Register(mux *http.ServeMux) {
+	mux.Handle("GET /static/", d.static)
+	mux.HandleFunc("GET /login", d.loginForm)
+	mux.HandleFunc("POST /login", d.login)
+	mux.Handle("POST /logout", d.protect(d.logout))
+	mux.Handle("GET /{$}", d.protect(d.overview))
+	mux.Handle("GET /subrequests/{guid}", d.protect(d.subRequest))
+	mux.Handle("GET /review", d.protect(d.reviewQueue))
+	mux.Handle("POST /review/{guid}", d.protect(d.decide))
+	mux.Handle("GET /failed", d.protect(d.failedList))
+	mux.Handle("POST /failed/{guid}/retry", d.protect(d.retry))
+}
+
+// Handler returns a mux with only the dashboard's routes.
+func (d *Dashboard) Handler() http.Handler {
+	mux := http.NewServeMux()
+	d.Register(mux)
+	return mux
+}

@@ -1,0 +1,265 @@
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/store"
+)
+
+// counters are the overview's tiles.
+type counters struct {
+	Total, New, Review, Ready, Sending, Answered, Failed, Auto int
+	Overdue, Due1, Due2                                        int // open ones by urgency; Due2 includes Due1
+}
+
+// row is a sub-request in a list with its urgency.
+type row struct {
+	SR       domain.SubRequest
+	Deadline deadline
+	Open     bool
+}
+
+type overviewView struct {
+	Today     time.Time
+	Counters  counters
+	Open      []row
+	Truncated int // open rows not shown
+	Chart     chart
+}
+
+func (d *Dashboard) today() time.Time { return dateOf(d.now()) }
+
+func (d *Dashboard) rowOf(sr domain.SubRequest, today time.Time) row {
+	r := row{SR: sr, Open: open(sr.State)}
+	if r.Open {
+		r.Deadline = deadlineOf(d.cal, today, sr.ResponseDate)
+	}
+	return r
+}
+
+func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request, id identity) {
+	ctx := r.Context()
+	all, err := d.store.ListSubRequests(ctx, store.SubRequestFilter{})
+	if err != nil {
+		d.storeError(w, r, id, "list sub-requests", err)
+		return
+	}
+	today := d.today()
+	v := overviewView{Today: today}
+	c := &v.Counters
+	for _, sr := range all {
+		c.Total++
+		switch sr.State {
+		case domain.StateNew:
+			c.New++
+		case domain.StateReview:
+			c.Review++
+		case domain.StateReady:
+			c.Ready++
+		case domain.StateSending:
+			c.Sending++
+		case domain.StateAnswered:
+			c.Answered++
+		case domain.StateFailed:
+			c.Failed++
+		case domain.StateAutoAnswered:
+			c.Auto++
+		}
+		rw := d.rowOf(sr, today)
+		if !rw.Open {
+			continue
+		}
+		switch rw.Deadline.Class {
+		case classOverdue:
+			c.Overdue++
+		case classDue1:
+			c.Due1++
+			c.Due2++
+		case classDue2:
+			c.Due2++
+		}
+		if len(v.Open) < d.limitUI {
+			v.Open = append(v.Open, rw)
+		} else {
+			v.Truncated++
+		}
+	}
+	// The store lists by deadline already; keep that order explicit for the page.
+	slices.SortStableFunc(v.Open, func(a, b row) int { return compareDeadline(a.SR, b.SR) })
+	v.Chart, err = d.chart(ctx, all, today)
+	if err != nil {
+		d.storeError(w, r, id, "on-time share", err)
+		return
+	}
+	d.render(w, r, http.StatusOK, "overview", id, v)
+}
+
+// compareDeadline orders by deadline (none last), then GUID.
+func compareDeadline(a, b domain.SubRequest) int {
+	if a.ResponseDate.IsZero() != b.ResponseDate.IsZero() {
+		if a.ResponseDate.IsZero() {
+			return 1
+		}
+		return -1
+	}
+	if c := a.ResponseDate.Compare(b.ResponseDate); c != 0 {
+		return c
+	}
+	return strings.Compare(a.GUID, b.GUID)
+}
+
+// actRow is a court act at the matched premises with the decision's verdict on it.
+type actRow struct {
+	Act      domain.CourtAct
+	Judged   bool // the decision has evidence for it
+	Counted  bool
+	Reason   string
+	Selected bool // pre-selected in the review form
+}
+
+type subRequestView struct {
+	Row      row
+	Decision *domain.Decision
+	Acts     []actRow
+	History  []domain.Decision
+	Audit    []domain.AuditEntry
+}
+
+func (d *Dashboard) subRequest(w http.ResponseWriter, r *http.Request, id identity) {
+	ctx := r.Context()
+	guid := r.PathValue("guid")
+	sr, err := d.store.GetSubRequest(ctx, guid)
+	if err != nil {
+		d.storeError(w, r, id, "get sub-request", err)
+		return
+	}
+	v := subRequestView{Row: d.rowOf(sr, d.today())}
+	dec, err := d.decision(ctx, guid)
+	if err != nil {
+		d.storeError(w, r, id, "get decision", err)
+		return
+	}
+	v.Decision = dec
+	if v.Acts, err = d.acts(ctx, sr, dec); err != nil {
+		d.storeError(w, r, id, "court acts", err)
+		return
+	}
+	if v.History, err = d.store.DecisionHistory(ctx, guid); err != nil {
+		d.storeError(w, r, id, "decision history", err)
+		return
+	}
+	if v.Audit, err = d.store.Audit(ctx, guid); err != nil {
+		d.storeError(w, r, id, "audit", err)
+		return
+	}
+	d.render(w, r, http.StatusOK, "subrequest", id, v)
+}
+
+// decision returns the current decision, nil when there is none.
+func (d *Dashboard) decision(ctx context.Context, guid string) (*domain.Decision, error) {
+	dec, err := d.store.GetDecision(ctx, guid)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &dec, nil
+}
+
+// acts returns the court acts at the decision's premises that belong to the sub-request's
+// organization (or to none), with the decision's evidence on each.
+func (d *Dashboard) acts(ctx context.Context, sr domain.SubRequest, dec *domain.Decision) ([]actRow, error) {
+	if dec == nil || len(dec.PremisesIDs) == 0 {
+		return nil, nil
+	}
+	acts, err := d.store.CourtActsByPremises(ctx, dec.PremisesIDs)
+	if err != nil {
+		return nil, fmt.Errorf("court acts at premises of %s: %w", sr.GUID, err)
+	}
+	ev := make(map[string]domain.Evidence, len(dec.Evidence))
+	for _, e := range dec.Evidence {
+		ev[e.ActID] = e
+	}
+	var rows []actRow
+	for _, a := range acts {
+		if a.OrgGUID != "" && sr.OrgGUID != "" && a.OrgGUID != sr.OrgGUID {
+			continue
+		}
+		ar := actRow{Act: a}
+		if e, ok := ev[a.ID]; ok {
+			ar.Judged, ar.Counted, ar.Reason = true, e.Counted, e.Reason
+		}
+		ar.Selected = ar.Counted
+		rows = append(rows, ar)
+	}
+	return rows, nil
+}
+
+type reviewItem struct {
+	Row      row
+	Decision *domain.Decision
+	Acts     []actRow
+	Proposal string // the proposal's version, to refuse a form made for an older one
+}
+
+type reviewView struct {
+	Items []reviewItem
+	Done  string // the sub-request just decided
+}
+
+func proposalVersion(dec *domain.Decision) string {
+	if dec == nil {
+		return "none"
+	}
+	return dec.DecidedAt.UTC().Format(time.RFC3339Nano)
+}
+
+func (d *Dashboard) reviewQueue(w http.ResponseWriter, r *http.Request, id identity) {
+	ctx := r.Context()
+	items, err := d.store.ListReview(ctx, "")
+	if err != nil {
+		d.storeError(w, r, id, "review queue", err)
+		return
+	}
+	today := d.today()
+	v := reviewView{Done: r.URL.Query().Get("done")}
+	for _, it := range items {
+		acts, err := d.acts(ctx, it.SubRequest, it.Decision)
+		if err != nil {
+			d.storeError(w, r, id, "court acts", err)
+			return
+		}
+		v.Items = append(v.Items, reviewItem{
+			Row: d.rowOf(it.SubRequest, today), Decision: it.Decision, Acts: acts,
+			Proposal: proposalVersion(it.Decision),
+		})
+	}
+	d.render(w, r, http.StatusOK, "review", id, v)
+}
+
+type failedView struct {
+	Rows    []row
+	Retried string
+}
+
+func (d *Dashboard) failedList(w http.ResponseWriter, r *http.Request, id identity) {
+	srs, err := d.store.ListSubRequests(r.Context(), store.SubRequestFilter{States: []domain.State{domain.StateFailed}})
+	if err != nil {
+		d.storeError(w, r, id, "failed sub-requests", err)
+		return
+	}
+	today := d.today()
+	v := failedView{Retried: r.URL.Query().Get("retried")}
+	for _, sr := range srs {
+		v.Rows = append(v.Rows, d.rowOf(sr, today))
+	}
+	d.render(w, r, http.StatusOK, "failed", id, v)
+}

@@ -1,0 +1,226 @@
+package dashboard
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gisgw/gisgw/responder/domain"
+)
+
+// pageNames are the templates under templates/, each rendered inside layout.html.
+var pageNames = []string{"login", "error", "overview", "subrequest", "review", "failed"}
+
+// page is what layout.html gets: the common parts and the page's own data.
+type page struct {
+	Title  string
+	User   string
+	Cookie bool // show the logout button
+	CSRF   string
+	Nav    string
+	Data   any
+}
+
+var pageTitles = map[string]string{
+	"login":      "Вход",
+	"error":      "Ошибка",
+	"overview":   "Обзор",
+	"subrequest": "Подзапрос",
+	"review":     "На проверке",
+	"failed":     "Ошибки отправки",
+}
+
+func parsePages() (map[string]*template.Template, error) {
+	pages := make(map[string]*template.Template, len(pageNames))
+	for _, name := range pageNames {
+		t, err := template.New(name).Funcs(templateFuncs).ParseFS(assets, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// render executes a page into a buffer first, so that a template error is a clean 500.
+func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, name string, id identity, data any) {
+	p := page{Title: pageTitles[name], User: id.User, Cookie: id.Cookie, Nav: name, Data: data}
+	if id.Session != "" {
+		p.CSRF = d.auth.csrfToken(id.Session)
+	}
+	var buf bytes.Buffer
+	if err := d.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+		d.log.Error("dashboard: render page", "page", name, "path", r.URL.Path, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// errorView is the error page: a message for the person and where to go back.
+type errorView struct {
+	Status  int
+	Message string
+	Detail  string
+	Back    string
+}
+
+// fail shows an error page with msg (Russian, for the person).
+func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, id identity, status int, msg string) {
+	d.failDetail(w, r, id, status, msg, "")
+}
+
+func (d *Dashboard) failDetail(w http.ResponseWriter, r *http.Request, id identity, status int, msg, detail string) {
+	back := "/"
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/review"):
+		back = "/review"
+	case strings.HasPrefix(r.URL.Path, "/failed"):
+		back = "/failed"
+	case strings.HasPrefix(r.URL.Path, "/login"):
+		back = "/login"
+	}
+	d.render(w, r, status, "error", id, errorView{Status: status, Message: msg, Detail: detail, Back: back})
+}
+
+// storeError answers a failed store call: 404 for an unknown sub-request, 500 otherwise
+// (logged without the request's data).
+func (d *Dashboard) storeError(w http.ResponseWriter, r *http.Request, id identity, what string, err error) {
+	if isNotFound(err) {
+		d.fail(w, r, id, http.StatusNotFound, "Подзапрос не найден.")
+		return
+	}
+	d.log.Error("dashboard: store", "op", what, "path", r.URL.Path, "err", err)
+	d.fail(w, r, id, http.StatusInternalServerError, "Не удалось прочитать данные. Подробности в журнале сервиса.")
+}
+
+var stateTexts = map[domain.State]string{
+	domain.StateNew:          "новый",
+	domain.StateReview:       "на проверке",
+	domain.StateReady:        "готов к отправке",
+	domain.StateSending:      "отправлен, ждёт результата ГИС",
+	domain.StateAnswered:     "ответ отправлен",
+	domain.StateFailed:       "ошибка отправки",
+	domain.StateAutoAnswered: "сформирован ГИС автоматически",
+}
+
+var matchTexts = map[string]string{
+	"hm_object_guid": "по HMobjectGUID",
+	"house_flat":     "по дому и квартире",
+	"house":          "по дому",
+	"address":        "по тексту адреса",
+}
+
+var msk = time.FixedZone("MSK", 3*3600)
+
+var templateFuncs = template.FuncMap{
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.Format("02.01.2006")
+	},
+	"stamp": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.In(msk).Format("02.01.2006 15:04 MST")
+	},
+	"state": func(s domain.State) string {
+		if t, ok := stateTexts[s]; ok {
+			return t
+		}
+		return string(s)
+	},
+	"match": func(m string) string {
+		if t, ok := matchTexts[m]; ok {
+			return t + " (" + m + ")"
+		}
+		if m == "" {
+			return "не сопоставлено"
+		}
+		return m
+	},
+	"kind": func(k domain.ActKind) string {
+		switch k {
+		case domain.ActCourtOrder:
+			return "судебный приказ"
+		case domain.ActJudgment:
+			return "решение суда"
+		}
+		return string(k)
+	},
+	"money": money,
+	"yesno": func(b bool) string {
+		if b {
+			return "да"
+		}
+		return "нет"
+	},
+	"debt": func(b bool) string {
+		if b {
+			return "есть задолженность"
+		}
+		return "нет задолженности"
+	},
+	"person": personName,
+	"snils":  maskSNILS,
+	"doc":    maskDoc,
+}
+
+// money formats kopecks as roubles: 1 234,56 ₽.
+func money(k domain.Money) string {
+	sign := ""
+	if k < 0 {
+		sign, k = "−", -k
+	}
+	r := fmt.Sprintf("%d", k/100)
+	var b strings.Builder
+	for i, c := range r {
+		if i > 0 && (len(r)-i)%3 == 0 {
+			b.WriteRune('\u00a0')
+		}
+		b.WriteRune(c)
+	}
+	return fmt.Sprintf("%s%s,%02d\u00a0₽", sign, b.String(), k%100)
+}
+
+func personName(p domain.Person) string {
+	return strings.TrimSpace(strings.Join([]string{p.LastName, p.FirstName, p.MiddleName}, " "))
+}
+
+// maskSNILS shows only the check digits: the page is for checking an answer, not a register.
+func maskSNILS(s string) string {
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+	if len(digits) < 2 {
+		return "—"
+	}
+	return "•••-•••-••• " + digits[len(digits)-2:]
+}
+
+// maskDoc shows an identity document's type and the last two characters of its number.
+func maskDoc(p domain.Person) string {
+	if p.DocType == "" && p.DocNumber == "" {
+		return "—"
+	}
+	n := []rune(p.DocNumber)
+	tail := ""
+	if len(n) >= 2 {
+		tail = " № …" + string(n[len(n)-2:])
+	}
+	return "код НСИ 95: " + cmp.Or(p.DocType, "?") + tail
+}
+
+func isNotFound(err error) bool { return errors.Is(err, domain.ErrNotFound) }
