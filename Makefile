@@ -24,7 +24,7 @@ deps: ## install test prerequisites (xmllint, GOST engine, PostgreSQL) when miss
 
 test: deps verify ## run the whole test suite (installs prerequisites first)
 	$(GO) test -count=1 -timeout 12m ./...
-	@$(MAKE) --no-print-directory fuzz FUZZTIME=2s
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
 test/race: deps ## run the tests with the race detector (needs cgo)
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m ./...
