@@ -232,6 +232,13 @@ type Action struct {
 	Decision       Decision // what is sent (for Send)
 }
 
+// DecisionUpdate is one decision of a batch the pipeline saves at once: the rules' decision
+// and the state it moves the sub-request to (review or ready).
+type DecisionUpdate struct {
+	Decision Decision
+	State    State
+}
+
 // Outcome is what became of one action.
 type Outcome struct {
 	TransportGUID  string

@@ -34,6 +34,9 @@ type Store interface {
 	ClaimForDecision(ctx context.Context, owner string, limit int, lease time.Duration) ([]domain.SubRequest, error)
 	// SaveDecision stores a decision, moves the sub-request to state and ends its lease.
 	SaveDecision(ctx context.Context, d domain.Decision, state domain.State) error
+	// SaveDecisions is SaveDecision for a batch, in one transaction: all or, on any
+	// conflict, none.
+	SaveDecisions(ctx context.Context, ups []domain.DecisionUpdate) error
 	// ClaimReady leases up to limit ready sub-requests of org, earliest deadline first, and
 	// returns their decisions.
 	ClaimReady(ctx context.Context, org, owner string, limit int, lease time.Duration) ([]domain.Decision, error)
@@ -79,7 +82,8 @@ type GIS interface {
 	Await(ctx context.Context, m domain.Message) ([]domain.Outcome, error)
 }
 
-// Decider matches a sub-request to premises and applies the decision rules.
+// Decider matches a sub-request to premises and applies the decision rules. The pipeline
+// calls it from several goroutines at once (Options.Concurrency).
 type Decider interface {
 	Decide(ctx context.Context, sr domain.SubRequest, now time.Time) (domain.Decision, error)
 }
@@ -98,7 +102,7 @@ type Options struct {
 	Orgs        []Org
 	Owner       string        // this replica's name in leases (default: a random id)
 	BatchSize   int           // actions per message (default 100)
-	Concurrency int           // messages in flight (default 2)
+	Concurrency int           // messages in flight, and batches decided at once (default 2)
 	Lease       time.Duration // default 5m
 	Settle      time.Duration // how long an unacknowledged message waits before it is reconciled (default 10m)
 	PullWindow  time.Duration // how far back the first pull reaches (default 30 days)
@@ -112,6 +116,9 @@ type Options struct {
 type Pipeline struct {
 	o   Options
 	log *slog.Logger
+
+	mu      sync.Mutex
+	uploads map[string]*upload // in progress, by organization and file
 }
 
 // moscow is the zone GIS dates are in.
@@ -337,8 +344,40 @@ func day(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
-// decide decides every new sub-request.
+// DecideNew runs only the decide step of a pass: it decides every new sub-request, batch by
+// batch as Pass does, and returns how many it decided. Benchmarks and tools use it to time
+// or drive that step without talking to GIS.
+func (p *Pipeline) DecideNew(ctx context.Context) (int, error) { return p.decide(ctx) }
+
+// decide decides every new sub-request, a claimed batch at a time: the batch is decided
+// (with a few queries in all when the Decider is a BatchDecider) and its decisions saved in
+// one transaction. Concurrency batches are worked on at once, so that one batch's queries
+// overlap another's rules; that is safe because claims are disjoint (leases) and each
+// batch's decisions are saved in a transaction of their own.
 func (p *Pipeline) decide(ctx context.Context) (int, error) {
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		total int
+		errs  []error
+	)
+	for range p.o.Concurrency {
+		wg.Go(func() {
+			n, err := p.decideSome(ctx)
+			mu.Lock()
+			defer mu.Unlock()
+			total += n
+			if err != nil {
+				errs = append(errs, err)
+			}
+		})
+	}
+	wg.Wait()
+	return total, errors.Join(errs...)
+}
+
+// decideSome claims and decides batches until none is left or one fails.
+func (p *Pipeline) decideSome(ctx context.Context) (int, error) {
 	n := 0
 	for {
 		srs, err := p.o.Store.ClaimForDecision(ctx, p.o.Owner, p.o.BatchSize, p.o.Lease)
@@ -348,22 +387,76 @@ func (p *Pipeline) decide(ctx context.Context) (int, error) {
 		if len(srs) == 0 {
 			return n, nil
 		}
-		for _, sr := range srs {
-			d, err := p.o.Decider.Decide(ctx, sr, p.o.Now())
-			if err != nil {
-				return n, fmt.Errorf("decide %s: %w", sr.GUID, err)
-			}
-			state := domain.StateReady
-			if d.Review {
-				state = domain.StateReview
-			}
-			if err := p.o.Store.SaveDecision(ctx, d, state); err != nil {
-				return n, fmt.Errorf("save decision for %s: %w", sr.GUID, err)
-			}
-			p.o.Metrics.decided(state)
-			n++
+		ds, err := p.decideBatch(ctx, srs)
+		if err != nil {
+			return n, err
 		}
+		ups := make([]domain.DecisionUpdate, len(ds))
+		for i, d := range ds {
+			ups[i] = domain.DecisionUpdate{Decision: d, State: domain.StateReady}
+			if d.Review {
+				ups[i].State = domain.StateReview
+			}
+		}
+		err = p.o.Store.SaveDecisions(ctx, ups)
+		if errors.Is(err, domain.ErrConflict) || errors.Is(err, domain.ErrNotFound) {
+			// One of the batch moved on meanwhile (closed by GIS past its deadline, say): save
+			// the rest one by one, so that only that one is left out, as before batching.
+			saved, err := p.saveEach(ctx, ups)
+			n += saved
+			if err != nil {
+				return n, err
+			}
+			continue
+		}
+		if err != nil {
+			return n, fmt.Errorf("save %d decisions: %w", len(ups), err)
+		}
+		for _, u := range ups {
+			p.o.Metrics.decided(u.State)
+		}
+		n += len(ups)
 	}
+}
+
+// BatchDecider is a Decider that decides a claimed batch at once, returning one decision
+// per sub-request in order; the pipeline uses it when the Decider has it.
+type BatchDecider interface {
+	DecideBatch(ctx context.Context, srs []domain.SubRequest, now time.Time) ([]domain.Decision, error)
+}
+
+func (p *Pipeline) decideBatch(ctx context.Context, srs []domain.SubRequest) ([]domain.Decision, error) {
+	now := p.o.Now()
+	if bd, ok := p.o.Decider.(BatchDecider); ok {
+		ds, err := bd.DecideBatch(ctx, srs, now)
+		if err != nil {
+			return nil, fmt.Errorf("decide %d sub-requests: %w", len(srs), err)
+		}
+		if len(ds) != len(srs) {
+			return nil, fmt.Errorf("decide %d sub-requests: the decider returned %d decisions", len(srs), len(ds))
+		}
+		return ds, nil
+	}
+	ds := make([]domain.Decision, len(srs))
+	for i, sr := range srs {
+		d, err := p.o.Decider.Decide(ctx, sr, now)
+		if err != nil {
+			return nil, fmt.Errorf("decide %s: %w", sr.GUID, err)
+		}
+		ds[i] = d
+	}
+	return ds, nil
+}
+
+// saveEach saves decisions one transaction each and stops at the first failure.
+func (p *Pipeline) saveEach(ctx context.Context, ups []domain.DecisionUpdate) (int, error) {
+	for i, u := range ups {
+		if err := p.o.Store.SaveDecision(ctx, u.Decision, u.State); err != nil {
+			return i, fmt.Errorf("save decision for %s: %w", u.Decision.SubRequestGUID, err)
+		}
+		p.o.Metrics.decided(u.State)
+	}
+	return len(ups), nil
 }
 
 // refresh asks GIS about unanswered sub-requests past their deadline: GIS answers "no debt"
@@ -407,67 +500,150 @@ func (p *Pipeline) refresh(ctx context.Context, org string) (int, error) {
 
 type sendResult struct{ Sent, Finished, Refreshed int }
 
-// send answers org's ready sub-requests in messages of BatchSize, Concurrency at a time.
+// send answers org's ready sub-requests in messages of BatchSize, at most Concurrency of
+// them in flight. Concurrency producers claim, compose (uploading the files the answers
+// cite) and store the messages, so that the next messages are ready while the ones in
+// flight are sent and polled; a stored message waiting for its turn keeps its lease.
 func (p *Pipeline) send(ctx context.Context, org string) (sendResult, error) {
 	var (
-		mu   sync.Mutex
-		res  sendResult
-		errs []error
-		wg   sync.WaitGroup
-		sem  = make(chan struct{}, p.o.Concurrency)
+		mu        sync.Mutex
+		res       sendResult
+		errs      []error
+		done      bool // nothing more to claim, or a step failed: claim no more
+		producers sync.WaitGroup
+		flying    sync.WaitGroup
+		slots     = make(chan struct{}, p.o.Concurrency)
 	)
-	for ctx.Err() == nil {
-		ds, err := p.o.Store.ClaimReady(ctx, org, p.o.Owner, p.o.BatchSize, p.o.Lease)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("claim ready answers: %w", err))
-			break
-		}
-		if len(ds) == 0 {
-			break
-		}
-		m, err := p.compose(ctx, org, ds)
+	stop := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		done = true
 		if err != nil {
 			errs = append(errs, err)
-			break
 		}
-		if err := p.o.Store.CreateMessage(ctx, p.o.Owner, m, p.o.Lease); err != nil {
-			errs = append(errs, fmt.Errorf("store outbox message: %w", err))
-			break
-		}
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			r, err := p.deliver(ctx, m)
-			mu.Lock()
-			defer mu.Unlock()
-			res.Sent += r.Sent
-			res.Finished += r.Finished
-			if err != nil {
-				errs = append(errs, err)
-			}
-		}()
 	}
-	wg.Wait()
+	stopped := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return done
+	}
+	for range p.o.Concurrency {
+		producers.Go(func() {
+			for ctx.Err() == nil && !stopped() {
+				ds, err := p.o.Store.ClaimReady(ctx, org, p.o.Owner, p.o.BatchSize, p.o.Lease)
+				if err != nil {
+					stop(fmt.Errorf("claim ready answers: %w", err))
+					return
+				}
+				if len(ds) == 0 {
+					stop(nil)
+					return
+				}
+				m, err := p.compose(ctx, org, ds)
+				if err != nil {
+					stop(err)
+					return
+				}
+				if err := p.o.Store.CreateMessage(ctx, p.o.Owner, m, p.o.Lease); err != nil {
+					stop(fmt.Errorf("store outbox message: %w", err))
+					return
+				}
+				held := p.keepLease(ctx, m.ID)
+				select {
+				case slots <- struct{}{}:
+				case <-ctx.Done():
+					// Stored but not sent: recover reconciles it after the settle time.
+					held()
+					return
+				}
+				held()
+				flying.Go(func() {
+					defer func() { <-slots }()
+					r, err := p.deliver(ctx, m)
+					mu.Lock()
+					defer mu.Unlock()
+					res.Sent += r.Sent
+					res.Finished += r.Finished
+					if err != nil {
+						errs = append(errs, err)
+					}
+				})
+			}
+		})
+	}
+	producers.Wait()
+	flying.Wait()
 	return res, errors.Join(errs...)
 }
 
-// compose uploads the documents an answer needs and builds the outbox message.
+// uploadConcurrency bounds the file uploads of one message in progress at a time.
+const uploadConcurrency = 4
+
+// compose uploads the documents the answers cite (each distinct file once, a few at a
+// time) and builds the outbox message.
 func (p *Pipeline) compose(ctx context.Context, org string, ds []domain.Decision) (domain.Message, error) {
 	m := domain.Message{ID: uuid.NewString(), OrgGUID: org, CreatedAt: p.o.Now(), Status: domain.MessagePending}
-	for _, d := range ds {
+	type ref struct{ d, i, j int } // decision, debt info, document
+	var keys []string
+	refs := map[string][]ref{}
+	for di, d := range ds {
 		for i := range d.DebtInfo {
 			for j, doc := range d.DebtInfo[i].Documents {
 				if doc.AttachmentGUID != "" && doc.Hash != "" {
 					continue
 				}
-				up, err := p.o.GIS.Upload(ctx, org, doc)
-				if err != nil {
-					return m, fmt.Errorf("upload %s for %s: %w", doc.Name, d.SubRequestGUID, err)
+				k := docKey(doc)
+				if _, ok := refs[k]; !ok {
+					keys = append(keys, k)
 				}
-				d.DebtInfo[i].Documents[j] = up
+				refs[k] = append(refs[k], ref{di, i, j})
 			}
 		}
+	}
+	if len(keys) > 0 {
+		ups := make([]domain.Document, len(keys))
+		errs := make([]error, len(keys))
+		uctx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, uploadConcurrency)
+		for n, k := range keys {
+			r := refs[k][0]
+			doc := ds[r.d].DebtInfo[r.i].Documents[r.j]
+			select {
+			case sem <- struct{}{}:
+			case <-uctx.Done():
+				errs[n] = uctx.Err()
+				continue
+			}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				ups[n], errs[n] = p.upload(uctx, org, doc)
+				if errs[n] != nil {
+					cancel() // the message cannot be composed: stop the other uploads
+				}
+			})
+		}
+		wg.Wait()
+		cancel()
+		// Report the upload that failed, not the ones it cancelled.
+		first := -1
+		for n, err := range errs {
+			if err != nil && (first < 0 || errors.Is(errs[first], context.Canceled) && !errors.Is(err, context.Canceled)) {
+				first = n
+			}
+		}
+		if first >= 0 {
+			r := refs[keys[first]][0]
+			doc := ds[r.d].DebtInfo[r.i].Documents[r.j]
+			return m, fmt.Errorf("upload %s for %s: %w", doc.Name, ds[r.d].SubRequestGUID, errs[first])
+		}
+		for n, k := range keys {
+			for _, r := range refs[k] {
+				ds[r.d].DebtInfo[r.i].Documents[r.j] = ups[n]
+			}
+		}
+	}
+	for _, d := range ds {
 		m.Actions = append(m.Actions, domain.Action{
 			TransportGUID:  uuid.NewString(),
 			SubRequestGUID: d.SubRequestGUID,
@@ -476,6 +652,46 @@ func (p *Pipeline) compose(ctx context.Context, org string, ds []domain.Decision
 		})
 	}
 	return m, nil
+}
+
+// docKey names the file a document refers to: its court act's file when it has one.
+func docKey(doc domain.Document) string {
+	return doc.ActOrg + "|" + doc.ActID + "|" + doc.Path
+}
+
+// upload is GIS.Upload with concurrent uploads of one file, by producers composing
+// messages side by side, joined into one.
+func (p *Pipeline) upload(ctx context.Context, org string, doc domain.Document) (domain.Document, error) {
+	k := org + "|" + docKey(doc)
+	p.mu.Lock()
+	if p.uploads == nil {
+		p.uploads = map[string]*upload{}
+	}
+	if u, ok := p.uploads[k]; ok {
+		p.mu.Unlock()
+		select {
+		case <-u.done:
+			return u.doc, u.err
+		case <-ctx.Done():
+			return doc, ctx.Err()
+		}
+	}
+	u := &upload{done: make(chan struct{})}
+	p.uploads[k] = u
+	p.mu.Unlock()
+	u.doc, u.err = p.o.GIS.Upload(ctx, org, doc)
+	p.mu.Lock()
+	delete(p.uploads, k)
+	p.mu.Unlock()
+	close(u.done)
+	return u.doc, u.err
+}
+
+// upload is a file upload in progress.
+type upload struct {
+	done chan struct{} // closed when doc and err are set
+	doc  domain.Document
+	err  error
 }
 
 // deliver sends a stored pending message and records its outcomes.

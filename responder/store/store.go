@@ -55,6 +55,11 @@ type Store interface {
 	PremisesByHMObject(ctx context.Context, org, hmObjectGUID string) ([]domain.Premises, error)
 	PremisesByHouse(ctx context.Context, org, houseGUID string) ([]domain.Premises, error)
 	PremisesByAddressKey(ctx context.Context, org, key string) ([]domain.Premises, error)
+	// PremisesByHMObjects and PremisesByHouses are the batched forms of PremisesByHMObject
+	// and PremisesByHouse, for the decide step: one query for many keys, and for each key the
+	// premises its single lookup returns, in the same order. Keys without premises are absent.
+	PremisesByHMObjects(ctx context.Context, org string, hmObjectGUIDs []string) (map[string][]domain.Premises, error)
+	PremisesByHouses(ctx context.Context, org string, houseGUIDs []string) (map[string][]domain.Premises, error)
 	// CourtActsByPremises returns the court acts at these premises ids with debtors (in file
 	// order) and document, ordered by premises id, organization, act id.
 	CourtActsByPremises(ctx context.Context, premisesIDs []string) ([]domain.CourtAct, error)
@@ -70,6 +75,10 @@ type Store interface {
 	// SaveDecision stores the rules' decision (earlier ones are kept as history) and moves the
 	// sub-request to newState (review or ready). ErrConflict once it is sending or done.
 	SaveDecision(ctx context.Context, d domain.Decision, newState domain.State) error
+	// SaveDecisions is SaveDecision for a batch (the pipeline's decide step), in one
+	// transaction: all are stored, or, when any sub-request is unknown (ErrNotFound) or can no
+	// longer be decided (ErrConflict), none.
+	SaveDecisions(ctx context.Context, ups []domain.DecisionUpdate) error
 	// GetDecision returns the current (latest) decision.
 	GetDecision(ctx context.Context, guid string) (domain.Decision, error)
 	// DecisionHistory returns every decision for a sub-request, oldest first.

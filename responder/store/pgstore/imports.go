@@ -75,6 +75,11 @@ func (s *Store) ImportPremises(ctx context.Context, org string, ps []domain.Prem
 			}
 		}
 		st := plan.Stats()
+		if st.ShouldAnalyze() {
+			if _, err := tx.Exec(ctx, `ANALYZE premises`); err != nil {
+				return fmt.Errorf("refresh statistics of premises: %w", err)
+			}
+		}
 		return s.audit(ctx, tx, now, "", storecore.ImportActor, "import premises",
 			fmt.Sprintf("org=%q inserted=%d updated=%d unchanged=%d", org, st.Inserted, st.Updated, st.Unchanged))
 	})
@@ -223,6 +228,11 @@ func (s *Store) ImportCourtActs(ctx context.Context, org string, acts []domain.C
 			return err
 		}
 		st := plan.Stats()
+		if st.ShouldAnalyze() {
+			if _, err := tx.Exec(ctx, `ANALYZE court_acts, court_act_debtors`); err != nil {
+				return fmt.Errorf("refresh statistics of court acts: %w", err)
+			}
+		}
 		return s.audit(ctx, tx, now, "", storecore.ImportActor, "import court acts",
 			fmt.Sprintf("org=%q inserted=%d updated=%d unchanged=%d", org, st.Inserted, st.Updated, st.Unchanged))
 	})

@@ -20,6 +20,8 @@ import (
 // Claims are one UPDATE over a sub-select with FOR UPDATE SKIP LOCKED, so replicas claiming
 // together skip each other's rows instead of waiting, and a row whose lease another claim
 // just took fails the re-checked WHERE. A lease is free when lease_until is NULL or past.
+// The sub-select is an ARRAY(…) compared with = ANY: with IN (…) the planner joins it to a
+// scan of every sub-request ever recorded; an array is looked up by primary key.
 
 const leaseFree = `(lease_until IS NULL OR lease_until <= $%d)`
 
@@ -53,9 +55,9 @@ func (s *Store) ClaimForDecision(ctx context.Context, owner string, limit int, l
 	now := storecore.Stamp(s.now())
 	rows, err := s.pool.Query(ctx, `WITH s AS (
 		UPDATE sub_requests u SET lease_owner = $1, lease_until = $2
-		WHERE u.guid IN (SELECT guid FROM sub_requests
+		WHERE u.guid = ANY(ARRAY(SELECT guid FROM sub_requests
 			WHERE state = 'new' AND `+fmt.Sprintf(leaseFree, 3)+`
-			ORDER BY response_date NULLS LAST, guid COLLATE "C" LIMIT $4 FOR UPDATE SKIP LOCKED)
+			ORDER BY response_date NULLS LAST, guid COLLATE "C" LIMIT $4 FOR UPDATE SKIP LOCKED))
 		RETURNING u.*)
 		SELECT `+subRequestCols+` FROM s`+subRequestOrder,
 		owner, now.Add(lease), now, limit)
@@ -82,10 +84,10 @@ func (s *Store) ClaimReady(ctx context.Context, org, owner string, limit int, le
 	now := storecore.Stamp(s.now())
 	rows, err := s.pool.Query(ctx, `WITH c AS (
 		UPDATE sub_requests u SET lease_owner = $2, lease_until = $3
-		WHERE u.guid IN (SELECT x.guid FROM sub_requests x
+		WHERE u.guid = ANY(ARRAY(SELECT x.guid FROM sub_requests x
 			WHERE x.org_guid = $1 AND x.state = 'ready' AND `+fmt.Sprintf(leaseFree, 4)+`
 			AND EXISTS (SELECT 1 FROM decisions e WHERE e.subrequest_guid = x.guid)
-			ORDER BY x.response_date NULLS LAST, x.guid COLLATE "C" LIMIT $5 FOR UPDATE SKIP LOCKED)
+			ORDER BY x.response_date NULLS LAST, x.guid COLLATE "C" LIMIT $5 FOR UPDATE SKIP LOCKED))
 		RETURNING u.guid, u.response_date)
 		SELECT `+decisionCols+` FROM c
 		JOIN LATERAL (SELECT * FROM decisions x WHERE x.subrequest_guid = c.guid ORDER BY x.id DESC LIMIT 1) d ON true

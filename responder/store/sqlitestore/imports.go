@@ -59,6 +59,11 @@ func (s *Store) ImportPremises(ctx context.Context, org string, ps []domain.Prem
 			}
 		}
 		st := plan.Stats()
+		if st.ShouldAnalyze() {
+			if err := analyze(ctx, tx, "premises"); err != nil {
+				return err
+			}
+		}
 		return s.audit(ctx, tx, now, "", storecore.ImportActor, "import premises",
 			fmt.Sprintf("org=%q inserted=%d updated=%d unchanged=%d", org, st.Inserted, st.Updated, st.Unchanged))
 	})
@@ -194,6 +199,11 @@ func (s *Store) ImportCourtActs(ctx context.Context, org string, acts []domain.C
 			return err
 		}
 		st := plan.Stats()
+		if st.ShouldAnalyze() {
+			if err := analyze(ctx, tx, "court_acts", "court_act_debtors"); err != nil {
+				return err
+			}
+		}
 		return s.audit(ctx, tx, now, "", storecore.ImportActor, "import court acts",
 			fmt.Sprintf("org=%q inserted=%d updated=%d unchanged=%d", org, st.Inserted, st.Updated, st.Unchanged))
 	})
@@ -270,6 +280,22 @@ func (s *Store) writeActs(ctx context.Context, tx *sql.Tx, plan storecore.ActsPl
 		}
 		if err := addDebtors(a); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// analyze refreshes the planner's statistics (sqlite_stat1) of the tables after a large
+// import. Without them SQLite guesses that every index is equally selective and may walk the
+// whole premises table for one house. analysis_limit keeps it to a sample of each index, so
+// it costs milliseconds, not a scan of a million rows.
+func analyze(ctx context.Context, tx *sql.Tx, tables ...string) error {
+	if _, err := tx.ExecContext(ctx, `PRAGMA analysis_limit = 1000`); err != nil {
+		return fmt.Errorf("refresh statistics: %w", err)
+	}
+	for _, t := range tables {
+		if _, err := tx.ExecContext(ctx, `ANALYZE `+t); err != nil {
+			return fmt.Errorf("refresh statistics of %s: %w", t, err)
 		}
 	}
 	return nil

@@ -25,6 +25,12 @@ func (s *Store) PremisesByAddressKey(ctx context.Context, org, key string) ([]do
 	return s.premisesWhere(ctx, "address_key = ?", org, key)
 }
 
+// orgOrShared selects the premises of org ?2 or of no organization. The unary + keeps
+// SQLite from searching by org_guid (the primary key's first column): it selects nearly every
+// row, and without statistics the planner would walk the organization's whole premises for
+// one house instead of using the key's own index.
+const orgOrShared = `(+org_guid = ?2 OR +org_guid = '')`
+
 func (s *Store) premisesWhere(ctx context.Context, cond, org, value string) ([]domain.Premises, error) {
 	if err := s.usable(ctx); err != nil {
 		return nil, err
@@ -34,7 +40,7 @@ func (s *Store) premisesWhere(ctx context.Context, cond, org, value string) ([]d
 		return nil, nil
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+premisesCols+` FROM premises
-		WHERE `+cond+` AND (org_guid = ?2 OR org_guid = '') ORDER BY premise_id, org_guid`, value, org)
+		WHERE `+cond+` AND `+orgOrShared+` ORDER BY premise_id, org_guid`, value, org)
 	if err != nil {
 		return nil, fmt.Errorf("look up premises: %w", translate(err))
 	}

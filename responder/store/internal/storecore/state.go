@@ -128,3 +128,28 @@ func PrepareDecision(d domain.Decision, now time.Time) domain.Decision {
 	d.DebtInfo = slices.Clone(d.DebtInfo)
 	return d
 }
+
+// CheckDecisionBatch validates a batch for SaveDecisions: a known GUID and a target state
+// for each, no sub-request twice (its decisions would race for "latest"). It returns the
+// decisions prepared as PrepareDecision does and the GUIDs in batch order.
+func CheckDecisionBatch(ups []domain.DecisionUpdate, now time.Time) ([]domain.DecisionUpdate, []string, error) {
+	out := make([]domain.DecisionUpdate, len(ups))
+	guids := make([]string, len(ups))
+	seen := make(map[string]bool, len(ups))
+	for i, u := range ups {
+		g := u.Decision.SubRequestGUID
+		if g == "" {
+			return nil, nil, fmt.Errorf("decision #%d names no sub-request", i+1)
+		}
+		if seen[g] {
+			return nil, nil, fmt.Errorf("sub-request %s is decided twice in one batch", g)
+		}
+		seen[g] = true
+		if err := CheckDecisionTarget(u.State); err != nil {
+			return nil, nil, fmt.Errorf("decision for %s: %w", g, err)
+		}
+		out[i] = domain.DecisionUpdate{Decision: PrepareDecision(u.Decision, now), State: u.State}
+		guids[i] = g
+	}
+	return out, guids, nil
+}

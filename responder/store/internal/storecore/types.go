@@ -109,3 +109,65 @@ const ImportActor = "import"
 
 // SystemActor is the audit actor of automatic changes.
 const SystemActor = "system"
+
+// AnalyzeAfter is how many written rows make an import refresh the planner's statistics of
+// the tables it wrote, in its own transaction. Without them a freshly loaded store is planned
+// as if it were empty, and the matcher's lookups scan the whole premises table (PostgreSQL's
+// autovacuum catches up only later; SQLite never does by itself).
+const AnalyzeAfter = 1000
+
+// ShouldAnalyze reports whether an import with these counts refreshes statistics.
+func (s ImportStats) ShouldAnalyze() bool { return s.Inserted+s.Updated >= AnalyzeAfter }
+
+// LookupKeys returns the distinct non-empty keys, in order: an empty key matches nothing.
+func LookupKeys(keys []string) []string {
+	out := make([]string, 0, len(keys))
+	seen := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		if k != "" && !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// GroupPremises files premises rows (in the order a single lookup returns them) under each
+// of keys that keysOf gives for the row, so that every key gets what its single lookup
+// would have returned. Keys without premises are absent.
+func GroupPremises(rows []domain.Premises, keys []string, keysOf func(domain.Premises) []string) map[string][]domain.Premises {
+	want := make(map[string]int, len(keys))
+	for _, k := range keys {
+		want[k] = 0
+	}
+	// Two passes, so that each key's slice is allocated once at its size: a batch's houses
+	// are thousands of rows, and growing slices of them was a good part of the decide step's
+	// garbage.
+	each := func(p domain.Premises, fn func(k string)) {
+		var done string
+		for _, k := range keysOf(p) {
+			// A house whose GIS and FIAS GUIDs are equal is one key, not two rows.
+			if _, ok := want[k]; ok && k != done {
+				fn(k)
+				done = k
+			}
+		}
+	}
+	for _, p := range rows {
+		each(p, func(k string) { want[k]++ })
+	}
+	out := make(map[string][]domain.Premises)
+	for _, p := range rows {
+		each(p, func(k string) {
+			if out[k] == nil {
+				out[k] = make([]domain.Premises, 0, want[k])
+			}
+			out[k] = append(out[k], p)
+		})
+	}
+	return out
+}
+
+// HMObjectKeys and HouseKeys are the keysOf of GroupPremises for the two batched lookups.
+func HMObjectKeys(p domain.Premises) []string { return []string{p.HMObjectGUID} }
+func HouseKeys(p domain.Premises) []string    { return []string{p.HouseGUID, p.FIASHouseGUID} }

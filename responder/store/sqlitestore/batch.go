@@ -1,0 +1,143 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/store/internal/storecore"
+)
+
+// The batched forms of the decide step's reads and writes. SQLite is in-process, so the gain
+// is fewer statement preparations and, above all, one commit (one WAL sync) per batch
+// instead of one per sub-request.
+
+// lookupChunk bounds the keys bound in one statement, well under SQLite's parameter limit.
+const lookupChunk = 500
+
+// PremisesByHMObjects returns, for each of the HMobjectGUIDs, what PremisesByHMObject would:
+// the premises of org (or of no organization) with it, in the same order. Keys without
+// premises are absent; empty keys match nothing.
+func (s *Store) PremisesByHMObjects(ctx context.Context, org string, hmObjectGUIDs []string) (map[string][]domain.Premises, error) {
+	return s.premisesByKeys(ctx, func(in string) string { return "hm_object_guid IN (" + in + ")" },
+		org, hmObjectGUIDs, storecore.HMObjectKeys)
+}
+
+// PremisesByHouses returns, for each of the house GUIDs (GIS or FIAS), what PremisesByHouse
+// would: the premises of org (or of no organization) in that house, in the same order.
+func (s *Store) PremisesByHouses(ctx context.Context, org string, houseGUIDs []string) (map[string][]domain.Premises, error) {
+	return s.premisesByKeys(ctx, func(in string) string { return "(house_guid IN (" + in + ") OR fias_house_guid IN (" + in + "))" },
+		org, houseGUIDs, storecore.HouseKeys)
+}
+
+func (s *Store) premisesByKeys(ctx context.Context, cond func(in string) string, org string, keys []string,
+	keysOf func(domain.Premises) []string) (map[string][]domain.Premises, error) {
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	keys = storecore.LookupKeys(keys)
+	out := make(map[string][]domain.Premises)
+	for rest := keys; len(rest) > 0; {
+		chunk := rest[:min(lookupChunk, len(rest))]
+		rest = rest[len(chunk):]
+		// Numbered parameters: ?1 is the first key, ?2 org (as orgOrShared expects), ?3… the
+		// other keys, so that the key list can appear twice in cond.
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, chunk[0], org)
+		in := make([]byte, 0, 5*len(chunk))
+		in = append(in, "?1"...)
+		for i, k := range chunk[1:] {
+			in = fmt.Appendf(in, ", ?%d", i+3)
+			args = append(args, k)
+		}
+		rows, err := s.r.QueryContext(ctx, `SELECT `+premisesCols+` FROM premises
+			WHERE `+cond(string(in))+` AND `+orgOrShared+` ORDER BY premise_id, org_guid`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("look up premises of %d keys: %w", len(chunk), translate(err))
+		}
+		ps, err := scanPremises(rows)
+		if err != nil {
+			return nil, fmt.Errorf("look up premises of %d keys: %w", len(chunk), err)
+		}
+		// Chunks hold distinct keys, so each key's premises come from one chunk, in order.
+		for k, v := range storecore.GroupPremises(ps, chunk, keysOf) {
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+// SaveDecisions does what SaveDecision does for every decision of the batch, in one
+// transaction: each decision is stored as the current one, its sub-request moves to its
+// state with the lease ended, and each gets its audit entry. When any sub-request is unknown
+// (ErrNotFound) or can no longer be decided (ErrConflict), nothing is written.
+func (s *Store) SaveDecisions(ctx context.Context, ups []domain.DecisionUpdate) error {
+	if err := s.usable(ctx); err != nil {
+		return err
+	}
+	if len(ups) == 0 {
+		return nil
+	}
+	now := s.now()
+	ups, guids, err := storecore.CheckDecisionBatch(ups, now)
+	if err != nil {
+		return fmt.Errorf("save decisions: %w", err)
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		// Every check before any write: the batch is stored whole or not at all.
+		from := make([]domain.State, len(ups))
+		for i, g := range guids {
+			st, err := currentState(ctx, tx, g)
+			if err != nil {
+				return err
+			}
+			if !storecore.Decidable(st) {
+				return fmt.Errorf("sub-request %s is %s and can no longer be decided: %w", g, st, domain.ErrConflict)
+			}
+			from[i] = st
+		}
+		insDecision, err := tx.PrepareContext(ctx, `INSERT INTO decisions (subrequest_guid, decided_at, rule_version,
+			has_debt, review, decided_by, comment, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return fmt.Errorf("store decisions: %w", err)
+		}
+		defer insDecision.Close()
+		move, err := tx.PrepareContext(ctx, `UPDATE sub_requests SET state = ?, updated_at = ?, lease_owner = '',
+			lease_until = NULL WHERE guid = ?`)
+		if err != nil {
+			return fmt.Errorf("store decisions: %w", err)
+		}
+		defer move.Close()
+		audit, err := tx.PrepareContext(ctx, `INSERT INTO audit (subrequest_guid, at, actor, action, detail)
+			VALUES (?, ?, ?, 'decided', ?)`)
+		if err != nil {
+			return fmt.Errorf("store decisions: %w", err)
+		}
+		defer audit.Close()
+		ts := stamp(now)
+		for i, u := range ups {
+			d := u.Decision
+			body, err := storecore.EncodeDecision(d)
+			if err != nil {
+				return err
+			}
+			if _, err := insDecision.ExecContext(ctx, d.SubRequestGUID, stamp(d.DecidedAt), d.RuleVersion,
+				boolInt(d.HasDebt), boolInt(d.Review), d.DecidedBy, d.Comment, string(body)); err != nil {
+				return fmt.Errorf("store decision for %s: %w", d.SubRequestGUID, err)
+			}
+			if _, err := move.ExecContext(ctx, string(u.State), ts, d.SubRequestGUID); err != nil {
+				return fmt.Errorf("set state of sub-request %s: %w", d.SubRequestGUID, err)
+			}
+			if _, err := audit.ExecContext(ctx, d.SubRequestGUID, ts, storecore.SystemActor,
+				storecore.DecisionDetail(d, from[i], u.State)); err != nil {
+				return fmt.Errorf("write audit entry: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("save decisions: %w", err)
+	}
+	return nil
+}
