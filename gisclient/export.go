@@ -255,9 +255,9 @@ func PageOf(res *wsdl.GetStateResult) (Page, error) {
 		return Page{}, &Error{Op: "exportDSRsRequest", Message: "the processed getStateResult carries no exportDSRsResult"}
 	}
 	p := Page{SubRequests: r.SubrequestData, Last: true}
-	for _, sr := range r.SubrequestData {
-		if sr == nil || sr.SubrequestGUID == nil || !isGUID(string(*sr.SubrequestGUID)) {
-			return Page{}, &Error{Op: "exportDSRsRequest", Message: "a subrequestData in the result has no valid subrequestGUID"}
+	for i, sr := range r.SubrequestData {
+		if err := checkDSR(sr); err != nil {
+			return Page{}, &Error{Op: "exportDSRsRequest", Message: fmt.Sprintf("subrequestData[%d] of the result is unusable, so the page is refused: %v", i, err), Err: err}
 		}
 	}
 	if nf := r.NotFound; nf != nil {
@@ -324,4 +324,58 @@ func (c *Client) ExportDSRs(ctx context.Context, f ExportFilter) iter.Seq2[*wsdl
 			cursor = p.Next
 		}
 	}
+}
+
+// checkDSR checks what the schema requires of an exported sub-request and what the daemon
+// relies on: a valid subrequestGUID, the requestInfo with valid sentDate and responseDate
+// (the deadline), a period with both dates when there is one, and GUID-typed fields that
+// are GUIDs. The XML decoder of xs:date turns a malformed date into a zero date without an
+// error, so a zero date here is a missing or malformed one.
+func checkDSR(sr *wsdl.DSRType) error {
+	if sr == nil {
+		return errors.New("empty subrequestData")
+	}
+	if sr.SubrequestGUID == nil {
+		return errors.New("no subrequestGUID")
+	}
+	if g := string(*sr.SubrequestGUID); !isGUID(g) {
+		return fmt.Errorf("subrequestGUID %q is not a GUID", truncate(g, 40))
+	}
+	ri := sr.RequestInfo
+	if ri == nil {
+		return fmt.Errorf("sub-request %s has no requestInfo", *sr.SubrequestGUID)
+	}
+	type guidField struct {
+		name string
+		v    *wsdl.GUIDType
+	}
+	guids := []guidField{{"requestInfo/requestGUID", ri.RequestGUID}}
+	if o := ri.Organization; o != nil {
+		guids = append(guids, guidField{"requestInfo/organization/orgRootGUID", o.OrgRootGUID})
+	}
+	if h := ri.HousingFundObject; h != nil {
+		guids = append(guids,
+			guidField{"requestInfo/housingFundObject/houseGUID", h.HouseGUID},
+			guidField{"requestInfo/housingFundObject/HMobjectGUID", h.HMobjectGUID},
+			guidField{"requestInfo/housingFundObject/fiasHouseGUID", h.FiasHouseGUID})
+	}
+	for _, g := range guids {
+		if g.v != nil && !isGUID(strings.TrimSpace(string(*g.v))) {
+			return fmt.Errorf("sub-request %s: %s %q is not a GUID", *sr.SubrequestGUID, g.name, truncate(string(*g.v), 40))
+		}
+	}
+	type dateField struct {
+		name string
+		v    gsoap.XSDDate
+	}
+	dates := []dateField{{"requestInfo/sentDate", ri.SentDate}, {"requestInfo/responseDate", ri.ResponseDate}}
+	if pr := ri.Period; pr != nil {
+		dates = append(dates, dateField{"requestInfo/period/startDate", pr.StartDate}, dateField{"requestInfo/period/endDate", pr.EndDate})
+	}
+	for _, d := range dates {
+		if t := d.v.ToGoTime(); t.Year() <= 1 {
+			return fmt.Errorf("sub-request %s: %s is missing or not a date (xs:date, YYYY-MM-DD)", *sr.SubrequestGUID, d.name)
+		}
+	}
+	return nil
 }

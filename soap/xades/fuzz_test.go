@@ -29,3 +29,37 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseCertificates feeds arbitrary files to ParseCertificates, which reads the
+// certificates `gisgw verify --trust FILE` is given: PEM bundles or one DER certificate. It
+// returns at least one certificate or an error, never panics.
+func FuzzParseCertificates(f *testing.F) {
+	pemCert := readFile(f, "testdata/test-gost256.crt")
+	f.Add(pemCert)
+	f.Add(append(append([]byte{}, pemCert...), readFile(f, "testdata/other-gost256.crt")...))
+	if certs, err := ParseCertificates(pemCert); err == nil {
+		f.Add(certs[0].Raw) // DER
+	}
+	f.Add(readFile(f, "testdata/test-gost256.key"))
+	f.Add([]byte("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"))
+	f.Add(pemCert[:len(pemCert)/2])
+	f.Add([]byte{0x30, 0x82, 0xff, 0xff})
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		certs, err := ParseCertificates(data)
+		if err != nil {
+			if certs != nil {
+				t.Fatalf("certificates %d together with the error %v", len(certs), err)
+			}
+			return
+		}
+		if len(certs) == 0 {
+			t.Fatal("no certificate and no error")
+		}
+		for i, c := range certs {
+			if c == nil || len(c.Raw) == 0 {
+				t.Fatalf("certificate %d is empty", i)
+			}
+		}
+	})
+}
