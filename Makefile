@@ -40,10 +40,13 @@ lint: ## go vet and gofmt
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
+chaos: deps ## run the chaos test at full size: 5,000 sub-requests, 20% faults, 10+ kills, a PostgreSQL restart
+	GISGW_CHAOS_N=5000 $(GO) test -count=1 -run '^TestChaos$$' -v -timeout 30m ./cmd/gisgw/
+
 fuzz: ## run every fuzz target for FUZZTIME each (default 3s; e.g. make fuzz FUZZTIME=60s)
 	@bash .ci/fuzz.sh $(FUZZTIME)
 
 bench: deps ## print the benchmark figures
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
+	@bash .ci/bench.sh
 
-.PHONY: help build demo deps test test/race generate verify lint fuzz bench
+.PHONY: help build demo deps test test/race generate verify lint fuzz bench chaos

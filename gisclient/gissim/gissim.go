@@ -168,6 +168,13 @@ type Sim struct {
 
 	files        map[string]*storedFile // file store, by lower-case UploadID
 	pendingBytes int64                  // parts held for uncompleted uploads
+
+	// Caches that keep a call's cost from growing with the number of sub-requests (they
+	// are only ever added): the export order, and the last automatic-answer sweep.
+	sorted     []*subReq // every sub-request in export order; rebuilt when one is added
+	swept      time.Time // the day autoAnswer last swept
+	sweptN     int       // len(subs) at that sweep
+	unanswered bool      // a Revoke made a sub-request unanswered since that sweep
 }
 
 type subReq struct {
@@ -225,7 +232,16 @@ func (s *Sim) Handler() http.Handler {
 	mux.HandleFunc("GET /sim/stats", s.serveStats)
 	mux.HandleFunc("GET /sim/clock", s.serveClock)
 	mux.HandleFunc("POST /sim/clock", s.serveClock)
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The file store answers every path under it itself, as the real one does: the
+		// mux would answer an unclean path (…/debtreq/., …//x) with a redirect, which no
+		// file-store client expects, instead of an X-Upload-Error.
+		if strings.HasPrefix(r.URL.Path, FileStorePath) {
+			s.serveFileStore(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 // SetToday sets the simulated date (its calendar date in its own location). Sub-requests
@@ -286,13 +302,18 @@ func (s *Sim) SubRequests() []SubRequest {
 	return out
 }
 
-// sortedLocked is every sub-request in the stable export order.
+// sortedLocked is every sub-request in the stable export order. The slice is shared:
+// callers only read it.
 func (s *Sim) sortedLocked() []*subReq {
+	if len(s.sorted) == len(s.subs) {
+		return s.sorted
+	}
 	all := make([]*subReq, 0, len(s.subs))
 	for _, sr := range s.subs {
 		all = append(all, sr)
 	}
 	slices.SortFunc(all, compareSub)
+	s.sorted = all
 	return all
 }
 
@@ -327,6 +348,10 @@ func (s *Sim) settle() {
 // whose deadline has passed.
 func (s *Sim) autoAnswer() {
 	today := s.todayLocked()
+	if today.Equal(s.swept) && len(s.subs) == s.sweptN && !s.unanswered {
+		return // nothing can have become overdue since the last sweep
+	}
+	s.swept, s.sweptN, s.unanswered = today, len(s.subs), false
 	for _, sr := range s.subs {
 		if sr.status == wsdl.ResponseStatusTypeNotSent && today.After(sr.ResponseDate) {
 			d := sr.ResponseDate.AddDate(0, 0, 1)

@@ -107,6 +107,7 @@ func (s *Sim) applyAction(sr *subReq, a *wsdl.ImportDSRResponseActionType, hasDe
 		s.stats.RevokeActions++
 		guid := sr.answer.guid
 		sr.status, sr.answer = wsdl.ResponseStatusTypeNotSent, nil
+		s.unanswered = true // overdue again, maybe: the next sweep looks
 		return guid, nil
 	}
 	rd := a.ResponseData

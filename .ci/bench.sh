@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs the benchmarks that prove gisgw under load and prints one line per figure.
+#
+# The long runs (decide, end to end, import) run once each (-benchtime=1x); the XAdES
+# micro-benchmarks run for the default benchmark time so that their ns/op means something.
+# The whole output goes to $BENCH_LOG (default bin/bench.txt). A figure whose benchmark did
+# not run prints as "not measured: <why>". The exit status is non-zero when any benchmark
+# failed.
+#
+# BENCH_ONLY=decide,e2e,import,xades limits the groups run (default: all).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+log=${BENCH_LOG:-bin/bench.txt}
+mkdir -p "$(dirname "$log")"
+: >"$log"
+only=${BENCH_ONLY:-decide,e2e,import,xades}
+timeout=40m
+status=0
+
+# group NAME PACKAGE BENCH-REGEXP BENCHTIME
+group() {
+  local name=$1 pkg=$2 re=$3 benchtime=$4
+  case ",$only," in *",$name,"*) ;; *) echo "# group $name not run: BENCH_ONLY=$only" >>"$log"; return ;; esac
+  local args=(-run '^$' -bench "$re" -benchmem -timeout "$timeout")
+  [ -n "$benchtime" ] && args+=(-benchtime "$benchtime")
+  echo "bench: $name: go test ${args[*]} $pkg" >&2
+  echo "# group $name: go test ${args[*]} $pkg" >>"$log"
+  local start=$SECONDS
+  go test "${args[@]}" "$pkg" >>"$log" 2>&1
+  local rc=$?
+  echo "# group $name exit $rc after $((SECONDS - start)) s" >>"$log"
+  if [ "$rc" -ne 0 ]; then
+    echo "bench: $name FAILED (exit $rc); see $log" >&2
+    status=1
+  fi
+}
+
+echo "bench: $(nproc) cores, $(go version | cut -d' ' -f3); output in $log" >&2
+group decide ./responder/app '^BenchmarkDecisions$' 1x
+group e2e ./cmd/gisgw '^BenchmarkEndToEnd$' 1x
+group import ./responder/importer '^BenchmarkImport100k$' 1x
+group xades ./soap/xades '^Benchmark(Sign|Verify)100Actions$' ''
+
+echo
+echo "gisgw benchmark figures ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)):"
+awk -f .ci/benchsum.awk "$log" || status=1
+echo "(full output: $log)"
+exit $status
