@@ -92,7 +92,7 @@ func decodeAck(msg *soap.Message, guid string) (string, error) {
 	if err := msg.DecodeBody(&ack); err != nil {
 		return "", fmt.Errorf("unexpected response instead of AckRequest: %w", err)
 	}
-	if ack.Ack == nil || ack.Ack.MessageGUID == nil || !isGUID(string(*ack.Ack.MessageGUID)) {
+	if ack.Ack == nil || ack.Ack.MessageGUID == nil || !wsdl.IsGUID(string(*ack.Ack.MessageGUID)) {
 		return "", errors.New("the AckRequest carries no valid MessageGUID")
 	}
 	if ack.Ack.RequesterMessageGUID == nil || !strings.EqualFold(string(*ack.Ack.RequesterMessageGUID), guid) {
@@ -110,7 +110,7 @@ func decodeAck(msg *soap.Message, guid string) (string, error) {
 // is not an error here (see Await).
 func (c *Client) GetState(ctx context.Context, messageGUID string) (*wsdl.GetStateResult, error) {
 	op := getStateOp()
-	if !isGUID(messageGUID) {
+	if !wsdl.IsGUID(messageGUID) {
 		return nil, fmt.Errorf("%s: %q is not a MessageGUID", op.name, messageGUID)
 	}
 	g := wsdl.GUIDType(messageGUID)

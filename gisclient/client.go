@@ -28,6 +28,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gisgw/gisgw/soap"
+	"github.com/gisgw/gisgw/wsdl"
 )
 
 // DefaultPath is the service path on the GIS host, appended to an Endpoint without a path.
@@ -144,7 +145,7 @@ func New(opts Options) (*Client, error) {
 	if opts.OrgPPAGUID == "" {
 		return nil, errors.New("gisclient: OrgPPAGUID is required (the organization's orgPPAGUID from its GIS ZhKKh profile)")
 	}
-	if !isGUID(opts.OrgPPAGUID) {
+	if !wsdl.IsGUID(opts.OrgPPAGUID) {
 		return nil, fmt.Errorf("gisclient: OrgPPAGUID %q is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", opts.OrgPPAGUID)
 	}
 	for i, d := range opts.Poll {
@@ -233,25 +234,4 @@ func sleepTimer(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
-}
-
-// isGUID checks the GIS GUIDType pattern without a regular expression.
-func isGUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -113,7 +113,7 @@ func (f ExportFilter) validate() error {
 		return fmt.Errorf("HMObjects: %d given, at most 100 per request", len(f.HMObjects))
 	}
 	for i, o := range f.HMObjects {
-		if !isGUID(o.GUID) {
+		if !wsdl.IsGUID(o.GUID) {
 			return fmt.Errorf("HMObjects[%d]: GUID %q is not a GUID", i, o.GUID)
 		}
 		switch o.AddressType {
@@ -149,7 +149,7 @@ func checkGUIDs(field string, guids []string, max int) error {
 	}
 	seen := make(map[string]bool, len(guids))
 	for i, g := range guids {
-		if !isGUID(g) {
+		if !wsdl.IsGUID(g) {
 			return fmt.Errorf("%s[%d] %q is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", field, i, g)
 		}
 		k := strings.ToLower(g)
@@ -174,7 +174,7 @@ func ExportRequest(f ExportFilter, cursor string) (*wsdl.ExportDSRsRequest, erro
 	if cursor != "" && f.Period == nil {
 		return nil, errors.New("export filter: a page cursor is only valid with a Period filter")
 	}
-	if cursor != "" && !isGUID(cursor) {
+	if cursor != "" && !wsdl.IsGUID(cursor) {
 		return nil, fmt.Errorf("export filter: page cursor %q is not a GUID", cursor)
 	}
 	g := func(s string) *wsdl.GUIDType { v := wsdl.GUIDType(s); return &v }
@@ -274,7 +274,7 @@ func PageOf(res *wsdl.GetStateResult) (Page, error) {
 	}
 	if po := r.PagedOutput; po != nil && !po.LastPage && po.NextSubrequestGUID != nil {
 		next := strings.TrimSpace(string(*po.NextSubrequestGUID))
-		if !isGUID(next) {
+		if !wsdl.IsGUID(next) {
 			return Page{}, &Error{Op: "exportDSRsRequest", Message: fmt.Sprintf("pagedOutput/nextSubrequestGUID %q is not a GUID", truncate(next, 40))}
 		}
 		p.Next, p.Last = next, false
@@ -338,7 +338,7 @@ func checkDSR(sr *wsdl.DSRType) error {
 	if sr.SubrequestGUID == nil {
 		return errors.New("no subrequestGUID")
 	}
-	if g := string(*sr.SubrequestGUID); !isGUID(g) {
+	if g := string(*sr.SubrequestGUID); !wsdl.IsGUID(g) {
 		return fmt.Errorf("subrequestGUID %q is not a GUID", truncate(g, 40))
 	}
 	ri := sr.RequestInfo
@@ -360,7 +360,7 @@ func checkDSR(sr *wsdl.DSRType) error {
 			guidField{"requestInfo/housingFundObject/fiasHouseGUID", h.FiasHouseGUID})
 	}
 	for _, g := range guids {
-		if g.v != nil && !isGUID(strings.TrimSpace(string(*g.v))) {
+		if g.v != nil && !wsdl.IsGUID(strings.TrimSpace(string(*g.v))) {
 			return fmt.Errorf("sub-request %s: %s %q is not a GUID", *sr.SubrequestGUID, g.name, truncate(string(*g.v), 40))
 		}
 	}

@@ -78,10 +78,10 @@ func ImportRequest(actions []Action, newGUID func() string) (*wsdl.ImportDSRResp
 
 // validate checks the rules of the schema that its types cannot express.
 func (a *Action) validate() error {
-	if !isGUID(a.TransportGUID) {
+	if !wsdl.IsGUID(a.TransportGUID) {
 		return fmt.Errorf("TransportGUID %q is not a GUID", a.TransportGUID)
 	}
-	if !isGUID(a.SubrequestGUID) {
+	if !wsdl.IsGUID(a.SubrequestGUID) {
 		return fmt.Errorf("SubrequestGUID %q is not a GUID", a.SubrequestGUID)
 	}
 	switch a.Type {
@@ -98,7 +98,7 @@ func (a *Action) validate() error {
 	if r == nil {
 		return errors.New("a Send needs response data (hasDebt and executorGUID)")
 	}
-	if r.ExecutorGUID == nil || !isGUID(string(*r.ExecutorGUID)) {
+	if r.ExecutorGUID == nil || !wsdl.IsGUID(string(*r.ExecutorGUID)) {
 		return errors.New("the response needs the executorGUID of the employee answering (ЛК → Администрирование → Сотрудники)")
 	}
 	if r.Description != nil && utf8.RuneCountInString(string(*r.Description)) > 1000 {
@@ -125,7 +125,7 @@ func (a *Action) validate() error {
 		}
 	}
 	for i, g := range r.DebtGUID {
-		if g == nil || !isGUID(string(*g)) {
+		if g == nil || !wsdl.IsGUID(string(*g)) {
 			return fmt.Errorf("debtGUID %d is not a GUID", i)
 		}
 	}

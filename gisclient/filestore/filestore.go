@@ -36,6 +36,7 @@ import (
 	"github.com/cenkalti/backoff/v4"
 
 	"github.com/gisgw/gisgw/soap/gost94"
+	"github.com/gisgw/gisgw/wsdl"
 )
 
 // Context is the file-store context of debt requests.
@@ -93,7 +94,7 @@ func New(hc *http.Client, opts Options) (*Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("filestore: endpoint %q is not an http(s) base URL such as https://api.dom.gosuslugi.ru", clip(opts.Endpoint, 100))
 	}
-	if !isGUID(opts.OrgPPAGUID) {
+	if !wsdl.IsGUID(opts.OrgPPAGUID) {
 		return nil, fmt.Errorf("filestore: OrgPPAGUID %q is not a GUID (the organization's orgPPAGUID from its GIS ZhKKh profile)", clip(opts.OrgPPAGUID, 60))
 	}
 	ctxName := cmp.Or(opts.Context, Context)
@@ -343,7 +344,7 @@ func (c *Client) do(ctx context.Context, op string, build func() (*http.Request,
 // uploadID reads X-Upload-UploadID from a successful answer.
 func uploadID(op string, h http.Header) (string, error) {
 	id := strings.TrimSpace(h.Get("X-Upload-UploadID"))
-	if !isGUID(id) {
+	if !wsdl.IsGUID(id) {
 		return "", &Error{Op: op, Message: fmt.Sprintf("the answer's X-Upload-UploadID %q is not a GUID", clip(id, 60))}
 	}
 	return strings.ToLower(id), nil
@@ -378,25 +379,4 @@ func checkName(name string) error {
 		return fmt.Errorf("file name %q holds a control character", name)
 	}
 	return nil
-}
-
-// isGUID checks the base:GUIDType pattern.
-func isGUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gisgw/gisgw/soap/gost94"
+	"github.com/gisgw/gisgw/wsdl"
 )
 
 // FileStorePath is where GIS serves the file-store REST service; the context follows, e.g.
@@ -142,7 +143,7 @@ func (s *Sim) fileStore(w http.ResponseWriter, r *http.Request) *uploadError {
 		return upErr(http.StatusNotFound, uploadContextNotFound, "context %q does not exist (want %q)", truncate(ctxName, 40), FileStoreContext)
 	}
 	org := strings.TrimSpace(r.Header.Get("X-Upload-OrgPPAGUID"))
-	if !isGUID(org) {
+	if !wsdl.IsGUID(org) {
 		return upErr(http.StatusBadRequest, uploadFieldValidation, "X-Upload-OrgPPAGUID %q is missing or not a GUID", truncate(org, 60))
 	}
 	org = strings.ToLower(org)

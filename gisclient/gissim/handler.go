@@ -164,11 +164,11 @@ func checkHeader(msg *soap.Message) (org, messageGUID string, err *requestError)
 		return "", "", formatError("RequestHeader/Date is missing or not an xs:dateTime")
 	}
 	mg := str(h.HeaderType.MessageGUID)
-	if !isGUID(mg) {
+	if !wsdl.IsGUID(mg) {
 		return "", "", formatError("RequestHeader/MessageGUID %q is missing or not a GUID", truncate(mg, 60))
 	}
 	o := str(h.OrgPPAGUID)
-	if !isGUID(o) {
+	if !wsdl.IsGUID(o) {
 		return "", "", formatError("RequestHeader/orgPPAGUID %q is missing or not a GUID", truncate(o, 60))
 	}
 	return strings.ToLower(o), mg, nil
@@ -258,7 +258,7 @@ func (s *Sim) getState(w http.ResponseWriter, msg *soap.Message) *requestError {
 		return formatError("%v", err)
 	}
 	g := str(req.MessageGUID)
-	if !isGUID(g) {
+	if !wsdl.IsGUID(g) {
 		return formatError("getStateRequest/MessageGUID %q is missing or not a GUID", truncate(g, 60))
 	}
 	s.mu.Lock()
@@ -322,25 +322,4 @@ func truncate(s string, n int) string {
 		return string(r[:n]) + "…"
 	}
 	return s
-}
-
-// isGUID checks the base:GUIDType pattern.
-func isGUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }

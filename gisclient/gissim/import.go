@@ -34,11 +34,11 @@ func checkImport(r *wsdl.ImportDSRResponsesRequest) *requestError {
 			return formatError("action %d is empty", n)
 		}
 		tg := str(a.TransportGUID)
-		if !isGUID(tg) {
+		if !wsdl.IsGUID(tg) {
 			return formatError("action %d: TransportGUID %q is missing or not a GUID", n, truncate(tg, 60))
 		}
 		sg := str(a.SubrequestGUID)
-		if !isGUID(sg) {
+		if !wsdl.IsGUID(sg) {
 			return formatError("action %d: subrequestGUID %q is missing or not a GUID", n, truncate(sg, 60))
 		}
 		switch at := str(a.ActionType); at {
@@ -128,7 +128,7 @@ func (s *Sim) applyAction(sr *subReq, a *wsdl.ImportDSRResponseActionType, hasDe
 }
 
 func (s *Sim) checkResponseData(rd *wsdl.ImportDSRResponseType, hasDebtGiven bool) *actionError {
-	if !isGUID(str(rd.ExecutorGUID)) {
+	if !wsdl.IsGUID(str(rd.ExecutorGUID)) {
 		return actErr(CodeExecutor, "responseData/executorGUID %q отсутствует или не является GUID", truncate(str(rd.ExecutorGUID), 60))
 	}
 	if d := str(rd.Description); utf8.RuneCountInString(d) > maxDescriptionLen {
@@ -153,7 +153,7 @@ func (s *Sim) checkResponseData(rd *wsdl.ImportDSRResponseType, hasDebtGiven boo
 		return actErr(CodeDebtWithoutDebt, "debtInfo и debtGUID исключают друг друга")
 	}
 	for i, g := range rd.DebtGUID {
-		if !isGUID(str(g)) {
+		if !wsdl.IsGUID(str(g)) {
 			return actErr(CodeDebtInfoMissing, "debtGUID %d не является GUID", i+1)
 		}
 	}
@@ -215,7 +215,7 @@ func isSNILS(s string) bool {
 }
 
 func (s *Sim) checkAttachment(where string, at *wsdl.AttachmentType) *actionError {
-	if at == nil || at.Name == "" || at.Description == "" || at.Attachment == nil || !isGUID(str(at.Attachment.AttachmentGUID)) {
+	if at == nil || at.Name == "" || at.Description == "" || at.Attachment == nil || !wsdl.IsGUID(str(at.Attachment.AttachmentGUID)) {
 		return actErr(CodeAttachment, "%s: требуются Name, Description и Attachment/AttachmentGUID", where)
 	}
 	if s.opts.AttachmentHash == nil && !s.opts.CheckAttachments {

@@ -132,7 +132,7 @@ func parseRow(rec []string) (*subReq, error) {
 			}
 			return "", nil
 		}
-		if !isGUID(g) {
+		if !wsdl.IsGUID(g) {
 			return "", bad(col, "%q is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", truncate(g, 60))
 		}
 		return g, nil
