@@ -30,7 +30,7 @@ func runCalendarDue(_ context.Context, env *cliEnv, args []string) error {
 			"calendar; see docs/calendar.md. GIS's own responseDate is binding.")
 		fs.PrintDefaults()
 	}
-	dates, err := parseImportArgs(fs, args)
+	dates, err := parseArgs(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil

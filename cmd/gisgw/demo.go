@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/gisgw/gisgw/responder/demo"
@@ -25,14 +23,8 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintln(fs.Output(), "Usage: gisgw demo [--data DIR]\n\nStarts a simulated GIS with the demo sub-requests, a fresh SQLite store with the demo\npremises and court acts, and a test signing key; runs the daemon until every sub-request\nis answered or waits for a person; prints a summary.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if help, err := parseNoArgs(fs, args); help || err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", strings.Join(fs.Args(), " "))
 	}
 	start := time.Now()
 	d, err := demo.Start(ctx, demo.Options{DataDir: *data, Listen: *listen})

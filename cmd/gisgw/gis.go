@@ -208,21 +208,6 @@ func gisSplitList(s string) []string {
 	return out
 }
 
-// parseGISArgs lets positional arguments stand before, between or after the flags.
-func parseGISArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return positional, nil
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-}
-
 func runGISExport(ctx context.Context, env *cliEnv, args []string) error {
 	fs := flag.NewFlagSet("gisgw gis export", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
@@ -245,7 +230,7 @@ func runGISExport(ctx context.Context, env *cliEnv, args []string) error {
 			"that does not check signatures accepts. getState is never signed.")
 		fs.PrintDefaults()
 	}
-	pos, err := parseGISArgs(fs, args)
+	pos, err := parseArgs(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -418,7 +403,7 @@ func runGISState(ctx context.Context, env *cliEnv, args []string) error {
 			"summary of its result.")
 		fs.PrintDefaults()
 	}
-	pos, err := parseGISArgs(fs, args)
+	pos, err := parseArgs(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil

@@ -35,7 +35,7 @@ func runImport(ctx context.Context, env *cliEnv, args []string, kind string) err
 			"The file imports whole or not at all; every bad row is listed.\n", kind)
 		fs.PrintDefaults()
 	}
-	files, err := parseImportArgs(fs, args)
+	files, err := parseArgs(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -68,22 +68,6 @@ func runImport(ctx context.Context, env *cliEnv, args []string, kind string) err
 		files[0], res.Rows, res.Records, recordsName(kind), res.Stats.Inserted, res.Stats.Updated, res.Stats.Unchanged,
 		res.Elapsed.Round(time.Millisecond))
 	return err
-}
-
-// parseImportArgs lets the FILE argument stand before, between or after the flags (the flag
-// package alone stops at the first non-flag argument).
-func parseImportArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return positional, nil
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
 }
 
 func recordsName(kind string) string {

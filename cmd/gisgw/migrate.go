@@ -22,14 +22,8 @@ func runMigrate(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintln(fs.Output(), "Usage: gisgw migrate --db DSN\n\nApplies the pending schema migrations, each in its own transaction.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if help, err := parseNoArgs(fs, args); help || err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", strings.Join(fs.Args(), " "))
 	}
 	if *db == "" {
 		return errors.New("--db is required (a postgres:// URL or an SQLite file path)")

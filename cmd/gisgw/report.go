@@ -44,14 +44,8 @@ func runReportDeadlines(ctx context.Context, env *cliEnv, args []string) error {
 			"CSV is UTF-8 with BOM and ';' for Excel. See docs/report.md.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if help, err := parseNoArgs(fs, args); help || err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", strings.Join(fs.Args(), " "))
 	}
 	f := strings.ToLower(*format)
 	if f == "" {

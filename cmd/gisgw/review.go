@@ -36,7 +36,7 @@ func reviewDecideCommand() command {
 // parseFlags parses args (a positional argument may stand anywhere) and returns the
 // positional arguments; help is reported as errHelpShown.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
-	pos, err := parseImportArgs(fs, args)
+	pos, err := parseArgs(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil, errHelpShown
 	}

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/gisgw/gisgw/responder/app"
 	"github.com/gisgw/gisgw/responder/config"
@@ -34,14 +32,8 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintln(fs.Output(), "Usage: gisgw run --config FILE [--once] [flags]\n\nRuns the daemon. Settings come from the file, then GISGW_* variables, then these flags.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if help, err := parseNoArgs(fs, args); help || err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", strings.Join(fs.Args(), " "))
 	}
 	cfg, err := config.Load(*path, os.Environ())
 	if err != nil {
