@@ -75,36 +75,16 @@ func TestChaos(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	st, err := store.Open(ctx, dsn, store.WithAutoMigrate())
-	if err != nil {
+	if err := w.Load(ctx, dsn); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.ImportPremises(ctx, "", w.Premises); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.ImportCourtActs(ctx, "", w.Acts); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
 
 	dir := t.TempDir()
 	key, cert := apptest.TestKey(t)
-	cfg := filepath.Join(dir, "gisgw.yaml")
-	yaml := fmt.Sprintf(`db: %q
-listen: 127.0.0.1:0
-log: {level: info, format: json}
-gis:
-  endpoint: %s
-  poll: [20ms, 50ms]
-  retry: {initial: 5ms, max: 50ms, max_retries: 10}
-signing: {key: %q, cert: %q}
-organizations:
-  - {org_ppa_guid: %s, executor_guid: 0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d}
-pipeline: {batch_size: %d, concurrency: 4, lease: 2s, settle: 1s, pull_interval: 5s, shutdown_wait: 5s}
-`, dsn, srv.URL, key, cert, apptest.Org, min(max(n/60, 10), 50))
-	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfg := writeChildConfig(t, dir, childConfig{
+		DSN: dsn, Endpoint: srv.URL, Key: key, Cert: cert, Poll: "[20ms, 50ms]", LogLevel: "info",
+		BatchSize: min(max(n/60, 10), 50), Concurrency: 4, Lease: "2s", PullEvery: "5s",
+	})
 	logPath := filepath.Join(dir, "daemon.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -204,7 +184,7 @@ pipeline: {batch_size: %d, concurrency: 4, lease: 2s, settle: 1s, pull_interval:
 	}
 	// Done when GIS holds every answer and the store has recorded every outcome (messages
 	// cut off by a kill are resumed by this last daemon).
-	st, err = store.Open(ctx, dsn)
+	st, err := store.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -23,6 +24,8 @@ type childConfig struct {
 	LogLevel    string
 	BatchSize   int
 	Concurrency int
+	Lease       string // default 1m
+	PullEvery   string // pipeline.pull_interval; default 1s
 }
 
 // writeChildConfig writes the configuration file of a daemon child into dir.
@@ -39,8 +42,9 @@ gis:
 signing: {key: %q, cert: %q}
 organizations:
   - {org_ppa_guid: %s, executor_guid: 0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d}
-pipeline: {batch_size: %d, concurrency: %d, lease: 1m, settle: 1s, pull_interval: 1s, shutdown_wait: 5s}
-`, c.DSN, c.LogLevel, c.Endpoint, c.Poll, c.Key, c.Cert, apptest.Org, c.BatchSize, c.Concurrency)
+pipeline: {batch_size: %d, concurrency: %d, lease: %s, settle: 1s, pull_interval: %s, shutdown_wait: 5s}
+`, c.DSN, c.LogLevel, c.Endpoint, c.Poll, c.Key, c.Cert, apptest.Org, c.BatchSize, c.Concurrency,
+		cmp.Or(c.Lease, "1m"), cmp.Or(c.PullEvery, "1s"))
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		tb.Fatalf("write daemon configuration: %v", err)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"net/http/httptest"
 	"os"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/gisgw/gisgw/gisclient/gissim"
 	"github.com/gisgw/gisgw/responder/apptest"
-	"github.com/gisgw/gisgw/responder/store"
 	"github.com/gisgw/gisgw/responder/store/storetest"
 )
 
@@ -59,36 +57,16 @@ func crashRun(t *testing.T, dsn string, n, kills int) {
 	srv := httptest.NewServer(sim.Handler())
 	defer srv.Close()
 
-	st, err := store.Open(ctx, dsn, store.WithAutoMigrate())
-	if err != nil {
+	if err := w.Load(ctx, dsn); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.ImportPremises(ctx, "", w.Premises); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.ImportCourtActs(ctx, "", w.Acts); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
 
 	dir := t.TempDir()
 	key, cert := apptest.TestKey(t)
-	cfg := filepath.Join(dir, "gisgw.yaml")
-	yaml := fmt.Sprintf(`db: %q
-listen: 127.0.0.1:0
-log: {level: info, format: json}
-gis:
-  endpoint: %s
-  poll: [20ms, 50ms]
-  retry: {initial: 5ms, max: 50ms, max_retries: 10}
-signing: {key: %q, cert: %q}
-organizations:
-  - {org_ppa_guid: %s, executor_guid: 0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d}
-pipeline: {batch_size: 10, concurrency: 2, lease: 2s, settle: 1s, pull_interval: 1s, shutdown_wait: 5s}
-`, dsn, srv.URL, key, cert, apptest.Org)
-	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfg := writeChildConfig(t, dir, childConfig{
+		DSN: dsn, Endpoint: srv.URL, Key: key, Cert: cert, Poll: "[20ms, 50ms]", LogLevel: "info",
+		BatchSize: 10, Concurrency: 2, Lease: "2s", PullEvery: "1s",
+	})
 	logPath := filepath.Join(dir, "daemon.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {

@@ -5,6 +5,7 @@ package apptest
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/store"
 )
 
 // world is a generated scenario: sub-requests for the simulator and the organization's own
@@ -199,4 +201,21 @@ func TestKey(t testing.TB) (keyPath, certPath string) {
 		t.Fatal(err)
 	}
 	return keyPath, certPath
+}
+
+// Load imports the world's premises and court acts into the store at dsn, creating or
+// upgrading its schema.
+func (w *World) Load(ctx context.Context, dsn string) error {
+	st, err := store.Open(ctx, dsn, store.WithAutoMigrate())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.ImportPremises(ctx, "", w.Premises); err != nil {
+		return fmt.Errorf("import the world's premises: %w", err)
+	}
+	if _, err := st.ImportCourtActs(ctx, "", w.Acts); err != nil {
+		return fmt.Errorf("import the world's court acts: %w", err)
+	}
+	return nil
 }
