@@ -346,11 +346,10 @@ type gostSigner struct {
 
 func (s *gostSigner) Public() crypto.PublicKey { return &s.priv.PublicKey }
 
-// Sign returns s‖r as OpenSSL writes it (go-cryptobin's layout, checked against openssl in the
-// tests). go-cryptobin reduces PointSize random bytes modulo q to get the nonce, which is
-// visibly biased on curves whose q is well below 2^(8·PointSize) (the tc26 256-bit set A has
-// q ≈ 2^254), and biased nonces leak the key. nonceReader hands it a uniform value below q
-// instead, so the reduction is a no-op.
+// Sign returns s‖r as OpenSSL writes it. The nonce is uniform in [1, q−1]: go-cryptobin's own
+// Sign reduces PointSize random bytes modulo q, which is visibly biased on curves whose q is
+// well below 2^(8·PointSize) (the tc26 256-bit set A has q ≈ 2^254), and biased nonces leak
+// the key; signGOST also computes the nonce's multiple of the base point much faster.
 func (s *gostSigner) Sign(r io.Reader, digest []byte, _ crypto.SignerOpts) ([]byte, error) {
 	if r == nil {
 		r = rand.Reader
@@ -358,24 +357,5 @@ func (s *gostSigner) Sign(r io.Reader, digest []byte, _ crypto.SignerOpts) ([]by
 	if len(digest) != s.priv.Curve.PointSize() {
 		return nil, fmt.Errorf("xades: GOST digest of %d bytes for a %d-byte key", len(digest), s.priv.Curve.PointSize())
 	}
-	return s.priv.Sign(&nonceReader{r: r, q: s.priv.Curve.Q}, digest, nil)
-}
-
-type nonceReader struct {
-	r io.Reader
-	q *big.Int
-}
-
-func (n *nonceReader) Read(p []byte) (int, error) {
-	max := new(big.Int).Sub(n.q, big.NewInt(1))
-	k, err := rand.Int(n.r, max) // uniform in [0, q-2]
-	if err != nil {
-		return 0, err
-	}
-	k.Add(k, big.NewInt(1))
-	if k.BitLen() > 8*len(p) {
-		return 0, errors.New("xades: nonce buffer too small")
-	}
-	k.FillBytes(p)
-	return len(p), nil
+	return signGOST(r, s.priv, digest)
 }
