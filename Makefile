@@ -16,10 +16,10 @@ build: ## build bin/gisgw and bin/gissim
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/gisgw ./cmd/gisgw
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/gissim ./cmd/gissim
 
-demo: ## run the whole job once on the embedded demo data
+demo: ## run the whole job once on the demo data (simulated GIS, fresh SQLite store)
 	$(GO) run ./cmd/gisgw demo
 
-deps: ## install test prerequisites (xmllint, GOST engine, PostgreSQL) when missing
+deps: ## install test prerequisites (xmllint, GOST engine, PostgreSQL, Chromium) when missing
 	@bash .ci/deps.sh
 
 test: deps verify ## run the whole test suite (installs prerequisites first)
