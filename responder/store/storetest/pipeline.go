@@ -484,6 +484,9 @@ func testFinishMessage(t *testing.T, b *bundle) {
 		!strings.Contains(last.Detail, "SRV006001") || !strings.Contains(last.Detail, "Подзапрос уже обработан") {
 		t.Fatalf("last audit entry of the failed one = %+v; want the GIS error", last)
 	}
+	if sr := mustGet(t, b, ds[0].SubRequestGUID); sr.ResponseStatus != "Sent" {
+		t.Fatalf("answered sub-request has GIS response status %q; want Sent", sr.ResponseStatus)
+	}
 	if sr := mustGet(t, b, ds[1].SubRequestGUID); sr.ErrorCode != "SRV006001" || sr.ErrorText != "Подзапрос уже обработан" {
 		t.Fatalf("failed sub-request has error %q %q; want GIS's code and text", sr.ErrorCode, sr.ErrorText)
 	}
