@@ -39,10 +39,6 @@ type Deps struct {
 	Registry *prometheus.Registry
 	// Owner names this replica in leases; empty: host name and process id.
 	Owner string
-	// Listener, when set, serves the HTTP endpoints instead of listening on cfg.Listen.
-	Listener net.Listener
-	// Routes, when set, adds handlers (the dashboard) to the HTTP endpoints.
-	Routes func(mux *http.ServeMux)
 }
 
 // App is a configured daemon.
@@ -319,8 +315,7 @@ func (a *App) loop(stop, work context.Context) error {
 	return nil
 }
 
-// Handler returns the HTTP endpoints: /healthz, /readyz, /metrics, the dashboard and any
-// added routes.
+// Handler returns the HTTP endpoints: /healthz, /readyz, /metrics and the dashboard.
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -341,21 +336,15 @@ func (a *App) Handler() http.Handler {
 	if a.dash != nil {
 		a.dash.Register(mux)
 	}
-	if a.deps.Routes != nil {
-		a.deps.Routes(mux)
-	}
 	return mux
 }
 
 // Serve starts the HTTP endpoints (Run does it when they are not started yet) and returns
 // the address they listen on.
 func (a *App) Serve() (string, error) {
-	ln := a.deps.Listener
-	if ln == nil {
-		var err error
-		if ln, err = net.Listen("tcp", a.cfg.Listen); err != nil {
-			return "", fmt.Errorf("listen %s (setting listen): %w", a.cfg.Listen, err)
-		}
+	ln, err := net.Listen("tcp", a.cfg.Listen)
+	if err != nil {
+		return "", fmt.Errorf("listen %s (setting listen): %w", a.cfg.Listen, err)
 	}
 	a.ln = ln
 	a.srv = &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
