@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gisgw/gisgw/responder/store/storeopen"
+
 	"github.com/gisgw/gisgw/gisclient/gissim"
 	"github.com/gisgw/gisgw/responder/apptest"
 	"github.com/gisgw/gisgw/responder/domain"
@@ -89,7 +91,7 @@ func endToEndRun(b *testing.B, dsn string, mode benchMode, n int) childRun {
 	}
 	srv := httptest.NewServer(sim.Handler())
 	defer srv.Close()
-	st, err := store.Open(ctx, dsn, store.WithAutoMigrate())
+	st, err := storeopen.Open(ctx, dsn, storeopen.WithAutoMigrate())
 	if err != nil {
 		b.Fatalf("open store: %v", err)
 	}

@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gisgw/gisgw/responder/store/storeopen"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gisgw/gisgw/gisclient/gissim"
@@ -184,7 +186,7 @@ func TestChaos(t *testing.T) {
 	}
 	// Done when GIS holds every answer and the store has recorded every outcome (messages
 	// cut off by a kill are resumed by this last daemon).
-	st, err := store.Open(ctx, dsn)
+	st, err := storeopen.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,9 @@ import (
 	"io"
 	"time"
 
+	"github.com/gisgw/gisgw/responder/store/storeopen"
+
 	"github.com/gisgw/gisgw/responder/importer"
-	"github.com/gisgw/gisgw/responder/store"
 )
 
 func importPremisesCommand() command {
@@ -49,7 +50,7 @@ func runImport(ctx context.Context, env *cliEnv, args []string, kind string) err
 	if *db == "" {
 		return errors.New("--db is required (a postgres:// URL or an SQLite file path)")
 	}
-	st, err := store.Open(ctx, *db)
+	st, err := storeopen.Open(ctx, *db)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/gisgw/gisgw/responder/store"
+	"github.com/gisgw/gisgw/responder/store/storeopen"
 )
 
 func migrateCommand() command {
@@ -28,7 +28,7 @@ func runMigrate(ctx context.Context, env *cliEnv, args []string) error {
 	if *db == "" {
 		return errors.New("--db is required (a postgres:// URL or an SQLite file path)")
 	}
-	st, err := store.Open(ctx, *db, store.WithStaleSchema())
+	st, err := storeopen.Open(ctx, *db, storeopen.WithStaleSchema())
 	if err != nil {
 		return err
 	}

@@ -5,9 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gisgw/gisgw/responder/store/storeopen"
+
 	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/report/reporttest"
-	"github.com/gisgw/gisgw/responder/store"
 )
 
 func TestReviewList(t *testing.T) {
@@ -109,7 +110,7 @@ func TestReviewDecide(t *testing.T) {
 			if code != 0 || !strings.Contains(stdout, tc.wantOut) || !strings.Contains(stdout, "ready («готов к отправке»)") {
 				t.Fatalf("code %d, stdout %q, stderr %q; want %q", code, stdout, stderr, tc.wantOut)
 			}
-			st, err := store.Open(context.Background(), db)
+			st, err := storeopen.Open(context.Background(), db)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -169,7 +170,7 @@ func TestReviewDecide(t *testing.T) {
 		})
 	}
 	// None of the refusals changed anything.
-	st, err := store.Open(context.Background(), db)
+	st, err := storeopen.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}

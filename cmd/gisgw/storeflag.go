@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/gisgw/gisgw/responder/store/storeopen"
+
 	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/responder/config"
 	"github.com/gisgw/gisgw/responder/store"
@@ -50,7 +52,7 @@ func (f *storeFlags) open(ctx context.Context) (store.Store, *calendar.Calendar,
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := store.Open(ctx, dsn)
+	st, err := storeopen.Open(ctx, dsn)
 	if err != nil {
 		return nil, nil, err
 	}

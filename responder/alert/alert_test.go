@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gisgw/gisgw/responder/store/storeopen"
+
 	"github.com/gisgw/gisgw/responder/alert"
 	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/responder/domain"
@@ -198,7 +200,7 @@ type seed struct {
 func openStore(t *testing.T, seeds []seed) store.Store {
 	t.Helper()
 	ctx := t.Context()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "gisgw.db"), store.WithAutoMigrate(), store.WithClock(func() time.Time { return friday }))
+	st, err := storeopen.Open(ctx, filepath.Join(t.TempDir(), "gisgw.db"), storeopen.WithAutoMigrate(), storeopen.WithClock(func() time.Time { return friday }))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gisgw/gisgw/responder/store/storeopen"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -87,7 +89,7 @@ func New(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("calendar: %w", err)
 	}
-	st, err := store.Open(ctx, cfg.DB, store.WithClock(a.now), store.WithAutoMigrate())
+	st, err := storeopen.Open(ctx, cfg.DB, storeopen.WithClock(a.now), storeopen.WithAutoMigrate())
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}

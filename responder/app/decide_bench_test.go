@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gisgw/gisgw/responder/store/storeopen"
+
 	"github.com/gisgw/gisgw/responder/app"
 	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/responder/domain"
@@ -242,7 +244,7 @@ func BenchmarkDecisions(b *testing.B) {
 	}
 	for _, be := range backends {
 		b.Run(be.name, func(b *testing.B) {
-			st, err := store.Open(b.Context(), be.dsn(b), store.WithAutoMigrate())
+			st, err := storeopen.Open(b.Context(), be.dsn(b), storeopen.WithAutoMigrate())
 			if err != nil {
 				b.Fatal(err)
 			}

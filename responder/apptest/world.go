@@ -20,8 +20,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gisgw/gisgw/responder/store/storeopen"
+
 	"github.com/gisgw/gisgw/responder/domain"
-	"github.com/gisgw/gisgw/responder/store"
 )
 
 // world is a generated scenario: sub-requests for the simulator and the organization's own
@@ -206,7 +207,7 @@ func TestKey(t testing.TB) (keyPath, certPath string) {
 // Load imports the world's premises and court acts into the store at dsn, creating or
 // upgrading its schema.
 func (w *World) Load(ctx context.Context, dsn string) error {
-	st, err := store.Open(ctx, dsn, store.WithAutoMigrate())
+	st, err := storeopen.Open(ctx, dsn, storeopen.WithAutoMigrate())
 	if err != nil {
 		return err
 	}

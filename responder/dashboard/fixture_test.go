@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gisgw/gisgw/responder/store/storeopen"
+
 	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/store"
 )
@@ -75,7 +77,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := t.Context()
 	clk := &clock{t: time.Date(2026, 3, 5, 8, 0, 0, 0, time.UTC)}
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "gisgw.db"), store.WithClock(clk.Now), store.WithAutoMigrate())
+	st, err := storeopen.Open(ctx, filepath.Join(t.TempDir(), "gisgw.db"), storeopen.WithClock(clk.Now), storeopen.WithAutoMigrate())
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/gisgw/gisgw/responder/store/storeopen"
+
 	"github.com/gisgw/gisgw/responder/store"
 	"github.com/gisgw/gisgw/responder/store/storetest"
 )
@@ -91,14 +93,14 @@ func BenchmarkImport100k(b *testing.B) {
 		open func(b *testing.B) store.Store
 	}{
 		{"sqlite", func(b *testing.B) store.Store {
-			st, err := store.Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"), store.WithAutoMigrate())
+			st, err := storeopen.Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"), storeopen.WithAutoMigrate())
 			if err != nil {
 				b.Fatal(err)
 			}
 			return st
 		}},
 		{"postgres", func(b *testing.B) store.Store {
-			st, err := store.Open(b.Context(), storetest.PostgresSchema(b), store.WithAutoMigrate())
+			st, err := storeopen.Open(b.Context(), storetest.PostgresSchema(b), storeopen.WithAutoMigrate())
 			if err != nil {
 				b.Fatal(err)
 			}

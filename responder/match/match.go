@@ -14,7 +14,6 @@ import (
 	"strings"
 
 	"github.com/gisgw/gisgw/responder/domain"
-	"github.com/gisgw/gisgw/responder/store"
 )
 
 // Lookup is the part of the store the matcher reads; store.Store satisfies it. Each lookup
@@ -230,7 +229,7 @@ func matchInHouse(sr domain.SubRequest, kind objectKind, house []domain.Premises
 
 func matchAddress(ctx context.Context, l Lookup, sr domain.SubRequest, kind objectKind, tried []string) (Result, error) {
 	var r Result
-	key := store.AddressKey(sr.Address)
+	key := domain.AddressKey(sr.Address)
 	if key != "" {
 		ps, err := l.PremisesByAddressKey(ctx, sr.OrgGUID, key)
 		if err != nil {

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/gisgw/gisgw/responder/domain"
-	"github.com/gisgw/gisgw/responder/store"
 )
 
 // fakeLookup is an in-memory Lookup with the store's semantics: premises of org or of no
@@ -42,7 +41,7 @@ func (f fakeLookup) PremisesByHouse(_ context.Context, org, guid string) ([]doma
 }
 
 func (f fakeLookup) PremisesByAddressKey(_ context.Context, org, key string) ([]domain.Premises, error) {
-	return f.find(org, func(p domain.Premises) bool { return key != "" && store.AddressKey(p.Address) == key })
+	return f.find(org, func(p domain.Premises) bool { return key != "" && domain.AddressKey(p.Address) == key })
 }
 
 const (

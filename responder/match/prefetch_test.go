@@ -7,8 +7,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/gisgw/gisgw/responder/store/storeopen"
+
 	"github.com/gisgw/gisgw/responder/domain"
-	"github.com/gisgw/gisgw/responder/store"
 )
 
 // batchFake is fakeLookup with the batched lookups, counting the single ones Match makes.
@@ -119,7 +120,7 @@ func TestPrefetchMatchesLikeSingleLookups(t *testing.T) {
 func TestPrefetchSQLiteStore(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "s.db"), store.WithAutoMigrate())
+	s, err := storeopen.Open(ctx, filepath.Join(t.TempDir(), "s.db"), storeopen.WithAutoMigrate())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,9 +6,10 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/gisgw/gisgw/responder/store/storeopen"
+
 	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/match"
-	"github.com/gisgw/gisgw/responder/store"
 )
 
 // TestMatchSQLiteStore runs the matcher against a real SQLite store filled through the
@@ -16,7 +17,7 @@ import (
 func TestMatchSQLiteStore(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "s.db"), store.WithAutoMigrate())
+	s, err := storeopen.Open(ctx, filepath.Join(t.TempDir(), "s.db"), storeopen.WithAutoMigrate())
 	if err != nil {
 		t.Fatal(err)
 	}

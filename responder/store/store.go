@@ -1,7 +1,8 @@
 // Package store is the gisgw store: the organization's premises and court acts (imported
 // from its own records), the sub-requests pulled from GIS ZhKKh, the decisions taken on them
 // and an audit trail. One interface, Store, has two implementations: PostgreSQL
-// (store/pgstore) and embedded SQLite (store/sqlitestore); Open picks one from the DSN.
+// (store/pgstore) and embedded SQLite (store/sqlitestore); store/storeopen picks one from the
+// DSN, so that the packages that use the interface link no database driver.
 //
 // Every state change is one transaction that also writes its audit entry. Driver errors are
 // translated at the boundary: a missing row matches domain.ErrNotFound, a lost race or a
@@ -10,14 +11,10 @@ package store
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/store/internal/storecore"
-	"github.com/gisgw/gisgw/responder/store/pgstore"
-	"github.com/gisgw/gisgw/responder/store/sqlitestore"
 )
 
 // Store is everything gisgw keeps. Implementations are safe for concurrent use.
@@ -163,80 +160,3 @@ type (
 // ErrStaleSchema matches errors about a database whose schema is not the one this build
 // needs; the error text tells the user to run `gisgw migrate --db DSN`.
 var ErrStaleSchema = storecore.ErrStaleSchema
-
-// AddressKey normalizes an address for matching by address text: lowercase, ё→е, punctuation
-// dropped, common abbreviations and kind words ("г.", "ул.", "д.", "кв.", "улица", "дом", …)
-// and six-digit postal codes dropped, spaces collapsed. The import stores
-// AddressKey(premises.Address) with every premises; the matcher calls AddressKey on a
-// sub-request's address and looks it up with PremisesByAddressKey.
-func AddressKey(addr string) string { return storecore.AddressKey(addr) }
-
-// Option tunes Open.
-type Option func(*options)
-
-type options struct {
-	now         func() time.Time
-	autoMigrate bool
-	allowStale  bool
-}
-
-// WithClock sets the clock used for timestamps and audit entries (default time.Now).
-func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
-
-// WithAutoMigrate applies pending migrations while opening (the daemon's opt-in).
-func WithAutoMigrate() Option { return func(o *options) { o.autoMigrate = true } }
-
-// WithStaleSchema opens a store whose schema is not current; until Migrate runs, its other
-// methods return an error matching ErrStaleSchema. `gisgw migrate` uses it.
-func WithStaleSchema() Option { return func(o *options) { o.allowStale = true } }
-
-// Open opens the store named by dsn: a postgres:// or postgresql:// URL is PostgreSQL,
-// anything else is the path of an SQLite database file (created when missing). Unless an
-// option says otherwise, a schema that is not current is an error matching ErrStaleSchema.
-func Open(ctx context.Context, dsn string, opts ...Option) (Store, error) {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if dsn == "" {
-		return nil, fmt.Errorf("open store: empty DSN: give a postgres:// URL or an SQLite file path")
-	}
-	if IsPostgres(dsn) {
-		s, err := pgstore.Open(ctx, dsn, pgstore.Options{Now: o.now, AutoMigrate: o.autoMigrate, AllowStale: o.allowStale})
-		if err != nil {
-			return nil, err
-		}
-		return s, nil
-	}
-	if strings.Contains(dsn, "=") && strings.Contains(dsn, " ") {
-		return nil, fmt.Errorf("open store: %q looks like a key=value PostgreSQL DSN: use a postgres:// URL", redact(dsn))
-	}
-	s, err := sqlitestore.Open(ctx, dsn, sqlitestore.Options{Now: o.now, AutoMigrate: o.autoMigrate, AllowStale: o.allowStale})
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
-}
-
-// IsPostgres reports whether dsn names a PostgreSQL database.
-func IsPostgres(dsn string) bool {
-	l := strings.ToLower(dsn)
-	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
-}
-
-// redact hides a password in a key=value DSN before it goes into an error message.
-func redact(dsn string) string {
-	f := strings.Fields(dsn)
-	for i, kv := range f {
-		if strings.HasPrefix(strings.ToLower(kv), "password=") {
-			f[i] = "password=xxx"
-		}
-	}
-	return strings.Join(f, " ")
-}
-
-// Compile-time checks that both implementations satisfy Store.
-var (
-	_ Store = (*pgstore.Store)(nil)
-	_ Store = (*sqlitestore.Store)(nil)
-)

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gisgw/gisgw/responder/store/storeopen"
+
 	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/store"
 )
@@ -54,7 +56,7 @@ var Debtor = domain.Person{LastName: "Иванов", FirstName: "Иван", Midd
 // ReviewReason is the review reason of proposal 2.
 const ReviewReason = "address: помещение найдено только по строке адреса"
 
-// Seed fills st (opened with store.WithClock(func() time.Time { return Clock })) as listed
+// Seed fills st (opened with storeopen.WithClock(func() time.Time { return Clock })) as listed
 // above.
 func Seed(t testing.TB, st store.Store) {
 	t.Helper()
@@ -158,7 +160,7 @@ func message(id string, ds []domain.Decision) domain.Message {
 // Open opens a fresh migrated SQLite store at path with the seed's clock and seeds it.
 func Open(t testing.TB, dsn string) store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), dsn, store.WithAutoMigrate(), store.WithClock(func() time.Time { return Clock }))
+	st, err := storeopen.Open(context.Background(), dsn, storeopen.WithAutoMigrate(), storeopen.WithClock(func() time.Time { return Clock }))
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
@@ -170,7 +172,7 @@ func Open(t testing.TB, dsn string) store.Store {
 // SeedFile creates a seeded SQLite database at path and closes it, for command tests.
 func SeedFile(t testing.TB, path string) {
 	t.Helper()
-	st, err := store.Open(context.Background(), path, store.WithAutoMigrate(), store.WithClock(func() time.Time { return Clock }))
+	st, err := storeopen.Open(context.Background(), path, storeopen.WithAutoMigrate(), storeopen.WithClock(func() time.Time { return Clock }))
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

@@ -93,7 +93,7 @@ func premisesSource(ps []domain.Premises, now time.Time) pgx.CopyFromSource {
 	return pgx.CopyFromSlice(len(ps), func(i int) ([]any, error) {
 		p := ps[i]
 		return []any{p.OrgGUID, p.ID, p.HMObjectGUID, p.HouseGUID, p.FIASHouseGUID, p.Flat, p.Room, p.Address,
-			p.AccountNumber, storecore.AddressKey(p.Address), now}, nil
+			p.AccountNumber, domain.AddressKey(p.Address), now}, nil
 	})
 }
 

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gisgw/gisgw/responder/store/storeopen"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gisgw/gisgw/responder/store"
@@ -85,15 +87,15 @@ func TestConcurrentMigrate(t *testing.T) {
 func TestOpenViaStore(t *testing.T) {
 	t.Parallel()
 	dsn := storetest.PostgresSchema(t)
-	if _, err := store.Open(t.Context(), dsn); !errors.Is(err, store.ErrStaleSchema) {
-		t.Fatalf("store.Open of an empty schema: err = %v; want ErrStaleSchema", err)
+	if _, err := storeopen.Open(t.Context(), dsn); !errors.Is(err, store.ErrStaleSchema) {
+		t.Fatalf("storeopen.Open of an empty schema: err = %v; want ErrStaleSchema", err)
 	}
-	s, err := store.Open(t.Context(), dsn, store.WithAutoMigrate())
+	s, err := storeopen.Open(t.Context(), dsn, storeopen.WithAutoMigrate())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
 	if _, ok := s.(*pgstore.Store); !ok {
-		t.Fatalf("store.Open(postgres URL) = %T; want *pgstore.Store", s)
+		t.Fatalf("storeopen.Open(postgres URL) = %T; want *pgstore.Store", s)
 	}
 }

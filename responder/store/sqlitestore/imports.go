@@ -41,7 +41,7 @@ func (s *Store) ImportPremises(ctx context.Context, org string, ps []domain.Prem
 		defer ins.Close()
 		for _, p := range plan.Insert {
 			if _, err := ins.ExecContext(ctx, p.OrgGUID, p.ID, p.HMObjectGUID, p.HouseGUID, p.FIASHouseGUID,
-				p.Flat, p.Room, p.Address, p.AccountNumber, storecore.AddressKey(p.Address), stamp(now)); err != nil {
+				p.Flat, p.Room, p.Address, p.AccountNumber, domain.AddressKey(p.Address), stamp(now)); err != nil {
 				return fmt.Errorf("insert premises %q: %w", p.ID, err)
 			}
 		}
@@ -54,7 +54,7 @@ func (s *Store) ImportPremises(ctx context.Context, org string, ps []domain.Prem
 		defer upd.Close()
 		for _, p := range plan.Update {
 			if _, err := upd.ExecContext(ctx, p.HMObjectGUID, p.HouseGUID, p.FIASHouseGUID, p.Flat, p.Room,
-				p.Address, p.AccountNumber, storecore.AddressKey(p.Address), stamp(now), p.OrgGUID, p.ID); err != nil {
+				p.Address, p.AccountNumber, domain.AddressKey(p.Address), stamp(now), p.OrgGUID, p.ID); err != nil {
 				return fmt.Errorf("update premises %q: %w", p.ID, err)
 			}
 		}

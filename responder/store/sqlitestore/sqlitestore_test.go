@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gisgw/gisgw/responder/store/storeopen"
+
 	"github.com/gisgw/gisgw/responder/store"
 	"github.com/gisgw/gisgw/responder/store/sqlitestore"
 	"github.com/gisgw/gisgw/responder/store/storetest"
@@ -50,15 +52,15 @@ func TestStaleSchema(t *testing.T) {
 func TestOpenViaStore(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "via.db")
-	s, err := store.Open(t.Context(), path, store.WithAutoMigrate())
+	s, err := storeopen.Open(t.Context(), path, storeopen.WithAutoMigrate())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
 	if _, ok := s.(*sqlitestore.Store); !ok {
-		t.Fatalf("store.Open(%q) = %T; want *sqlitestore.Store", path, s)
+		t.Fatalf("storeopen.Open(%q) = %T; want *sqlitestore.Store", path, s)
 	}
-	if _, err := store.Open(t.Context(), "host=db user=x password=secret dbname=y"); err == nil || strings.Contains(err.Error(), "secret") {
+	if _, err := storeopen.Open(t.Context(), "host=db user=x password=secret dbname=y"); err == nil || strings.Contains(err.Error(), "secret") {
 		t.Fatalf("key=value DSN: err = %v; want a refusal without the password", err)
 	}
 }

@@ -196,7 +196,7 @@ func testImportPremises(t *testing.T, b *bundle) {
 	if want := []domain.Premises{p1, p2, p3}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("PremisesByHouse = %+v\nwant %+v", got, want)
 	}
-	byKey, err := b.st.PremisesByAddressKey(b.ctx, "", store.AddressKey("Москва, Ленина ул., дом 1, квартира 2а"))
+	byKey, err := b.st.PremisesByAddressKey(b.ctx, "", domain.AddressKey("Москва, Ленина ул., дом 1, квартира 2а"))
 	if err != nil || len(byKey) != 1 || byKey[0].ID != "2" {
 		t.Fatalf("PremisesByAddressKey after the address changed = %+v, %v; want premises 2", byKey, err)
 	}
@@ -251,7 +251,7 @@ func testPremisesLookups(t *testing.T, b *bundle) {
 		{"house FIAS only premises", func() ([]domain.Premises, error) { return b.st.PremisesByHouse(b.ctx, orgA, house2) }, "/o1"},
 		{"house empty matches nothing", func() ([]domain.Premises, error) { return b.st.PremisesByHouse(b.ctx, "", "") }, ""},
 		{"address key", func() ([]domain.Premises, error) {
-			return b.st.PremisesByAddressKey(b.ctx, orgB, store.AddressKey("г.Тверь, проспект Мира, д.5"))
+			return b.st.PremisesByAddressKey(b.ctx, orgB, domain.AddressKey("г.Тверь, проспект Мира, д.5"))
 		}, "/o1"},
 		{"address key empty", func() ([]domain.Premises, error) { return b.st.PremisesByAddressKey(b.ctx, "", "") }, ""},
 	}

@@ -1,4 +1,4 @@
-package store_test
+package storeopen_test
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gisgw/gisgw/responder/store"
+	"github.com/gisgw/gisgw/responder/store/storeopen"
 )
 
 func TestIsPostgres(t *testing.T) {
@@ -20,7 +21,7 @@ func TestIsPostgres(t *testing.T) {
 		"file:postgres://x":         false,
 		"host=localhost dbname=xyz": false,
 	} {
-		if got := store.IsPostgres(dsn); got != want {
+		if got := storeopen.IsPostgres(dsn); got != want {
 			t.Errorf("IsPostgres(%q) = %t; want %t", dsn, got, want)
 		}
 	}
@@ -36,20 +37,13 @@ func TestOpenRefusals(t *testing.T) {
 		{filepath.Join(t.TempDir(), "a?b.db"), "must not contain '?'", ""},
 	}
 	for _, tc := range tests {
-		_, err := store.Open(t.Context(), tc.dsn)
+		_, err := storeopen.Open(t.Context(), tc.dsn)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || (tc.hidden != "" && strings.Contains(err.Error(), tc.hidden)) {
 			t.Errorf("Open(%q): err = %v; want %q without %q", tc.dsn, err, tc.want, tc.hidden)
 		}
 	}
-	_, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "new.db"))
+	_, err := storeopen.Open(t.Context(), filepath.Join(t.TempDir(), "new.db"))
 	if !errors.Is(err, store.ErrStaleSchema) || !strings.Contains(err.Error(), "gisgw migrate --db DSN") {
 		t.Errorf("Open of a new file without migrating: err = %v; want ErrStaleSchema with the fix", err)
-	}
-}
-
-func TestAddressKeyIsExported(t *testing.T) {
-	t.Parallel()
-	if a, b := store.AddressKey("г. Москва, ул. Ленина, д. 1, кв. 5"), store.AddressKey("Москва, улица Ленина, дом 1, квартира 5"); a != b || a == "" {
-		t.Errorf("AddressKey: %q vs %q", a, b)
 	}
 }

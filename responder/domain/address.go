@@ -1,4 +1,4 @@
-package storecore
+package domain
 
 import (
 	"strings"
