@@ -131,7 +131,7 @@ func (c *Calendar) Source(y int) string {
 
 // IsWorkingDay reports whether the date d is a working day.
 func (c *Calendar) IsWorkingDay(d time.Time) bool {
-	d = dateOf(d)
+	d = DateOf(d)
 	if yd, ok := c.years[d.Year()]; ok {
 		return !yd.off[d.YearDay()]
 	}
@@ -142,7 +142,7 @@ func (c *Calendar) IsWorkingDay(d time.Time) bool {
 // ст. 191): for n = 1 the first working day after d, whether or not d is a working day. A
 // negative n counts back the same way; n = 0 returns d.
 func (c *Calendar) AddWorkingDays(d time.Time, n int) time.Time {
-	d = dateOf(d)
+	d = DateOf(d)
 	step := 1
 	if n < 0 {
 		step, n = -1, -n
@@ -166,7 +166,7 @@ func (c *Calendar) Due(sent time.Time) time.Time {
 // from sent to the deadline is not covered.
 func (c *Calendar) Estimated(sent time.Time) bool {
 	due := c.Due(sent)
-	for y := dateOf(sent).Year(); y <= due.Year(); y++ {
+	for y := DateOf(sent).Year(); y <= due.Year(); y++ {
 		if !c.Covers(y) {
 			return true
 		}
@@ -179,7 +179,7 @@ func (c *Calendar) Estimated(sent time.Time) bool {
 // 1 "due on the next working day". Past the deadline, past is true and days is minus the
 // working days since it, at least -1.
 func (c *Calendar) WorkingDaysLeft(today, deadline time.Time) (days int, past bool) {
-	today, deadline = dateOf(today), dateOf(deadline)
+	today, deadline = DateOf(today), DateOf(deadline)
 	switch cmp := deadline.Compare(today); {
 	case cmp == 0:
 		return 0, false
@@ -210,12 +210,23 @@ func (c *Calendar) CheckDeadline(sent, responseDate time.Time) (ok bool, compute
 	if responseDate.IsZero() || c.Estimated(sent) {
 		return true, computed
 	}
-	return dateOf(responseDate).Equal(computed), computed
+	return DateOf(responseDate).Equal(computed), computed
 }
 
-// dateOf returns the calendar date of t (its year, month and day in t's own location) at
+// moscow is unexported so that no caller can swap the zone out from under the others.
+var moscow = time.FixedZone("MSK", 3*60*60)
+
+// Moscow is the zone GIS dates and deadlines are read in (LEGAL-RULES §5): UTC+3 all year,
+// Russia has kept no daylight saving time since 2014.
+func Moscow() *time.Location { return moscow }
+
+// Today is the calendar date in Moscow at the instant now, at 00:00 UTC: the "today" that
+// working days are counted from, whatever the server's own zone.
+func Today(now time.Time) time.Time { return DateOf(now.In(moscow)) }
+
+// DateOf returns the calendar date of t (its year, month and day in t's own location) at
 // 00:00 UTC.
-func dateOf(t time.Time) time.Time {
+func DateOf(t time.Time) time.Time {
 	y, m, d := t.Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }

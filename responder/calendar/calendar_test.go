@@ -319,8 +319,8 @@ func TestFallback(t *testing.T) {
 func TestDateOfIsUTCMidnight(t *testing.T) {
 	t.Parallel()
 	in := time.Date(2025, 8, 8, 1, 0, 0, 0, time.FixedZone("MSK", 3*60*60)) // 2025-08-07 22:00 UTC
-	if got := dateOf(in); !got.Equal(day("2025-08-08")) || got.Location() != time.UTC {
-		t.Errorf("dateOf(%s) = %s, want 2025-08-08 00:00 UTC (the date in its own location)", in, got)
+	if got := DateOf(in); !got.Equal(day("2025-08-08")) || got.Location() != time.UTC {
+		t.Errorf("DateOf(%s) = %s, want 2025-08-08 00:00 UTC (the date in its own location)", in, got)
 	}
 	if !federal(t).IsWorkingDay(in) {
 		t.Errorf("IsWorkingDay(%s) = false; Friday 2025-08-08 is a working day", in)
@@ -354,6 +354,39 @@ func TestWorkingDaysLeft(t *testing.T) {
 			days, past := c.WorkingDaysLeft(tc.today, tc.deadline)
 			if days != tc.days || past != tc.past {
 				t.Errorf("WorkingDaysLeft(%s, %s) = %d, %t; want %d, %t", tc.today.Format(time.DateOnly), tc.deadline.Format(time.DateOnly), days, past, tc.days, tc.past)
+			}
+		})
+	}
+}
+
+func TestMoscow(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2025, 7, 1, 12, 0, 0, 0, time.UTC) // summer: no daylight saving time
+	if name, off := at.In(Moscow()).Zone(); off != 3*60*60 {
+		t.Errorf("Moscow() offset in July = %s %d s; want UTC+3", name, off)
+	}
+	if Moscow() != Moscow() {
+		t.Error("Moscow() returns a new zone each call; want the one shared zone")
+	}
+}
+
+func TestToday(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		now  time.Time
+		want string
+	}{
+		{"UTC evening is the next day in Moscow", time.Date(2025, 8, 7, 21, 30, 0, 0, time.UTC), "2025-08-08"},
+		{"UTC before 21:00 is the same day", time.Date(2025, 8, 7, 20, 59, 0, 0, time.UTC), "2025-08-07"},
+		{"a zone west of UTC", time.Date(2025, 12, 31, 20, 0, 0, 0, time.FixedZone("EST", -5*60*60)), "2026-01-01"},
+		{"Moscow midnight", time.Date(2025, 8, 8, 0, 0, 0, 0, Moscow()), "2025-08-08"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := Today(tt.now); !got.Equal(day(tt.want)) || got.Location() != time.UTC {
+				t.Errorf("Today(%s) = %s; want %s 00:00 UTC", tt.now, got, tt.want)
 			}
 		})
 	}

@@ -125,14 +125,33 @@ const (
 	StateAutoAnswered State = "auto_answered" // GIS answered "no debt" on our behalf (missed deadline)
 )
 
+// States returns every known state: the open ones along the pipeline, then the closed ones.
+func States() []State {
+	return []State{StateNew, StateReview, StateReady, StateSending, StateFailed, StateAnswered, StateAutoAnswered}
+}
+
 // Valid reports whether s is one of the known states.
-func (s State) Valid() bool {
+func (s State) Valid() bool { return s.Open() || s.Closed() }
+
+// Open reports whether GIS holds no accepted answer for a sub-request in state s, so the
+// daemon or a person still has to act before the deadline. A failed sub-request is open:
+// GIS refused the answer, and a person must correct and resend it. The dashboard, the
+// report, the metrics and the alerts all count open sub-requests by this.
+func (s State) Open() bool {
 	switch s {
-	case StateNew, StateReview, StateReady, StateSending, StateAnswered, StateFailed, StateAutoAnswered:
+	case StateNew, StateReview, StateReady, StateSending, StateFailed:
 		return true
 	}
 	return false
 }
+
+// Pending reports whether s is open and not refused by GIS: the answer is still being
+// decided, reviewed or sent. The deadline alerts watch these; failed ones have an alert of
+// their own that carries GIS's error.
+func (s State) Pending() bool { return s.Open() && s != StateFailed }
+
+// Closed reports whether GIS holds an answer for s: ours, or its automatic "no debt" one.
+func (s State) Closed() bool { return s == StateAnswered || s == StateAutoAnswered }
 
 // Person is a debtor as named in an answer.
 type Person struct {
