@@ -38,7 +38,7 @@ func TestReportDeadlinesCommand(t *testing.T) {
 		stdout []string // each must appear
 	}{
 		{"table from --db", []string{"--db", db, today},
-			[]string{"на 16.03.2026", "Всего подзапросов: 10", "Просрочено: 2", reporttest.GUID(6), "-5 (просрочен)"}},
+			[]string{"на 16.03.2026", "Всего подзапросов: 10", "Просрочено: 3", reporttest.GUID(6), "-5 (просрочен)"}},
 		{"table from --config", []string{"--config", cfg, today, "--org", reporttest.OrgA},
 			[]string{"организация " + reporttest.OrgA, "Всего подзапросов: 9"}},
 		{"closed ones in range", []string{"--db", db, today, "--closed", "--from", "2026-03-01", "--to", "31.03.2026"},

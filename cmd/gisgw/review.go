@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -13,7 +14,7 @@ import (
 	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/responder/decide"
 	"github.com/gisgw/gisgw/responder/domain"
-	"github.com/gisgw/gisgw/responder/report"
+	"github.com/gisgw/gisgw/responder/ru"
 	"github.com/gisgw/gisgw/responder/store"
 )
 
@@ -93,7 +94,7 @@ func runReviewList(ctx context.Context, env *cliEnv, args []string) error {
 	fmt.Fprintln(tw, "Срок\tОсталось\tПодзапрос\tАдрес\tПредложение\tПричины")
 	for _, it := range items {
 		sr := it.SubRequest
-		reasons, proposal := "решение не предложено", "—"
+		reasons, proposal := ru.NoProposal, "—"
 		if it.Decision != nil {
 			reasons = strings.Join(it.Decision.ReviewReasons, "; ")
 			proposal = answerText(*it.Decision)
@@ -161,7 +162,7 @@ func printSubRequest(w io.Writer, sr domain.SubRequest, d *domain.Decision, audi
 		}
 	}
 	fmt.Fprintf(&b, "Подзапрос %s\n", sr.GUID)
-	line("Состояние", report.StateLabel(sr.State))
+	line("Состояние", ru.StateName(sr.State))
 	line("Организация", sr.OrgGUID)
 	line("Запрос", strings.TrimSpace(sr.RequestNumber+" "+paren(sr.RequestGUID)))
 	line("Запрашивающий орган", strings.TrimSpace(sr.RequesterName+" "+paren(sr.RequesterGUID)))
@@ -294,7 +295,7 @@ func runReviewDecide(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if sr.State != domain.StateReview {
 		return fmt.Errorf("sub-request %s is %s («%s»), not in review: only sub-requests waiting for a person can be decided",
-			guid, sr.State, report.StateLabel(sr.State))
+			guid, sr.State, ru.StateName(sr.State))
 	}
 	d, err := st.GetDecision(ctx, guid)
 	switch {
@@ -332,7 +333,7 @@ func runReviewDecide(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	_, err = fmt.Fprintf(env.stdout, "sub-request %s: %s, recorded by %s; it is ready («%s») and the daemon sends it on its next run\n",
-		guid, answerText(reviewed), *by, report.StateLabel(domain.StateReady))
+		guid, answerText(reviewed), *by, ru.StateName(domain.StateReady))
 	return err
 }
 
@@ -351,7 +352,7 @@ func getSubRequest(ctx context.Context, st store.Store, guid string) (domain.Sub
 // todayFlag reads --today; empty is today in Moscow.
 func todayFlag(s string) (time.Time, error) {
 	if s == "" {
-		return time.Now().In(report.Moscow), nil
+		return time.Now().In(calendar.Moscow()), nil
 	}
 	t, err := parseCLIDate(s)
 	if err != nil {
@@ -361,10 +362,7 @@ func todayFlag(s string) (time.Time, error) {
 }
 
 func answerText(d domain.Decision) string {
-	if d.HasDebt {
-		return fmt.Sprintf("есть долг (должников: %d)", len(d.DebtInfo))
-	}
-	return "нет долга"
+	return ru.Answer(d.HasDebt, len(d.DebtInfo))
 }
 
 func daysLeftText(cal *calendar.Calendar, today, deadline time.Time) string {
@@ -378,19 +376,9 @@ func daysLeftText(cal *calendar.Calendar, today, deadline time.Time) string {
 	return fmt.Sprint(n)
 }
 
-func dayText(t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return t.Format("02.01.2006")
-}
+func dayText(t time.Time) string { return cmp.Or(ru.Date(t), "—") }
 
-func stampText(t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return t.In(report.Moscow).Format("02.01.2006 15:04")
-}
+func stampText(t time.Time) string { return cmp.Or(ru.Stamp(t), "—") }
 
 func paren(s string) string {
 	if s == "" {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"unicode/utf8"
+
+	"github.com/gisgw/gisgw/responder/ru"
 )
 
 // Column is one column of the CSV, XLSX and HTML renderings.
@@ -21,15 +23,15 @@ type column struct {
 // span several organizations.
 func (rep Report) columns() []column {
 	cols := []column{
-		{"Срок ответа", 12, func(r Row) string { return day(r.Deadline) }},
+		{"Срок ответа", 12, func(r Row) string { return ru.Date(r.Deadline) }},
 		{"Осталось раб. дней", 12, func(r Row) string { return r.DaysLeftText() }},
 		{"Статус", 22, func(r Row) string { return r.Status }},
 		{"Адрес", 50, func(r Row) string { return r.Address }},
 		{"Запрашивающий орган", 36, func(r Row) string { return r.Requester }},
-		{"Дата направления", 12, func(r Row) string { return day(r.SentDate) }},
+		{"Дата направления", 12, func(r Row) string { return ru.Date(r.SentDate) }},
 		{"Номер запроса", 16, func(r Row) string { return r.RequestNumber }},
 		{"Ответ", 24, func(r Row) string { return r.Answer() }},
-		{"Дата ответа", 17, func(r Row) string { return stamp(r.AnsweredAt) }},
+		{"Дата ответа", 17, func(r Row) string { return ru.Stamp(r.AnsweredAt) }},
 		{"Ошибка ГИС", 40, func(r Row) string { return r.GISError() }},
 		{"Примечание", 50, func(r Row) string { return r.Note }},
 		{"Подзапрос (GUID)", 38, func(r Row) string { return r.GUID }},
@@ -51,7 +53,7 @@ func (rep Report) multiOrg() bool {
 
 // Title is the report's heading.
 func (rep Report) Title() string {
-	return "Сроки ответов на подзапросы ГИС ЖКХ о задолженности на " + day(rep.Today)
+	return "Сроки ответов на подзапросы ГИС ЖКХ о задолженности на " + ru.Date(rep.Today)
 }
 
 // Scope names what the report covers.
@@ -108,8 +110,8 @@ func (rep Report) WriteTable(w io.Writer) error {
 	fmt.Fprintln(tw, "Срок\tОсталось\tСтатус\tАдрес\tОрган\tНаправлен\tОтвет / ошибка / примечание\tПодзапрос")
 	for _, r := range rep.Rows {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			cmp.Or(day(r.Deadline), "—"), r.DaysLeftText(), r.Status, clip(r.Address, 50), clip(r.Requester, 30),
-			day(r.SentDate), clip(r.outcome(), 70), r.GUID)
+			cmp.Or(ru.Date(r.Deadline), "—"), r.DaysLeftText(), r.Status, clip(r.Address, 50), clip(r.Requester, 30),
+			ru.Date(r.SentDate), clip(r.outcome(), 70), r.GUID)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write report table: %w", err)
@@ -125,7 +127,7 @@ func (r Row) outcome() string {
 	var parts []string
 	if a := r.Answer(); a != "" {
 		if !r.AnsweredAt.IsZero() {
-			a += " " + stamp(r.AnsweredAt)
+			a += " " + ru.Stamp(r.AnsweredAt)
 		}
 		parts = append(parts, a)
 	}

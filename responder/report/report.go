@@ -19,6 +19,7 @@ import (
 
 	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/ru"
 	"github.com/gisgw/gisgw/responder/store"
 )
 
@@ -46,9 +47,6 @@ type Options struct {
 	ClosedTo      time.Time
 }
 
-// Moscow is the zone GIS dates are read in (LEGAL-RULES §5): UTC+3 all year.
-var Moscow = time.FixedZone("MSK", 3*60*60)
-
 // Report is the deadline report as of one day.
 type Report struct {
 	Org           string
@@ -72,8 +70,8 @@ type Row struct {
 	// since the deadline, at least -1. Meaningless when Deadline is zero.
 	DaysLeft int
 	State    domain.State
-	Overdue  bool   // open (not yet answered or refused) and past the deadline
-	Status   string // Russian label: StatusOverdue for overdue rows, else StateLabel(State)
+	Overdue  bool   // open (domain.State.Open) and past the deadline
+	Status   string // Russian label: StatusOverdue for overdue rows, else ru.StateName(State)
 	// For answered sub-requests: when GIS accepted the answer (from the audit trail) and
 	// what it said.
 	AnsweredAt time.Time
@@ -109,38 +107,14 @@ type StatusCount struct {
 // StatusOverdue is the status of an open sub-request past its deadline.
 const StatusOverdue = "просрочен"
 
-var stateLabels = map[domain.State]string{
-	domain.StateNew:          "новый",
-	domain.StateReview:       "на проверке",
-	domain.StateReady:        "готов к отправке",
-	domain.StateSending:      "отправляется",
-	domain.StateAnswered:     "ответ отправлен",
-	domain.StateFailed:       "ошибка",
-	domain.StateAutoAnswered: "ответ сформирован ГИС автоматически",
-}
-
 // statusOrder is the order statuses are totalled in.
-var statusOrder = []string{
-	StatusOverdue, "новый", "на проверке", "готов к отправке", "отправляется", "ошибка",
-	"ответ отправлен", "ответ сформирован ГИС автоматически",
-}
-
-// StateLabel is the Russian name of a pipeline state (the state itself when unknown).
-func StateLabel(s domain.State) string {
-	if l, ok := stateLabels[s]; ok {
-		return l
+var statusOrder = func() []string {
+	out := []string{StatusOverdue}
+	for _, s := range domain.States() {
+		out = append(out, ru.StateName(s))
 	}
-	return string(s)
-}
-
-// Open reports whether a sub-request in state s still waits for its answer to be accepted.
-func Open(s domain.State) bool {
-	switch s {
-	case domain.StateNew, domain.StateReview, domain.StateReady, domain.StateSending:
-		return true
-	}
-	return false
-}
+	return out
+}()
 
 // Build reads the store and builds the report.
 func Build(ctx context.Context, src Source, opts Options) (Report, error) {
@@ -154,12 +128,12 @@ func Build(ctx context.Context, src Source, opts Options) (Report, error) {
 	}
 	today := opts.Today
 	if today.IsZero() {
-		today = time.Now().In(Moscow)
+		today = calendar.Today(time.Now())
 	}
-	today = dateOf(today)
-	states := []domain.State{domain.StateNew, domain.StateReview, domain.StateReady, domain.StateSending, domain.StateFailed}
-	if opts.IncludeClosed {
-		states = append(states, domain.StateAnswered, domain.StateAutoAnswered)
+	today = calendar.DateOf(today)
+	states := domain.States()
+	if !opts.IncludeClosed {
+		states = slices.DeleteFunc(states, func(s domain.State) bool { return !s.Open() })
 	}
 	subs, err := src.ListSubRequests(ctx, store.SubRequestFilter{Org: opts.Org, States: states})
 	if err != nil {
@@ -167,7 +141,7 @@ func Build(ctx context.Context, src Source, opts Options) (Report, error) {
 	}
 	rep := Report{Org: opts.Org, Today: today, IncludeClosed: opts.IncludeClosed}
 	for _, sr := range subs {
-		if closed(sr.State) && !inRange(sr.ResponseDate, opts.ClosedFrom, opts.ClosedTo) {
+		if sr.State.Closed() && !inRange(sr.ResponseDate, opts.ClosedFrom, opts.ClosedTo) {
 			continue
 		}
 		row, err := buildRow(ctx, src, cal, today, sr)
@@ -189,15 +163,11 @@ func Build(ctx context.Context, src Source, opts Options) (Report, error) {
 	return rep, nil
 }
 
-func closed(s domain.State) bool {
-	return s == domain.StateAnswered || s == domain.StateAutoAnswered
-}
-
 func inRange(d, from, to time.Time) bool {
-	if !from.IsZero() && (d.IsZero() || dateOf(d).Before(dateOf(from))) {
+	if !from.IsZero() && (d.IsZero() || calendar.DateOf(d).Before(calendar.DateOf(from))) {
 		return false
 	}
-	if !to.IsZero() && (d.IsZero() || dateOf(d).After(dateOf(to))) {
+	if !to.IsZero() && (d.IsZero() || calendar.DateOf(d).After(calendar.DateOf(to))) {
 		return false
 	}
 	return true
@@ -213,7 +183,7 @@ func buildRow(ctx context.Context, src Source, cal *calendar.Calendar, today tim
 		SentDate:      sr.SentDate,
 		Deadline:      sr.ResponseDate,
 		State:         sr.State,
-		Status:        StateLabel(sr.State),
+		Status:        ru.StateName(sr.State),
 		ErrorCode:     sr.ErrorCode,
 		ErrorText:     sr.ErrorText,
 	}
@@ -221,9 +191,9 @@ func buildRow(ctx context.Context, src Source, cal *calendar.Calendar, today tim
 	if !r.Deadline.IsZero() {
 		var past bool
 		r.DaysLeft, past = cal.WorkingDaysLeft(today, r.Deadline)
-		if past && Open(sr.State) {
+		if past && sr.State.Open() {
 			r.Overdue, r.Status = true, StatusOverdue
-			notes = append(notes, "этап: "+StateLabel(sr.State))
+			notes = append(notes, "этап: "+ru.StateName(sr.State))
 		}
 	}
 	switch sr.State {
@@ -231,7 +201,7 @@ func buildRow(ctx context.Context, src Source, cal *calendar.Calendar, today tim
 		d, err := src.GetDecision(ctx, sr.GUID)
 		switch {
 		case errors.Is(err, domain.ErrNotFound):
-			notes = append(notes, "решение не предложено")
+			notes = append(notes, ru.NoProposal)
 		case err != nil:
 			return Row{}, fmt.Errorf("decision: %w", err)
 		default:
@@ -275,7 +245,7 @@ func totals(rows []Row) Totals {
 			t.Overdue++
 			continue
 		}
-		if Open(r.State) && !r.Deadline.IsZero() {
+		if r.State.Open() && !r.Deadline.IsZero() {
 			if r.DaysLeft <= 1 {
 				t.DueIn1++
 			}
@@ -300,10 +270,7 @@ func (r Row) Answer() string {
 	if !r.Answered {
 		return ""
 	}
-	if r.HasDebt {
-		return fmt.Sprintf("есть долг (должников: %d)", r.Debtors)
-	}
-	return "нет долга"
+	return ru.Answer(r.HasDebt, r.Debtors)
 }
 
 // GISError is «code: text» of GIS's refusal; empty when none.
@@ -352,26 +319,4 @@ func nonEmpty(ss ...string) []string {
 		}
 	}
 	return out
-}
-
-// dateOf keeps t's calendar date (in t's own location) at 00:00 UTC.
-func dateOf(t time.Time) time.Time {
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
-// day formats a date as dd.mm.yyyy; "" for the zero date.
-func day(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.Format("02.01.2006")
-}
-
-// stamp formats a time in Moscow as dd.mm.yyyy hh:mm; "" for the zero time.
-func stamp(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.In(Moscow).Format("02.01.2006 15:04")
 }

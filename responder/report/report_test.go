@@ -15,7 +15,6 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/net/html"
 
-	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/report"
 	"github.com/gisgw/gisgw/responder/report/reporttest"
 	"github.com/gisgw/gisgw/responder/store"
@@ -87,7 +86,7 @@ func TestBuildPostgres(t *testing.T) {
 func testBuild(t *testing.T, st store.Store) {
 	open := []rowKey{
 		{6, -5, "просрочен", true},
-		{7, -3, "ошибка", false},
+		{7, -3, "просрочен", true}, // failed is open: past its deadline, it is overdue
 		{5, -1, "просрочен", true},
 		{1, 0, "новый", false},
 		{2, 1, "на проверке", false},
@@ -127,31 +126,31 @@ func testBuild(t *testing.T, st store.Store) {
 	}{
 		{
 			name: "open, every organization", opts: report.Options{}, rows: open,
-			total: 10, overdue: 2, due1: 2, due2: 3,
-			byState: map[string]int{"просрочен": 2, "новый": 3, "на проверке": 2, "готов к отправке": 1, "отправляется": 1, "ошибка": 1},
+			total: 10, overdue: 3, due1: 2, due2: 3,
+			byState: map[string]int{"просрочен": 3, "новый": 3, "на проверке": 2, "готов к отправке": 1, "отправляется": 1},
 		},
 		{
 			name: "open, one organization", opts: report.Options{Org: reporttest.OrgA}, rows: without(open, 12),
-			total: 9, overdue: 2, due1: 2, due2: 3,
-			byState: map[string]int{"просрочен": 2, "новый": 2, "на проверке": 2, "готов к отправке": 1, "отправляется": 1, "ошибка": 1},
+			total: 9, overdue: 3, due1: 2, due2: 3,
+			byState: map[string]int{"просрочен": 3, "новый": 2, "на проверке": 2, "готов к отправке": 1, "отправляется": 1},
 		},
 		{
 			name: "with closed from 1 March", opts: report.Options{IncludeClosed: true, ClosedFrom: d(3, 1), ClosedTo: d(3, 31)}, rows: withClosed,
-			total: 13, overdue: 2, due1: 2, due2: 3,
-			byState: map[string]int{"просрочен": 2, "новый": 3, "на проверке": 2, "готов к отправке": 1, "отправляется": 1, "ошибка": 1,
+			total: 13, overdue: 3, due1: 2, due2: 3,
+			byState: map[string]int{"просрочен": 3, "новый": 3, "на проверке": 2, "готов к отправке": 1, "отправляется": 1,
 				"ответ отправлен": 2, "ответ сформирован ГИС автоматически": 1},
 		},
 		{
 			name: "with every closed one", opts: report.Options{IncludeClosed: true}, rows: append([]rowKey{{11, -37, "ответ отправлен", false}}, withClosed...),
-			total: 14, overdue: 2, due1: 2, due2: 3,
-			byState: map[string]int{"просрочен": 2, "новый": 3, "на проверке": 2, "готов к отправке": 1, "отправляется": 1, "ошибка": 1,
+			total: 14, overdue: 3, due1: 2, due2: 3,
+			byState: map[string]int{"просрочен": 3, "новый": 3, "на проверке": 2, "готов к отправке": 1, "отправляется": 1,
 				"ответ отправлен": 3, "ответ сформирован ГИС автоматически": 1},
 		},
 		{
 			// A week later everything open is past its deadline except 12 (24.03) and 13.
 			name: "a week later", opts: report.Options{Org: reporttest.OrgA, Today: d(3, 23)},
-			total: 9, overdue: 7, due1: 0, due2: 0,
-			byState: map[string]int{"просрочен": 7, "новый": 1, "ошибка": 1},
+			total: 9, overdue: 8, due1: 0, due2: 0,
+			byState: map[string]int{"просрочен": 8, "новый": 1},
 		},
 	}
 	for _, tc := range tests {
@@ -204,20 +203,6 @@ func testBuild(t *testing.T, st store.Store) {
 	}
 }
 
-func TestStateLabels(t *testing.T) {
-	t.Parallel()
-	want := map[domain.State]string{
-		domain.StateNew: "новый", domain.StateReview: "на проверке", domain.StateReady: "готов к отправке",
-		domain.StateSending: "отправляется", domain.StateAnswered: "ответ отправлен", domain.StateFailed: "ошибка",
-		domain.StateAutoAnswered: "ответ сформирован ГИС автоматически",
-	}
-	for s, l := range want {
-		if got := report.StateLabel(s); got != l {
-			t.Errorf("StateLabel(%s) = %q; want %q", s, got, l)
-		}
-	}
-}
-
 func TestWriteTable(t *testing.T) {
 	t.Parallel()
 	st := sqliteStore(t)
@@ -228,7 +213,7 @@ func TestWriteTable(t *testing.T) {
 	out := b.String()
 	for _, want := range []string{
 		"Сроки ответов на подзапросы ГИС ЖКХ о задолженности на 16.03.2026",
-		"Всего подзапросов: 10", "Просрочено: 2", "Срок истекает в течение 1 рабочего дня: 2",
+		"Всего подзапросов: 10", "Просрочено: 3", "Срок истекает в течение 1 рабочего дня: 2",
 		"Статус «на проверке»: 2", reporttest.GUID(6), "ошибка ГИС SRV006001: Подзапрос уже обработан",
 	} {
 		if !strings.Contains(out, want) {
@@ -345,7 +330,7 @@ func TestWriteXLSX(t *testing.T) {
 			got[r[0]] = r[1]
 		}
 	}
-	if got["Всего подзапросов"] != "10" || got["Просрочено"] != "2" || got["Срок истекает в течение 2 рабочих дней"] != "3" {
+	if got["Всего подзапросов"] != "10" || got["Просрочено"] != "3" || got["Срок истекает в течение 2 рабочих дней"] != "3" {
 		t.Errorf("totals sheet = %v", got)
 	}
 }
@@ -424,8 +409,8 @@ func TestWriteHTML(t *testing.T) {
 		}
 	}
 	walk(doc, false)
-	if bodyRows != 9 || overdue != 2 || scripts != 0 {
-		t.Errorf("HTML has %d rows (%d overdue), %d scripts; want 9, 2, 0", bodyRows, overdue, scripts)
+	if bodyRows != 9 || overdue != 3 || scripts != 0 { // 5, 6 and the failed 7
+		t.Errorf("HTML has %d rows (%d overdue), %d scripts; want 9, 3, 0", bodyRows, overdue, scripts)
 	}
 	joined := strings.Join(cells, "|")
 	for _, want := range []string{reporttest.GUID(1), "SRV006001: Подзапрос уже обработан", "на проверке", `<script>alert(1)</script>`} {

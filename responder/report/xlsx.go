@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -157,7 +158,7 @@ func dateCell(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
-	return dateOf(t)
+	return calendar.DateOf(t)
 }
 
 func stampCell(t time.Time) any {
@@ -165,8 +166,9 @@ func stampCell(t time.Time) any {
 		return nil
 	}
 	// Excel has no zones: write the Moscow wall-clock time.
-	y, m, d := t.In(Moscow).Date()
-	h, mi, s := t.In(Moscow).Clock()
+	msk := t.In(calendar.Moscow())
+	y, m, d := msk.Date()
+	h, mi, s := msk.Clock()
 	return time.Date(y, m, d, h, mi, s, 0, time.UTC)
 }
 

@@ -110,3 +110,19 @@ func TestAnswer(t *testing.T) {
 		t.Errorf("Answer(false, 0) = %q", got)
 	}
 }
+
+// TestStateNameWording pins the words; the report's, the dashboard's and the alerts' tests
+// look for them.
+func TestStateNameWording(t *testing.T) {
+	t.Parallel()
+	want := map[domain.State]string{
+		domain.StateNew: "новый", domain.StateReview: "на проверке", domain.StateReady: "готов к отправке",
+		domain.StateSending: "отправляется", domain.StateAnswered: "ответ отправлен", domain.StateFailed: "ответ отклонён ГИС ЖКХ",
+		domain.StateAutoAnswered: "ответ сформирован ГИС автоматически",
+	}
+	for s, l := range want {
+		if got := ru.StateName(s); got != l {
+			t.Errorf("StateName(%s) = %q; want %q", s, got, l)
+		}
+	}
+}
