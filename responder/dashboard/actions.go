@@ -10,6 +10,7 @@ import (
 
 	"github.com/gisgw/gisgw/responder/decide"
 	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/ru"
 )
 
 // Choices of the review form.
@@ -36,7 +37,7 @@ func (d *Dashboard) decide(w http.ResponseWriter, r *http.Request, id identity) 
 		return
 	}
 	if sr.State != domain.StateReview {
-		d.fail(w, r, id, http.StatusConflict, "Подзапрос уже не на проверке (состояние: "+stateTexts[sr.State]+"). Решение не записано.")
+		d.fail(w, r, id, http.StatusConflict, "Подзапрос уже не на проверке (состояние: "+ru.StateName(sr.State)+"). Решение не записано.")
 		return
 	}
 	proposal, err := d.decision(ctx, guid)

@@ -74,7 +74,7 @@ func must(t *testing.T, what string, err error) {
 // Russian state labels the sub-request page shows.
 var stateTexts = map[domain.State]string{
 	domain.StateReady:    "готов к отправке",
-	domain.StateSending:  "отправлен, ждёт результата ГИС",
+	domain.StateSending:  "отправляется",
 	domain.StateAnswered: "ответ отправлен",
 }
 

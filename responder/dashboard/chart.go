@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/responder/domain"
 )
 
@@ -55,7 +56,7 @@ func (d *Dashboard) chart(ctx context.Context, all []domain.SubRequest, today ti
 	c.From, c.To = today.AddDate(0, 0, -(chartDays-1)), today
 	counts := make([]int, chartDays)
 	for _, sr := range all {
-		day := dateOf(sr.SentDate)
+		day := calendar.DateOf(sr.SentDate)
 		if day.Before(c.From) || day.After(c.To) {
 			continue
 		}
@@ -78,7 +79,7 @@ func (d *Dashboard) chart(ctx context.Context, all []domain.SubRequest, today ti
 				continue
 			}
 			c.Closed++
-			if sr.ResponseDate.IsZero() || !dateOf(at.In(d.now().Location())).After(dateOf(sr.ResponseDate)) {
+			if sr.ResponseDate.IsZero() || !calendar.Today(at).After(calendar.DateOf(sr.ResponseDate)) {
 				c.OnTime++
 			}
 		}

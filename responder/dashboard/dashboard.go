@@ -31,7 +31,7 @@ var assets embed.FS
 type Options struct {
 	Store    store.Store
 	Calendar *calendar.Calendar // for working days left; nil: the embedded calendar
-	Now      func() time.Time   // nil: time.Now; its location is used to show times
+	Now      func() time.Time   // nil: time.Now; "today" is its date in Moscow
 	Logger   *slog.Logger       // nil: discard
 	// Token logs in through the login form or as "Authorization: Bearer TOKEN".
 	Token string

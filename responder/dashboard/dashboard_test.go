@@ -500,19 +500,6 @@ func TestDeadlineOf(t *testing.T) {
 	}
 }
 
-func TestPlural(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		n    int
-		want string
-	}{{1, "день"}, {2, "дня"}, {4, "дня"}, {5, "дней"}, {11, "дней"}, {12, "дней"}, {21, "день"}, {22, "дня"}, {0, "дней"}}
-	for _, tt := range tests {
-		if got := plural(tt.n, "день", "дня", "дней"); got != tt.want {
-			t.Errorf("plural(%d) = %q; want %q", tt.n, got, tt.want)
-		}
-	}
-}
-
 func TestRegisterBesideDaemonRoutes(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)

@@ -1,11 +1,10 @@
 package dashboard
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/gisgw/gisgw/responder/calendar"
-	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/ru"
 )
 
 // Urgency classes of an open sub-request (CSS classes of its row).
@@ -25,22 +24,6 @@ type deadline struct {
 	Text  string
 }
 
-// dateOf returns the calendar date of t in its own location at 00:00 UTC (the convention of
-// responder/domain).
-func dateOf(t time.Time) time.Time {
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
-// open reports whether a sub-request still waits for its answer to be accepted.
-func open(s domain.State) bool {
-	switch s {
-	case domain.StateAnswered, domain.StateAutoAnswered:
-		return false
-	}
-	return true
-}
-
 // deadlineOf measures due (a GIS responseDate) from today as the report does: the working
 // days after today up to the deadline, 0 when it is due today.
 func deadlineOf(cal *calendar.Calendar, today, due time.Time) deadline {
@@ -50,13 +33,13 @@ func deadlineOf(cal *calendar.Calendar, today, due time.Time) deadline {
 	left, past := cal.WorkingDaysLeft(today, due)
 	switch {
 	case past:
-		return deadline{Left: -1, Class: classOverdue, Text: fmt.Sprintf("просрочено на %d %s", -left, plural(-left, "рабочий день", "рабочих дня", "рабочих дней"))}
+		return deadline{Left: -1, Class: classOverdue, Text: "просрочено на " + ru.WorkingDays(-left)}
 	case left == 0:
 		return deadline{Left: 0, Class: classDue1, Text: "срок сегодня"}
 	case left >= maxCount:
 		return deadline{Left: left, Text: "больше месяца"}
 	}
-	dl := deadline{Left: left, Text: fmt.Sprintf("%d %s", left, plural(left, "рабочий день", "рабочих дня", "рабочих дней"))}
+	dl := deadline{Left: left, Text: ru.WorkingDays(left)}
 	switch left {
 	case 1:
 		dl.Class = classDue1
@@ -64,18 +47,4 @@ func deadlineOf(cal *calendar.Calendar, today, due time.Time) deadline {
 		dl.Class = classDue2
 	}
 	return dl
-}
-
-// plural picks the Russian form for n: 1 день, 2 дня, 5 дней.
-func plural(n int, one, few, many string) string {
-	if n < 0 {
-		n = -n
-	}
-	switch {
-	case n%10 == 1 && n%100 != 11:
-		return one
-	case n%10 >= 2 && n%10 <= 4 && (n%100 < 12 || n%100 > 14):
-		return few
-	}
-	return many
 }

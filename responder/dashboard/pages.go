@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/store"
 )
@@ -34,10 +35,10 @@ type overviewView struct {
 	Chart     chart
 }
 
-func (d *Dashboard) today() time.Time { return dateOf(d.now()) }
+func (d *Dashboard) today() time.Time { return calendar.Today(d.now()) }
 
 func (d *Dashboard) rowOf(sr domain.SubRequest, today time.Time) row {
-	r := row{SR: sr, Open: open(sr.State)}
+	r := row{SR: sr, Open: sr.State.Open()}
 	if r.Open {
 		r.Deadline = deadlineOf(d.cal, today, sr.ResponseDate)
 	}

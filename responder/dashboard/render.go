@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/ru"
 )
 
 // pageNames are the templates under templates/, each rendered inside layout.html.
@@ -101,16 +102,6 @@ func (d *Dashboard) storeError(w http.ResponseWriter, r *http.Request, id identi
 	d.fail(w, r, id, http.StatusInternalServerError, "Не удалось прочитать данные. Подробности в журнале сервиса.")
 }
 
-var stateTexts = map[domain.State]string{
-	domain.StateNew:          "новый",
-	domain.StateReview:       "на проверке",
-	domain.StateReady:        "готов к отправке",
-	domain.StateSending:      "отправлен, ждёт результата ГИС",
-	domain.StateAnswered:     "ответ отправлен",
-	domain.StateFailed:       "ошибка отправки",
-	domain.StateAutoAnswered: "сформирован ГИС автоматически",
-}
-
 var matchTexts = map[string]string{
 	"hm_object_guid": "по HMobjectGUID",
 	"house_flat":     "по дому и квартире",
@@ -118,27 +109,15 @@ var matchTexts = map[string]string{
 	"address":        "по тексту адреса",
 }
 
-var msk = time.FixedZone("MSK", 3*3600)
-
 var templateFuncs = template.FuncMap{
-	"date": func(t time.Time) string {
-		if t.IsZero() {
-			return "—"
-		}
-		return t.Format("02.01.2006")
-	},
+	"date": func(t time.Time) string { return cmp.Or(ru.Date(t), "—") },
 	"stamp": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"
 		}
-		return t.In(msk).Format("02.01.2006 15:04 MST")
+		return ru.Stamp(t) + " МСК"
 	},
-	"state": func(s domain.State) string {
-		if t, ok := stateTexts[s]; ok {
-			return t
-		}
-		return string(s)
-	},
+	"state": ru.StateName,
 	"match": func(m string) string {
 		if t, ok := matchTexts[m]; ok {
 			return t + " (" + m + ")"
@@ -157,7 +136,7 @@ var templateFuncs = template.FuncMap{
 		}
 		return string(k)
 	},
-	"money": money,
+	"money": ru.Money,
 	"yesno": func(b bool) string {
 		if b {
 			return "да"
@@ -173,23 +152,6 @@ var templateFuncs = template.FuncMap{
 	"person": personName,
 	"snils":  maskSNILS,
 	"doc":    maskDoc,
-}
-
-// money formats kopecks as roubles: 1 234,56 ₽.
-func money(k domain.Money) string {
-	sign := ""
-	if k < 0 {
-		sign, k = "−", -k
-	}
-	r := fmt.Sprintf("%d", k/100)
-	var b strings.Builder
-	for i, c := range r {
-		if i > 0 && (len(r)-i)%3 == 0 {
-			b.WriteRune('\u00a0')
-		}
-		b.WriteRune(c)
-	}
-	return fmt.Sprintf("%s%s,%02d\u00a0₽", sign, b.String(), k%100)
 }
 
 func personName(p domain.Person) string {
