@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"net/mail"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -71,7 +72,7 @@ type SMTP struct {
 type Options struct {
 	Store      Store
 	Calendar   *calendar.Calendar // nil: the embedded federal calendar
-	Now        func() time.Time   // nil: time.Now; its calendar date in its location is "today"
+	Now        func() time.Time   // nil: time.Now; "today" is its date in Moscow
 	Logger     *slog.Logger       // nil: discard
 	DaysBefore int                // working days before a deadline; 0: on the deadline day
 	Webhook    string             // http(s) URL to POST JSON to; empty: no webhook
@@ -173,23 +174,22 @@ func New(o Options) (*Alerter, error) {
 	return a, nil
 }
 
-// openStates are the states of a sub-request not answered yet.
-var openStates = []domain.State{domain.StateNew, domain.StateReview, domain.StateReady, domain.StateSending}
-
 // Check sends the alerts due now: one message per kind and channel listing the sub-requests
 // not alerted yet. sent counts the sub-requests alerted, once per channel. A failed send
 // is released for the next Check and reported in err; the other kinds and channels are
 // still sent.
 func (a *Alerter) Check(ctx context.Context) (sent int, err error) {
-	today := dateOf(a.now())
+	today := calendar.Today(a.now())
 	limit := a.cal.AddWorkingDays(today, a.days)
 
-	open, err := a.st.ListSubRequests(ctx, store.SubRequestFilter{States: openStates})
+	// Open sub-requests are covered twice over: pending ones here, by their deadline, and
+	// failed ones below, by GIS's refusal.
+	pending, err := a.st.ListSubRequests(ctx, store.SubRequestFilter{States: slices.DeleteFunc(domain.States(), func(s domain.State) bool { return !s.Pending() })})
 	if err != nil {
-		return 0, fmt.Errorf("alerts: list open sub-requests: %w", err)
+		return 0, fmt.Errorf("alerts: list pending sub-requests: %w", err)
 	}
 	var near []domain.SubRequest
-	for _, s := range open {
+	for _, s := range pending {
 		if d := a.deadline(s); !d.IsZero() && !d.After(limit) {
 			near = append(near, s)
 		}
@@ -270,7 +270,7 @@ func (a *Alerter) deliver(ctx context.Context, ch channel, b batch) (int, error)
 // deadline is GIS's responseDate, or the calendar's deadline when GIS gave none.
 func (a *Alerter) deadline(s domain.SubRequest) time.Time {
 	if !s.ResponseDate.IsZero() {
-		return dateOf(s.ResponseDate)
+		return calendar.DateOf(s.ResponseDate)
 	}
 	if !s.SentDate.IsZero() {
 		return a.cal.Due(s.SentDate)
@@ -304,11 +304,6 @@ func (a *Alerter) itemURL(guid string) string {
 		return ""
 	}
 	return replaceGUIDPlaceholder(a.dashboard, url.PathEscape(guid))
-}
-
-func dateOf(t time.Time) time.Time {
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 // parseAddress accepts "Name <addr>" or a bare address.

@@ -462,8 +462,10 @@ func TestThresholdCountsWorkingDays(t *testing.T) {
 		// 8–11 May 2025 are holidays: from Wednesday 7 May the next working day is 12 May.
 		{"may holidays, 1 day, 12 may", time.Date(2025, 5, 7, 15, 0, 0, 0, time.UTC), 1, day(2025, 5, 12), true},
 		{"may holidays, 1 day, 13 may", time.Date(2025, 5, 7, 15, 0, 0, 0, time.UTC), 1, day(2025, 5, 13), false},
-		// Late on Friday in Moscow is still Friday: the clock's own location decides the day.
+		// Late on Friday in Moscow is still Friday: the date in Moscow decides the day.
 		{"local date", time.Date(2025, 3, 14, 23, 30, 0, 0, time.FixedZone("MSK", 3*3600)), 1, day(2025, 3, 17), true},
+		// 21:30 UTC on Thursday is Friday 00:30 in Moscow: Monday is one working day away.
+		{"moscow date of a UTC clock", time.Date(2025, 3, 13, 21, 30, 0, 0, time.UTC), 1, day(2025, 3, 17), true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -505,7 +507,7 @@ func TestEmailContent(t *testing.T) {
 	}
 	for _, want := range []string{
 		"Запрос № N-a", "Адрес: г. Тверь, ул. Советская, д. 5, кв. a", "Срок ответа: 17.03.2025 (через 1 рабочий день)",
-		"Состояние: ждёт проверки", "Открыть: https://gisgw.example.ru/subrequests/a",
+		"Состояние: на проверке", "Открыть: https://gisgw.example.ru/subrequests/a",
 	} {
 		if !strings.Contains(d.body, want) {
 			t.Errorf("body lacks %q:\n%s", want, d.body)

@@ -1,11 +1,12 @@
 package alert
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/ru"
 )
 
 // The alerts' texts are in Russian: the officers read them.
@@ -18,24 +19,8 @@ func replaceGUIDPlaceholder(s, guid string) string {
 	return strings.ReplaceAll(s, guidPlaceholder, guid)
 }
 
-// plural picks the Russian form for n: one (1, 21), few (2–4, 22–24) or many.
-func plural(n int, one, few, many string) string {
-	n10, n100 := n%10, n%100
-	switch {
-	case n10 == 1 && n100 != 11:
-		return one
-	case n10 >= 2 && n10 <= 4 && (n100 < 12 || n100 > 14):
-		return few
-	}
-	return many
-}
-
 func subRequests(n int) string {
-	return fmt.Sprintf("%d %s", n, plural(n, "подзапрос", "подзапроса", "подзапросов"))
-}
-
-func workingDays(n int) string {
-	return fmt.Sprintf("%d %s", n, plural(n, "рабочий день", "рабочих дня", "рабочих дней"))
+	return fmt.Sprintf("%d %s", n, ru.Plural(n, "подзапрос", "подзапроса", "подзапросов"))
 }
 
 // subject is the e-mail subject (and the webhook's text) of a batch.
@@ -50,7 +35,7 @@ func subject(b batch) string {
 	if b.days == 0 {
 		return "gisgw: " + n + " — срок ответа сегодня или истёк"
 	}
-	return "gisgw: " + n + " — срок ответа через ≤" + workingDays(b.days)
+	return "gisgw: " + n + " — срок ответа через ≤" + ru.WorkingDays(b.days)
 }
 
 // intro is the first paragraph of an e-mail.
@@ -67,32 +52,10 @@ func intro(b batch) string {
 			") или уже истёк. Проверьте и подтвердите ответы."
 	}
 	return fmt.Sprintf("Ответ на эти подзапросы ещё не отправлен, а срок ответа истекает не позднее %s "+
-		"(через %s или раньше). Проверьте и подтвердите ответы.", ruDate(b.limit), workingDays(b.days))
+		"(через %s или раньше). Проверьте и подтвердите ответы.", ruDate(b.limit), ru.WorkingDays(b.days))
 }
 
-var stateNames = map[domain.State]string{
-	domain.StateNew:          "получен, решение не принято",
-	domain.StateReview:       "ждёт проверки",
-	domain.StateReady:        "готов к отправке",
-	domain.StateSending:      "отправляется",
-	domain.StateAnswered:     "ответ принят",
-	domain.StateFailed:       "ответ отклонён ГИС ЖКХ",
-	domain.StateAutoAnswered: "ответ сформирован ГИС ЖКХ автоматически",
-}
-
-func stateName(s domain.State) string {
-	if n, ok := stateNames[s]; ok {
-		return n
-	}
-	return string(s)
-}
-
-func ruDate(t time.Time) string {
-	if t.IsZero() {
-		return "не указан"
-	}
-	return t.Format("02.01.2006")
-}
+func ruDate(t time.Time) string { return cmp.Or(ru.Date(t), "не указан") }
 
 // body is the plain-text e-mail body of a batch.
 func (a *Alerter) body(b batch) string {
@@ -110,7 +73,7 @@ func (a *Alerter) body(b batch) string {
 		}
 		d := a.deadline(s)
 		fmt.Fprintf(&sb, "   Срок ответа: %s%s\n", ruDate(d), a.left(b, d))
-		fmt.Fprintf(&sb, "   Состояние: %s\n", stateName(s.State))
+		fmt.Fprintf(&sb, "   Состояние: %s\n", ru.StateName(s.State))
 		if s.ErrorCode != "" || s.ErrorText != "" {
 			fmt.Fprintf(&sb, "   Ошибка ГИС ЖКХ: %s\n", clean(strings.TrimSpace(s.ErrorCode+" "+s.ErrorText)))
 		}
@@ -138,7 +101,7 @@ func (a *Alerter) left(b batch, d time.Time) string {
 	case d.Equal(b.today):
 		return " (сегодня)"
 	}
-	return " (через " + workingDays(a.daysLeft(b.today, d)) + ")"
+	return " (через " + ru.WorkingDays(a.daysLeft(b.today, d)) + ")"
 }
 
 // clean drops control characters (line breaks included) from a value GIS sent, so that it
