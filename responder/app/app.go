@@ -237,9 +237,8 @@ func loadSigner(s config.Signing, now func() time.Time, log *slog.Logger) (*xade
 	if err != nil {
 		return nil, fmt.Errorf("signing key %s with certificate %s: %w", s.Key, s.Cert, err)
 	}
-	msk := time.FixedZone("MSK", 3*3600)
 	return xades.NewSigner(kp, xades.Options{
-		Clock: func() time.Time { return now().In(msk) }, RefuseExpired: s.RefuseExpired, Logger: log,
+		Clock: func() time.Time { return now().In(calendar.Moscow()) }, RefuseExpired: s.RefuseExpired, Logger: log,
 	})
 }
 

@@ -81,7 +81,7 @@ func (d decider) DecideBatch(ctx context.Context, srs []domain.SubRequest, now t
 
 // rule applies the decision rules and the deadline cross-check.
 func (d decider) rule(sr domain.SubRequest, m match.Result, acts []domain.CourtAct, now time.Time) domain.Decision {
-	dec := decide.Decide(sr, m, acts, dayOf(now))
+	dec := decide.Decide(sr, m, acts, calendar.Today(now))
 	dec.DecidedAt = now // the rules see the date; the record keeps the moment
 	// GIS's responseDate is binding; a difference from our calendar is worth a person's look
 	// but does not hold the answer back.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/store"
 )
@@ -65,7 +66,7 @@ func newStateCollector(st store.Store, now func() time.Time) *stateCollector {
 		st: st, now: now,
 		byState: prometheus.NewDesc("gisgw_subrequests", "Sub-requests by state.", []string{"state"}, nil),
 		deadline: prometheus.NewDesc("gisgw_open_subrequests_by_days_left",
-			"Unanswered sub-requests by calendar days left to the GIS deadline (overdue, 0, 1, 2, 3-5, 6+).", []string{"days"}, nil),
+			"Open sub-requests (failed ones included) by calendar days left to the GIS deadline (overdue, 0, 1, 2, 3-5, 6+).", []string{"days"}, nil),
 	}
 }
 
@@ -73,8 +74,6 @@ func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.byState
 	ch <- c.deadline
 }
-
-var openStates = map[domain.State]bool{domain.StateNew: true, domain.StateReview: true, domain.StateReady: true, domain.StateSending: true}
 
 func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -86,10 +85,10 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	states := map[domain.State]int{}
 	days := map[string]int{"overdue": 0, "0": 0, "1": 0, "2": 0, "3-5": 0, "6+": 0}
-	today := dayOf(c.now())
+	today := calendar.Today(c.now())
 	for _, sr := range srs {
 		states[sr.State]++
-		if !openStates[sr.State] || sr.ResponseDate.IsZero() {
+		if !sr.State.Open() || sr.ResponseDate.IsZero() {
 			continue
 		}
 		switch left := int(sr.ResponseDate.Sub(today).Hours() / 24); {
@@ -103,17 +102,10 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 			days["6+"]++
 		}
 	}
-	for _, s := range []domain.State{domain.StateNew, domain.StateReview, domain.StateReady, domain.StateSending, domain.StateAnswered, domain.StateFailed, domain.StateAutoAnswered} {
+	for _, s := range domain.States() {
 		ch <- prometheus.MustNewConstMetric(c.byState, prometheus.GaugeValue, float64(states[s]), string(s))
 	}
 	for k, v := range days {
 		ch <- prometheus.MustNewConstMetric(c.deadline, prometheus.GaugeValue, float64(v), k)
 	}
-}
-
-var moscow = time.FixedZone("MSK", 3*3600)
-
-func dayOf(t time.Time) time.Time {
-	t = t.In(moscow)
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/responder/domain"
 )
 
@@ -120,9 +121,6 @@ type Pipeline struct {
 	mu      sync.Mutex
 	uploads map[string]*upload // in progress, by organization and file
 }
-
-// moscow is the zone GIS dates are in.
-var moscow = time.FixedZone("MSK", 3*3600)
 
 // New checks the options and applies the defaults.
 func New(o Options) (*Pipeline, error) {
@@ -339,10 +337,7 @@ func Spans(from, to time.Time) [][2]time.Time {
 	return out
 }
 
-func day(t time.Time) time.Time {
-	t = t.In(moscow)
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-}
+func day(t time.Time) time.Time { return calendar.Today(t) }
 
 // DecideNew runs only the decide step of a pass: it decides every new sub-request, batch by
 // batch as Pass does, and returns how many it decided. Benchmarks and tools use it to time
