@@ -27,6 +27,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/soap"
 	"github.com/gisgw/gisgw/wsdl"
 )
@@ -169,7 +170,7 @@ func New(opts Options) (*Client, error) {
 		maxSize:  opts.MaxResponseSize,
 		dumpDir:  opts.DumpDir,
 		onPage:   opts.OnPage,
-		msk:      time.FixedZone("MSK", 3*3600),
+		msk:      calendar.Moscow(),
 	}
 	if c.http == nil {
 		if c.http, err = NewHTTPClient(TransportOptions{}); err != nil {

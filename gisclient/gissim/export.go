@@ -9,6 +9,7 @@ import (
 
 	gsoap "github.com/hooklift/gowsdl/soap"
 
+	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/wsdl"
 )
 
@@ -119,7 +120,7 @@ func dateOfXSD(d gsoap.XSDDate) time.Time {
 	if t.Year() <= 1 {
 		return time.Time{}
 	}
-	return dateOf(t)
+	return calendar.DateOf(t)
 }
 
 // processExport selects and pages sub-requests. Callers hold s.mu.

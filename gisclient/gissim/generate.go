@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/wsdl"
 )
 
@@ -69,7 +70,7 @@ func (s *Sim) Generate(n int, org string, sentFrom time.Time) {
 	for i, name := range requesterNames {
 		requesters[i].name, requesters[i].guid = name, guid()
 	}
-	start := dateOf(sentFrom)
+	start := calendar.DateOf(sentFrom)
 	added := 0
 	for added < n {
 		h := houses[rnd.IntN(len(houses))]

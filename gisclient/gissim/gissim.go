@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/wsdl"
 )
 
@@ -213,7 +214,7 @@ func New(opts Options) *Sim {
 		opts:     opts,
 		now:      now,
 		log:      log,
-		msk:      time.FixedZone("MSK", 3*60*60),
+		msk:      calendar.Moscow(),
 		subs:     map[string]*subReq{},
 		msgs:     map[string]*message{},
 		files:    map[string]*storedFile{},
@@ -249,7 +250,7 @@ func (s *Sim) Handler() http.Handler {
 func (s *Sim) SetToday(d time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.today = dateOf(d)
+	s.today = calendar.DateOf(d)
 	s.settle()
 }
 
@@ -265,7 +266,7 @@ func (s *Sim) todayLocked() time.Time {
 	if !s.today.IsZero() {
 		return s.today
 	}
-	return dateOf(s.now().In(s.msk))
+	return calendar.Today(s.now())
 }
 
 // Answers returns one Answer per sub-request, in export order.
@@ -434,9 +435,4 @@ func str[T ~string](p *T) string {
 		return ""
 	}
 	return string(*p)
-}
-
-// dateOf is the calendar date of t in its own location, at 00:00 UTC.
-func dateOf(t time.Time) time.Time {
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }

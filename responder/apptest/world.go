@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/responder/store/storeopen"
 
 	"github.com/gisgw/gisgw/responder/domain"
@@ -42,7 +43,7 @@ type World struct {
 const Org = "6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f"
 
 // Today is the usual simulated date of a world.
-var Today = time.Date(2026, 11, 20, 10, 0, 0, 0, time.FixedZone("MSK", 3*3600))
+var Today = time.Date(2026, 11, 20, 10, 0, 0, 0, calendar.Moscow())
 
 // NewWorld makes n sub-requests sent on one of the three weekdays before today (so none is
 // overdue on that day) and the records that answer them; seed makes it reproducible.

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/match"
 )
@@ -71,17 +72,17 @@ func Decide(sr domain.SubRequest, m match.Result, acts []domain.CourtAct, today 
 		rv.add(fmt.Sprintf("%s: период запроса указан в обратном порядке; использован %s", CodeBadPeriod, period))
 	}
 
-	todayD := dateOf(today)
+	todayD := calendar.DateOf(today)
 	var counted []domain.CourtAct
 	for _, a := range relevant(sr, m, acts) {
 		name := actName(a)
 		ev := domain.Evidence{ActID: a.ID}
 		switch {
-		case !a.CancelledOn.IsZero() && !dateOf(a.CancelledOn).After(todayD):
+		case !a.CancelledOn.IsZero() && !calendar.DateOf(a.CancelledOn).After(todayD):
 			ev.Reason = "не учтён: отменён " + day(a.CancelledOn)
 		case a.EffectiveOn.IsZero():
 			ev.Reason = "не учтён: не вступил в законную силу"
-		case dateOf(a.EffectiveOn).After(todayD):
+		case calendar.DateOf(a.EffectiveOn).After(todayD):
 			ev.Reason = fmt.Sprintf("не учтён: вступает в законную силу %s, после даты решения %s", day(a.EffectiveOn), day(today))
 		case a.Outstanding <= 0:
 			ev.Reason = "не учтён: задолженность погашена"
@@ -220,16 +221,16 @@ const (
 // requestedPeriod is sr's period; a missing start is three years before the end, a missing
 // end is the sent date; with neither, the three years up to the sent date (or today).
 func requestedPeriod(sr domain.SubRequest, today time.Time) (window, periodState) {
-	from, to := dateOf(sr.PeriodFrom), dateOf(sr.PeriodTo)
+	from, to := calendar.DateOf(sr.PeriodFrom), calendar.DateOf(sr.PeriodTo)
 	state := periodGiven
 	if sr.PeriodTo.IsZero() {
 		switch {
 		case !sr.SentDate.IsZero():
-			to = dateOf(sr.SentDate)
+			to = calendar.DateOf(sr.SentDate)
 		case sr.PeriodFrom.IsZero():
-			to, state = dateOf(today), periodNone
+			to, state = calendar.DateOf(today), periodNone
 		default:
-			to = dateOf(today)
+			to = calendar.DateOf(today)
 		}
 	}
 	if sr.PeriodFrom.IsZero() {
@@ -276,12 +277,6 @@ func (s monthSpan) inside(p window) bool {
 func (s monthSpan) String() string {
 	f := func(n int) string { return fmt.Sprintf("%04d-%02d", n/12, n%12+1) }
 	return f(s.from) + ".." + f(s.to)
-}
-
-// dateOf drops the time of day, keeping t's calendar date.
-func dateOf(t time.Time) time.Time {
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 func day(t time.Time) string { return t.Format(dateLayout) }

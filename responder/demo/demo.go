@@ -26,6 +26,7 @@ import (
 
 	"github.com/gisgw/gisgw/gisclient/gissim"
 	"github.com/gisgw/gisgw/responder/app"
+	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/responder/config"
 	"github.com/gisgw/gisgw/responder/importer"
 	"github.com/gisgw/gisgw/responder/report"
@@ -39,7 +40,7 @@ const (
 )
 
 // Today is the simulated date of the demo scenario: the requests were sent in November 2026.
-var Today = time.Date(2026, 11, 20, 10, 0, 0, 0, time.FixedZone("MSK", 3*3600))
+var Today = time.Date(2026, 11, 20, 10, 0, 0, 0, calendar.Moscow())
 
 // Options configure a demo.
 type Options struct {
