@@ -365,7 +365,7 @@ func TestMoscow(t *testing.T) {
 	if name, off := at.In(Moscow()).Zone(); off != 3*60*60 {
 		t.Errorf("Moscow() offset in July = %s %d s; want UTC+3", name, off)
 	}
-	if Moscow() != Moscow() {
+	if first, second := Moscow(), Moscow(); first != second {
 		t.Error("Moscow() returns a new zone each call; want the one shared zone")
 	}
 }

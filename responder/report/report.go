@@ -40,8 +40,8 @@ type Options struct {
 	// Calendar counts working days; nil: the embedded federal calendar.
 	Calendar *calendar.Calendar
 	// IncludeClosed adds answered and auto-answered sub-requests whose deadline is within
-	// [ClosedFrom, ClosedTo] (a zero end leaves that side open). Open and failed sub-requests
-	// are always shown.
+	// [ClosedFrom, ClosedTo] (a zero end leaves that side open). Open sub-requests (failed
+	// ones included) are always shown.
 	IncludeClosed bool
 	ClosedFrom    time.Time
 	ClosedTo      time.Time
