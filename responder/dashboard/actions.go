@@ -125,7 +125,7 @@ func (d *Dashboard) retry(w http.ResponseWriter, r *http.Request, id identity) {
 	err := d.store.SetState(r.Context(), guid, domain.StateFailed, domain.StateReady, id.User, "retry requested in the dashboard")
 	switch {
 	case errors.Is(err, domain.ErrConflict):
-		d.fail(w, r, id, http.StatusConflict, "Подзапрос уже не в состоянии «ошибка отправки». Повтор не нужен.")
+		d.fail(w, r, id, http.StatusConflict, "Подзапрос уже не в состоянии «"+ru.StateName(domain.StateFailed)+"». Повтор не нужен.")
 		return
 	case err != nil:
 		d.storeError(w, r, id, "retry", err)
