@@ -134,7 +134,8 @@ func (s State) Valid() bool {
 	return false
 }
 
-// Person is a debtor as named in an answer.
+// Person is a debtor as named in an answer. It has exactly Debtor's fields, so that an act's
+// debtor converts to the answer's person (domain.Person(d)); keep the two in step.
 type Person struct {
 	LastName   string
 	FirstName  string
