@@ -15,6 +15,7 @@ import (
 	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/report"
 	"github.com/gisgw/gisgw/responder/store"
+	"github.com/gisgw/gisgw/responder/store/storeopen"
 )
 
 // The review commands are the compliance officer's tools: what they print to stdout is in
@@ -292,7 +293,8 @@ func runReviewDecide(ctx context.Context, env *cliEnv, args []string) error {
 		}
 	})
 
-	st, _, err := sf.open(ctx)
+	// The store stamps the review with its clock: the command's.
+	st, _, err := sf.open(ctx, storeopen.WithClock(env.now))
 	if err != nil {
 		return err
 	}
