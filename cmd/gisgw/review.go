@@ -253,7 +253,7 @@ func runReviewDecide(ctx context.Context, env *cliEnv, args []string) error {
 	sf := addStoreFlags(fs)
 	as := fs.String("as", "", "the answer: debt (the proposal's debtors), no-debt, or proposed (the proposal as it is)")
 	by := fs.String("by", "", "the `LOGIN` of the person deciding (stored with the decision and in the audit trail)")
-	comment := fs.String("comment", "", "why, for the audit trail")
+	comment := fs.String("comment", "", "why, for the audit trail (required when the answer differs from the proposal)")
 	description := fs.String("description", "", "text for GIS with the answer (at most 1000 characters; default: the proposal's)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: gisgw review decide GUID --as debt|no-debt|proposed --by LOGIN [--comment TEXT] [--description TEXT] [--db DSN | --config FILE]\n\n"+

@@ -170,6 +170,7 @@ func TestReviewDecide(t *testing.T) {
 		{"bad --as", []string{reporttest.GUID(2), "--as", "maybe", "--by", "x"}, `--as "maybe"`},
 		{"no --by", []string{reporttest.GUID(2), "--as", "debt"}, "--by LOGIN is required"},
 		{"no GUID", []string{"--as", "debt", "--by", "x"}, "exactly one sub-request GUID"},
+		{"change without comment", []string{reporttest.GUID(2), "--as", "no-debt", "--by", "x"}, "differs from the proposal: say why in a comment: give it with --comment TEXT"},
 		{"description too long", []string{reporttest.GUID(2), "--as", "proposed", "--by", "x", "--description", strings.Repeat("я", 1001)}, "at most 1000"},
 	}
 	for _, tc := range errorCases {
