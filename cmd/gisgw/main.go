@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 )
 
 var version = "dev"
@@ -21,11 +22,12 @@ type command struct {
 	run     func(ctx context.Context, env *cliEnv, args []string) error
 }
 
-// cliEnv carries the process's streams so commands stay testable.
+// cliEnv carries the process's streams and clock so commands stay testable.
 type cliEnv struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	now    func() time.Time // nil: the wall clock
 }
 
 // commands lists every sub-command; names with a space are two-word commands ("gis export").
@@ -57,6 +59,9 @@ func main() {
 }
 
 func run(args []string, env *cliEnv) int {
+	if env.now == nil {
+		env.now = time.Now
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cmds := commands()

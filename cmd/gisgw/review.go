@@ -16,6 +16,7 @@ import (
 	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/ru"
 	"github.com/gisgw/gisgw/responder/store"
+	"github.com/gisgw/gisgw/responder/store/storeopen"
 )
 
 // The review commands are the compliance officer's tools: what they print to stdout is in
@@ -253,7 +254,7 @@ func runReviewDecide(ctx context.Context, env *cliEnv, args []string) error {
 	sf := addStoreFlags(fs)
 	as := fs.String("as", "", "the answer: debt (the proposal's debtors), no-debt, or proposed (the proposal as it is)")
 	by := fs.String("by", "", "the `LOGIN` of the person deciding (stored with the decision and in the audit trail)")
-	comment := fs.String("comment", "", "why, for the audit trail")
+	comment := fs.String("comment", "", "why, for the audit trail (required when the answer differs from the proposal)")
 	description := fs.String("description", "", "text for GIS with the answer (at most 1000 characters; default: the proposal's)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: gisgw review decide GUID --as debt|no-debt|proposed --by LOGIN [--comment TEXT] [--description TEXT] [--db DSN | --config FILE]\n\n"+
@@ -271,8 +272,14 @@ func runReviewDecide(ctx context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("give exactly one sub-request GUID (got %d)", len(pos))
 	}
 	guid := pos[0]
+	var choice decide.Choice
 	switch *as {
-	case "debt", "no-debt", "proposed":
+	case "proposed":
+		choice.Answer = decide.Confirm
+	case "debt":
+		choice.Answer = decide.Debt // no acts chosen: the proposal's debtors
+	case "no-debt":
+		choice.Answer = decide.NoDebt
 	case "":
 		return errors.New("--as is required: debt, no-debt or proposed")
 	default:
@@ -281,10 +288,14 @@ func runReviewDecide(ctx context.Context, env *cliEnv, args []string) error {
 	if strings.TrimSpace(*by) == "" {
 		return errors.New("--by LOGIN is required: who decides is recorded with the answer")
 	}
-	descSet := false
-	fs.Visit(func(f *flag.Flag) { descSet = descSet || f.Name == "description" })
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "description" {
+			choice.Description = description
+		}
+	})
 
-	st, _, err := sf.open(ctx)
+	// The store stamps the review with its clock: the command's.
+	st, _, err := sf.open(ctx, storeopen.WithClock(env.now))
 	if err != nil {
 		return err
 	}
@@ -297,36 +308,32 @@ func runReviewDecide(ctx context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("sub-request %s is %s («%s»), not in review: only sub-requests waiting for a person can be decided",
 			guid, sr.State, ru.StateName(sr.State))
 	}
-	d, err := st.GetDecision(ctx, guid)
-	switch {
+	var proposal *domain.Decision
+	var acts []domain.CourtAct
+	switch d, err := st.GetDecision(ctx, guid); {
 	case errors.Is(err, domain.ErrNotFound):
-		if *as != "no-debt" {
-			return fmt.Errorf("sub-request %s has no proposed decision (no premises matched), so there are no debtors to confirm: answer --as no-debt, or import the premises and court acts and let the rules decide", guid)
-		}
-		d = domain.Decision{SubRequestGUID: guid}
 	case err != nil:
 		return fmt.Errorf("decision of sub-request %s: %w", guid, err)
-	}
-	proposedDebt := d.HasDebt
-	switch *as {
-	case "debt":
-		if len(d.DebtInfo) == 0 {
-			return fmt.Errorf("sub-request %s: the proposal names no debtors, so a debt answer cannot be sent: answer --as no-debt, or import the court act with its debtors and document", guid)
+	default:
+		proposal = &d
+		if len(d.PremisesIDs) > 0 {
+			if acts, err = st.CourtActsByPremises(ctx, d.PremisesIDs); err != nil {
+				return fmt.Errorf("court acts of sub-request %s: %w", guid, err)
+			}
 		}
-		d.HasDebt = true
-	case "no-debt":
-		d.HasDebt, d.DebtInfo = false, nil
 	}
-	if descSet {
-		d.Description = *description
-	} else if d.HasDebt != proposedDebt {
-		d.Description = "" // it described the other answer
-	}
-	reviewed, err := decide.Reviewed(d, *by, *comment, time.Now())
-	if err != nil {
+	reviewed, err := decide.Review(sr, proposal, acts, choice, *by, *comment, env.now())
+	switch {
+	case errors.Is(err, decide.ErrNoProposal):
+		return fmt.Errorf("%w: answer --as no-debt, or import the premises and court acts and let the rules decide", err)
+	case errors.Is(err, decide.ErrNoDebtors):
+		return fmt.Errorf("%w: answer --as no-debt, or import the court act with its debtors and document", err)
+	case errors.Is(err, decide.ErrCommentRequired):
+		return fmt.Errorf("%w: give it with --comment TEXT", err)
+	case err != nil:
 		return err
 	}
-	if err := st.RecordReview(ctx, guid, *by, *comment, reviewed); err != nil {
+	if err := st.RecordReview(ctx, guid, *by, reviewed.Comment, reviewed); err != nil {
 		if errors.Is(err, domain.ErrConflict) {
 			return fmt.Errorf("sub-request %s changed meanwhile (run 'gisgw review show %s'): %w", guid, guid, err)
 		}

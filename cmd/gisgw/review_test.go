@@ -1,10 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gisgw/gisgw/responder/dashboard"
 	"github.com/gisgw/gisgw/responder/store/storeopen"
 
 	"github.com/gisgw/gisgw/responder/domain"
@@ -159,6 +170,7 @@ func TestReviewDecide(t *testing.T) {
 		{"bad --as", []string{reporttest.GUID(2), "--as", "maybe", "--by", "x"}, `--as "maybe"`},
 		{"no --by", []string{reporttest.GUID(2), "--as", "debt"}, "--by LOGIN is required"},
 		{"no GUID", []string{"--as", "debt", "--by", "x"}, "exactly one sub-request GUID"},
+		{"change without comment", []string{reporttest.GUID(2), "--as", "no-debt", "--by", "x"}, "differs from the proposal: say why in a comment: give it with --comment TEXT"},
 		{"description too long", []string{reporttest.GUID(2), "--as", "proposed", "--by", "x", "--description", strings.Repeat("я", 1001)}, "at most 1000"},
 	}
 	for _, tc := range errorCases {
@@ -180,4 +192,186 @@ func TestReviewDecide(t *testing.T) {
 			t.Errorf("sub-request %d is %q (%v) after the refusals; want %q", n, sr.State, err, want)
 		}
 	}
+}
+
+// TestReviewDecideSameAsDashboard: the same choice made with 'gisgw review decide' and in the
+// dashboard's review form, by the same person at the same time, stores the same decision.
+func TestReviewDecideSameAsDashboard(t *testing.T) {
+	t.Parallel()
+	const who = "ivanova"
+	at := time.Date(2026, 3, 16, 9, 15, 0, 0, time.UTC)
+	now := func() time.Time { return at }
+	tests := []struct {
+		name    string
+		n       int
+		cli     []string
+		form    url.Values
+		actDocs bool // the answer's document names court act A-1
+	}{
+		{"confirm", 2, []string{"--as", "proposed"}, url.Values{"choice": {"confirm"}}, true},
+		{"debt with the proposal's debtors", 2, []string{"--as", "debt", "--comment", "проверено"},
+			url.Values{"choice": {"debt"}, "comment": {"проверено"}}, true},
+		{"change to no debt", 2, []string{"--as", "no-debt", "--comment", "долг погашен"},
+			url.Values{"choice": {"nodebt"}, "comment": {"долг погашен"}}, false},
+		{"no debt as proposed", 6, []string{"--as", "no-debt"}, url.Values{"choice": {"nodebt"}}, false},
+		{"no debt without a proposal", 14, []string{"--as", "no-debt", "--comment", "помещение не наше"},
+			url.Values{"choice": {"nodebt"}, "comment": {"помещение не наше"}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			guid := reporttest.GUID(tt.n)
+			cliDB, webDB := reviewDB(t), reviewDB(t)
+
+			var out, errb bytes.Buffer
+			args := append([]string{"review", "decide", guid, "--db", cliDB, "--by", who}, tt.cli...)
+			if code := run(args, &cliEnv{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, now: now}); code != 0 {
+				t.Fatalf("CLI: code %d, stderr %q", code, errb.String())
+			}
+			decideInDashboard(t, webDB, now, who, guid, tt.form)
+
+			cliDec, cliLast := storedReview(t, cliDB, guid)
+			webDec, webLast := storedReview(t, webDB, guid)
+			if !reflect.DeepEqual(cliDec, webDec) {
+				t.Errorf("decisions differ:\n CLI       %+v\n dashboard %+v", cliDec, webDec)
+			}
+			if cliLast.Actor != webLast.Actor || cliLast.Action != webLast.Action || cliLast.Detail != webLast.Detail {
+				t.Errorf("audit entries differ:\n CLI       %+v\n dashboard %+v", cliLast, webLast)
+			}
+			if cliDec.DecidedBy != who || !cliDec.DecidedAt.Equal(at) || cliDec.Review {
+				t.Errorf("decision by %q at %v review %t; want %s at %v, reviewed", cliDec.DecidedBy, cliDec.DecidedAt, cliDec.Review, who, at)
+			}
+			for _, di := range cliDec.DebtInfo {
+				for _, doc := range di.Documents {
+					if tt.actDocs && (doc.ActOrg != reporttest.OrgA || doc.ActID != "A-1") {
+						t.Errorf("document %s names act %q of %q; want A-1 of %s", doc.Name, doc.ActID, doc.ActOrg, reporttest.OrgA)
+					}
+				}
+			}
+			if tt.actDocs != (len(cliDec.DebtInfo) > 0) {
+				t.Errorf("debtors %d; want some: %t", len(cliDec.DebtInfo), tt.actDocs)
+			}
+		})
+	}
+}
+
+// reviewDB is the report seed with the court act behind proposal 2: act A-1 at premises
+// P-002, whose file is the proposal's document.
+func reviewDB(t *testing.T) string {
+	t.Helper()
+	db := seededDB(t)
+	ctx := context.Background()
+	st, err := storeopen.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.ImportPremises(ctx, reporttest.OrgA, []domain.Premises{{ID: "P-002", HouseGUID: "b1b1b1b1-0000-4000-8000-000000000001", Flat: "2"}}); err != nil {
+		t.Fatalf("import premises: %v", err)
+	}
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	debtor := domain.Debtor(reporttest.Debtor)
+	if _, err := st.ImportCourtActs(ctx, reporttest.OrgA, []domain.CourtAct{{
+		ID: "A-1", PremisesID: "P-002", CaseNumber: "2-123/2025", Kind: domain.ActCourtOrder,
+		PronouncedOn: day(2025, 2, 1), EffectiveOn: day(2025, 3, 1), DebtFrom: day(2024, 1, 1), DebtTo: day(2024, 12, 31),
+		Amount: 100000, Outstanding: 100000, BalanceOn: day(2026, 3, 1), Debtors: []domain.Debtor{debtor},
+		Document: &domain.Document{Name: "prikaz-2-123.pdf", Path: "/data/prikaz.pdf", Size: 10},
+	}}); err != nil {
+		t.Fatalf("import court acts: %v", err)
+	}
+	return db
+}
+
+// decideInDashboard sends the review form of sub-request guid with form's choice, as a
+// basic-auth user who, the way a browser does (CSRF token and proposal from the page).
+func decideInDashboard(t *testing.T, db string, now func() time.Time, who, guid string, form url.Values) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := storeopen.Open(ctx, db, storeopen.WithClock(now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	const pw = "review-password"
+	d, err := dashboard.New(dashboard.Options{Store: st, Now: now, Users: map[string]string{who: pw}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(d.Handler())
+	defer srv.Close()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	send := func(method, path string, body url.Values) (int, string) {
+		t.Helper()
+		var r io.Reader
+		if body != nil {
+			r = strings.NewReader(body.Encode())
+		}
+		req, err := http.NewRequestWithContext(ctx, method, srv.URL+path, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", srv.URL)
+		}
+		req.SetBasicAuth(who, pw)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, string(b)
+	}
+	code, page := send(http.MethodGet, "/review", nil)
+	i := strings.Index(page, `id="sr-`+guid+`"`)
+	if code != http.StatusOK || i < 0 {
+		t.Fatalf("GET /review = %d without sub-request %s:\n%s", code, guid, page)
+	}
+	item := page[i:]
+	item = item[:strings.Index(item, "</section>")]
+	field := func(name string) string {
+		m := regexp.MustCompile(`name="` + name + `" value="([^"]*)"`).FindStringSubmatch(item)
+		if m == nil {
+			t.Fatalf("review form of %s has no %s field:\n%s", guid, name, item)
+		}
+		return html.UnescapeString(m[1])
+	}
+	body := url.Values{"csrf": {field("csrf")}, "proposal": {field("proposal")}}
+	for k, v := range form {
+		body[k] = v
+	}
+	if code, page := send(http.MethodPost, "/review/"+guid, body); code != http.StatusSeeOther {
+		t.Fatalf("POST /review/%s = %d; want %d:\n%s", guid, code, http.StatusSeeOther, page)
+	}
+}
+
+// storedReview returns the decision of guid and the last line of its audit trail.
+func storedReview(t *testing.T, db, guid string) (domain.Decision, domain.AuditEntry) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := storeopen.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if sr, err := st.GetSubRequest(ctx, guid); err != nil || sr.State != domain.StateReady {
+		t.Fatalf("sub-request %s is %q (%v); want ready", guid, sr.State, err)
+	}
+	d, err := st.GetDecision(ctx, guid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit, err := st.Audit(ctx, guid)
+	if err != nil || len(audit) == 0 {
+		t.Fatalf("audit of %s: %v (%d entries)", guid, err, len(audit))
+	}
+	return d, audit[len(audit)-1]
 }

@@ -27,9 +27,9 @@ func addStoreFlags(fs *flag.FlagSet) *storeFlags {
 	return f
 }
 
-// open opens the store and the production calendar (the embedded one with the config's
-// calendar files laid over it).
-func (f *storeFlags) open(ctx context.Context) (store.Store, *calendar.Calendar, error) {
+// open opens the store with opts and the production calendar (the embedded one with the
+// config's calendar files laid over it).
+func (f *storeFlags) open(ctx context.Context, opts ...storeopen.Option) (store.Store, *calendar.Calendar, error) {
 	var cfg config.Config
 	if f.config != "" || f.db == "" {
 		c, err := config.Load(f.config, os.Environ())
@@ -52,7 +52,7 @@ func (f *storeFlags) open(ctx context.Context) (store.Store, *calendar.Calendar,
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := storeopen.Open(ctx, dsn)
+	st, err := storeopen.Open(ctx, dsn, opts...)
 	if err != nil {
 		return nil, nil, err
 	}

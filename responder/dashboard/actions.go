@@ -4,9 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/gisgw/gisgw/responder/decide"
 	"github.com/gisgw/gisgw/responder/domain"
@@ -20,14 +17,9 @@ const (
 	choiceNoDebt  = "nodebt"  // нет задолженности
 )
 
-const maxCommentRunes = 1000
-
-// manualRule is the rule version of a decision made by a person without a proposal.
-const manualRule = "manual"
-
-// decide records a person's decision on a review item: the proposal confirmed or changed
-// (a change needs a comment), checked by decide.Reviewed and stored by RecordReview, which
-// makes the sub-request ready for the daemon to send.
+// decide records a person's decision on a review item: the form is read into a
+// decide.Choice, decide.Review makes the decision (a change needs a comment) and
+// RecordReview stores it, which makes the sub-request ready for the daemon to send.
 func (d *Dashboard) decide(w http.ResponseWriter, r *http.Request, id identity) {
 	ctx := r.Context()
 	guid := r.PathValue("guid")
@@ -49,65 +41,42 @@ func (d *Dashboard) decide(w http.ResponseWriter, r *http.Request, id identity) 
 		d.fail(w, r, id, http.StatusConflict, "Предложенный ответ изменился, пока открыта страница. Обновите очередь и примите решение заново.")
 		return
 	}
-	comment := strings.TrimSpace(r.PostForm.Get("comment"))
-	if utf8.RuneCountInString(comment) > maxCommentRunes {
-		d.fail(w, r, id, http.StatusUnprocessableEntity, "Комментарий длиннее 1000 символов.")
-		return
-	}
-	base := domain.Decision{SubRequestGUID: guid, RuleVersion: manualRule}
-	if proposal != nil {
-		base = *proposal
-	}
-	dec := base
+	var choice decide.Choice
 	switch r.PostForm.Get("choice") {
 	case choiceConfirm:
-		if proposal == nil {
-			d.fail(w, r, id, http.StatusUnprocessableEntity, "Предложенного ответа нет: выберите «есть задолженность» или «нет задолженности».")
-			return
-		}
+		choice.Answer = decide.Confirm
 	case choiceNoDebt:
-		dec.HasDebt, dec.DebtInfo = false, nil
+		choice.Answer = decide.NoDebt
 	case choiceDebt:
-		acts, err := d.acts(ctx, sr, proposal)
-		if err != nil {
-			d.storeError(w, r, id, "court acts", err)
-			return
-		}
-		selected := r.PostForm["act"]
-		var chosen []domain.CourtAct
-		for _, a := range acts {
-			if slices.Contains(selected, a.Act.ID) {
-				chosen = append(chosen, a.Act)
-			}
-		}
-		switch {
-		case len(chosen) > 0:
-			dec.HasDebt, dec.DebtInfo = true, debtInfo(chosen)
-		case base.HasDebt:
-			dec.HasDebt = true // no selection: the proposal's debtors
-		default:
-			d.fail(w, r, id, http.StatusUnprocessableEntity, "Отметьте судебные акты, должники по которым войдут в ответ.")
-			return
-		}
+		choice.Answer, choice.Acts = decide.Debt, r.PostForm["act"]
 	default:
 		d.fail(w, r, id, http.StatusUnprocessableEntity, "Выберите решение.")
 		return
 	}
-	changed := proposal == nil || dec.HasDebt != base.HasDebt || !sameDebtors(dec.DebtInfo, base.DebtInfo)
-	if changed && comment == "" {
-		d.fail(w, r, id, http.StatusUnprocessableEntity, "Укажите комментарий: ответ отличается от предложенного.")
-		return
-	}
-	dec, err = decide.Reviewed(dec, id.User, comment, d.now())
-	if errors.Is(err, decide.ErrInvalidDecision) {
-		d.failDetail(w, r, id, http.StatusUnprocessableEntity, "Такой ответ нельзя отправить в ГИС ЖКХ.", err.Error())
-		return
-	}
+	rows, err := d.acts(ctx, sr, proposal)
 	if err != nil {
+		d.storeError(w, r, id, "court acts", err)
+		return
+	}
+	acts := make([]domain.CourtAct, 0, len(rows))
+	for _, a := range rows {
+		acts = append(acts, a.Act)
+	}
+	comment := r.PostForm.Get("comment")
+	dec, err := decide.Review(sr, proposal, acts, choice, id.User, comment, d.now())
+	if err != nil {
+		if msg, ok := reviewRefusals(err); ok {
+			d.fail(w, r, id, http.StatusUnprocessableEntity, msg)
+			return
+		}
+		if errors.Is(err, decide.ErrInvalidDecision) {
+			d.failDetail(w, r, id, http.StatusUnprocessableEntity, "Такой ответ нельзя отправить в ГИС ЖКХ.", err.Error())
+			return
+		}
 		d.storeError(w, r, id, "review", err)
 		return
 	}
-	if err := d.store.RecordReview(ctx, guid, id.User, comment, dec); err != nil {
+	if err := d.store.RecordReview(ctx, guid, id.User, dec.Comment, dec); err != nil {
 		if errors.Is(err, domain.ErrConflict) {
 			d.fail(w, r, id, http.StatusConflict, "Подзапрос уже не на проверке. Решение не записано.")
 			return
@@ -115,8 +84,27 @@ func (d *Dashboard) decide(w http.ResponseWriter, r *http.Request, id identity) 
 		d.storeError(w, r, id, "record review", err)
 		return
 	}
-	d.log.Info("dashboard: review recorded", "subrequest", guid, "has_debt", dec.HasDebt, "changed", changed)
+	d.log.Info("dashboard: review recorded", "subrequest", guid, "has_debt", dec.HasDebt, "choice", r.PostForm.Get("choice"))
 	http.Redirect(w, r, "/review?done="+url.QueryEscape(guid), http.StatusSeeOther)
+}
+
+// reviewRefusals returns the person's explanation of a choice decide.Review refused.
+func reviewRefusals(err error) (string, bool) {
+	for _, r := range []struct {
+		err error
+		msg string
+	}{
+		{decide.ErrCommentRequired, "Укажите комментарий: ответ отличается от предложенного."},
+		{decide.ErrCommentTooLong, "Комментарий длиннее 1000 символов."},
+		{decide.ErrNoProposal, "Предложенного ответа нет: выберите «есть задолженность» или «нет задолженности» и отметьте судебные акты."},
+		{decide.ErrNoDebtors, "Отметьте судебные акты, должники по которым войдут в ответ."},
+		{decide.ErrUnknownAct, "Отмеченный судебный акт не относится к помещению подзапроса. Обновите очередь и примите решение заново."},
+	} {
+		if errors.Is(err, r.err) {
+			return r.msg, true
+		}
+	}
+	return "", false
 }
 
 // retry makes a failed sub-request ready again, so the daemon sends its answer anew.
@@ -133,47 +121,4 @@ func (d *Dashboard) retry(w http.ResponseWriter, r *http.Request, id identity) {
 	}
 	d.log.Info("dashboard: retry requested", "subrequest", guid)
 	http.Redirect(w, r, "/failed?retried="+url.QueryEscape(guid), http.StatusSeeOther)
-}
-
-// debtInfo groups the acts' debtors by domain.Debtor.Key in order of first appearance, each
-// with the documents of the acts naming them (as the decision rules do).
-func debtInfo(acts []domain.CourtAct) []domain.DebtInfo {
-	var out []domain.DebtInfo
-	index := map[string]int{}
-	for _, a := range acts {
-		for _, db := range a.Debtors {
-			i, ok := index[db.Key()]
-			if !ok {
-				i = len(out)
-				index[db.Key()] = i
-				out = append(out, domain.DebtInfo{Person: domain.Person{
-					LastName: db.LastName, FirstName: db.FirstName, MiddleName: db.MiddleName,
-					SNILS: db.SNILS, DocType: db.DocType, DocSeries: db.DocSeries, DocNumber: db.DocNumber,
-				}})
-			}
-			if a.Document != nil && !slices.ContainsFunc(out[i].Documents, func(x domain.Document) bool {
-				return x.Path == a.Document.Path && x.Name == a.Document.Name
-			}) {
-				out[i].Documents = append(out[i].Documents, *a.Document)
-			}
-		}
-	}
-	return out
-}
-
-// sameDebtors reports whether two answers name the same people with the same documents.
-func sameDebtors(a, b []domain.DebtInfo) bool {
-	key := func(di []domain.DebtInfo) []string {
-		var ks []string
-		for _, x := range di {
-			k := personName(x.Person) + "|" + x.Person.SNILS
-			for _, doc := range x.Documents {
-				k += "|" + doc.Name
-			}
-			ks = append(ks, k)
-		}
-		slices.Sort(ks)
-		return ks
-	}
-	return slices.Equal(key(a), key(b))
 }

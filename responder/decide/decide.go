@@ -6,12 +6,10 @@ package decide
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/responder/domain"
@@ -152,10 +150,15 @@ func relevant(sr domain.SubRequest, m match.Result, acts []domain.CourtAct) []do
 			out = append(out, a)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b domain.CourtAct) int {
+	sortActs(out)
+	return out
+}
+
+// sortActs orders acts by premises, id and organization, the order debtors are listed in.
+func sortActs(acts []domain.CourtAct) {
+	slices.SortStableFunc(acts, func(a, b domain.CourtAct) int {
 		return cmp.Or(strings.Compare(a.PremisesID, b.PremisesID), strings.Compare(a.ID, b.ID), strings.Compare(a.OrgGUID, b.OrgGUID))
 	})
-	return out
 }
 
 // debtInfo groups the counting acts' debtors by domain.Debtor.Key in order of first
@@ -170,7 +173,7 @@ func debtInfo(acts []domain.CourtAct) []domain.DebtInfo {
 			if !ok {
 				i = len(out)
 				index[k] = i
-				out = append(out, domain.DebtInfo{Person: person(db)})
+				out = append(out, domain.DebtInfo{Person: domain.Person(db)})
 			}
 			fillPerson(&out[i].Person, db)
 			if a.Document != nil && strings.TrimSpace(a.Document.Path) != "" && !hasDocument(out[i].Documents, *a.Document) {
@@ -181,13 +184,6 @@ func debtInfo(acts []domain.CourtAct) []domain.DebtInfo {
 		}
 	}
 	return out
-}
-
-func person(d domain.Debtor) domain.Person {
-	return domain.Person{
-		LastName: d.LastName, FirstName: d.FirstName, MiddleName: d.MiddleName,
-		SNILS: d.SNILS, DocType: d.DocType, DocSeries: d.DocSeries, DocNumber: d.DocNumber,
-	}
 }
 
 // fillPerson completes p from another act's record of the same debtor (same SNILS, or same
@@ -294,45 +290,4 @@ func actName(a domain.CourtAct) string {
 		return fmt.Sprintf("акт %s (дело № %s)", a.ID, a.CaseNumber)
 	}
 	return "акт " + a.ID
-}
-
-// ErrInvalidDecision matches the errors of Reviewed: the decision cannot be sent as it is.
-var ErrInvalidDecision = errors.New("invalid decision")
-
-// Reviewed stamps a person's decision: d is the proposal as the person left it (they may
-// have changed HasDebt, DebtInfo or Description); who and at are stored with it, the review
-// flag is cleared, the evidence and rule version are kept. It checks that the answer can be
-// sent: "debt" needs at least one person with a name and a document, "no debt" has none,
-// and the description fits GIS's limit.
-func Reviewed(d domain.Decision, who, comment string, at time.Time) (domain.Decision, error) {
-	fail := func(format string, args ...any) (domain.Decision, error) {
-		return domain.Decision{}, fmt.Errorf("review of sub-request %s: %s: %w", d.SubRequestGUID, fmt.Sprintf(format, args...), ErrInvalidDecision)
-	}
-	if strings.TrimSpace(who) == "" {
-		return fail("the reviewer is not named")
-	}
-	if at.IsZero() {
-		return fail("the review time is not set")
-	}
-	if n := utf8.RuneCountInString(d.Description); n > DescriptionMax {
-		return fail("description has %d characters, at most %d allowed", n, DescriptionMax)
-	}
-	if d.HasDebt {
-		if len(d.DebtInfo) == 0 {
-			return fail("hasDebt=true needs at least one debtor")
-		}
-		for i, di := range d.DebtInfo {
-			if strings.TrimSpace(di.Person.LastName) == "" || strings.TrimSpace(di.Person.FirstName) == "" {
-				return fail("debtor %d has no last or first name", i+1)
-			}
-			if len(di.Documents) == 0 {
-				return fail("debtor %d (%s) has no document", i+1, di.Person.LastName)
-			}
-		}
-	} else if len(d.DebtInfo) > 0 {
-		return fail("hasDebt=false cannot list debtors")
-	}
-	d.DecidedBy, d.Comment, d.DecidedAt = who, comment, at
-	d.Review = false
-	return d, nil
 }

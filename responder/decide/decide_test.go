@@ -297,7 +297,7 @@ func TestReviewed(t *testing.T) {
 	if !proposed.Review {
 		t.Fatal("want a proposal that needs review")
 	}
-	got, err := Reviewed(proposed, "ivanova", "подтверждаю", at)
+	got, err := reviewed(proposed, "ivanova", "подтверждаю", at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +310,7 @@ func TestReviewed(t *testing.T) {
 
 	noDebt := proposed
 	noDebt.HasDebt, noDebt.DebtInfo = false, nil
-	if _, err := Reviewed(noDebt, "ivanova", "", at); err != nil {
+	if _, err := reviewed(noDebt, "ivanova", "", at); err != nil {
 		t.Errorf("no-debt review: %v", err)
 	}
 
@@ -343,14 +343,14 @@ func TestReviewed(t *testing.T) {
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if _, err := Reviewed(tt.d(), tt.who, "", tt.at); !errors.Is(err, ErrInvalidDecision) || !strings.Contains(err.Error(), "sr-1") {
+			if _, err := reviewed(tt.d(), tt.who, "", tt.at); !errors.Is(err, ErrInvalidDecision) || !strings.Contains(err.Error(), "sr-1") {
 				t.Errorf("error = %v; want ErrInvalidDecision naming the sub-request", err)
 			}
 		})
 	}
 	long := proposed
 	long.Description = strings.Repeat("я", DescriptionMax)
-	if _, err := Reviewed(long, "ivanova", "", at); err != nil {
+	if _, err := reviewed(long, "ivanova", "", at); err != nil {
 		t.Errorf("description of exactly %d characters: %v", DescriptionMax, err)
 	}
 }

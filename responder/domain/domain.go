@@ -153,7 +153,8 @@ func (s State) Pending() bool { return s.Open() && s != StateFailed }
 // Closed reports whether GIS holds an answer for s: ours, or its automatic "no debt" one.
 func (s State) Closed() bool { return s == StateAnswered || s == StateAutoAnswered }
 
-// Person is a debtor as named in an answer.
+// Person is a debtor as named in an answer. It has exactly Debtor's fields, so that an act's
+// debtor converts to the answer's person (domain.Person(d)); keep the two in step.
 type Person struct {
 	LastName   string
 	FirstName  string

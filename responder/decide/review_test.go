@@ -1,0 +1,234 @@
+package decide
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gisgw/gisgw/responder/domain"
+)
+
+func TestReview(t *testing.T) {
+	t.Parallel()
+	at := date("2026-04-11").Add(10 * time.Hour)
+	const who = "ivanova"
+	ivanovWithDoc := ivanov
+	ivanovWithDoc.MiddleName = ""
+	ivanovWithDoc.DocType, ivanovWithDoc.DocSeries, ivanovWithDoc.DocNumber = "1", "4500", "123456"
+	acts := []domain.CourtAct{
+		act("A"), // Иванов, docA
+		act("B", func(a *domain.CourtAct) { a.Debtors = []domain.Debtor{ivanovWithDoc, petrova}; a.Document = docB }),
+		act("C", func(a *domain.CourtAct) {
+			a.Debtors = []domain.Debtor{petrova}
+			a.Document = &domain.Document{Name: "c.pdf", Path: " "}
+		}),
+		act("X", func(a *domain.CourtAct) { a.OrgGUID = "org-2"; a.Debtors = []domain.Debtor{petrova} }),
+		act("Z", func(a *domain.CourtAct) { a.PremisesID = "P9" }),
+	}
+	// The rules' proposal: debt, Иванов with act A's file; a review reason keeps it for a person.
+	debtProposal := func() *domain.Decision {
+		d := Decide(sub(), matched("P1"), acts[:1], today)
+		d.Review, d.ReviewReasons = true, []string{"allocation: неясно, кто должник"}
+		d.Description = "долг подтверждён приказом"
+		return &d
+	}
+	noDebtProposal := func() *domain.Decision {
+		d := Decide(sub(), matched("P1"), nil, today)
+		d.Review, d.ReviewReasons = true, []string{"partial_period: частично вне периода"}
+		return &d
+	}
+	// A proposal stored before documents named their acts.
+	oldProposal := func() *domain.Decision {
+		d := debtProposal()
+		d.DebtInfo = []domain.DebtInfo{{Person: domain.Person(ivanov), Documents: []domain.Document{*docA}}}
+		return d
+	}
+	emptyPath := func() *domain.Decision {
+		d := debtProposal()
+		d.DebtInfo = []domain.DebtInfo{{Person: domain.Person(ivanov), Documents: []domain.Document{{Name: "a.pdf", Path: "  "}}}}
+		return d
+	}
+	none := func() *domain.Decision { return nil }
+	desc := "задолженности нет"
+
+	type check func(t *testing.T, got domain.Decision, proposal *domain.Decision)
+	debtors := func(want ...string) check {
+		return func(t *testing.T, got domain.Decision, _ *domain.Decision) {
+			t.Helper()
+			var names []string
+			for _, di := range got.DebtInfo {
+				names = append(names, di.Person.LastName)
+			}
+			if !got.HasDebt || !slices.Equal(names, want) {
+				t.Errorf("debt %t, debtors %v; want debt with %v", got.HasDebt, names, want)
+			}
+		}
+	}
+	noDebt := func(t *testing.T, got domain.Decision, _ *domain.Decision) {
+		t.Helper()
+		if got.HasDebt || got.DebtInfo != nil {
+			t.Errorf("debt %t, debtors %+v; want no debt and no debtors", got.HasDebt, got.DebtInfo)
+		}
+	}
+	description := func(want string) check {
+		return func(t *testing.T, got domain.Decision, _ *domain.Decision) {
+			t.Helper()
+			if got.Description != want {
+				t.Errorf("description %q; want %q", got.Description, want)
+			}
+		}
+	}
+	rules := func(want string) check {
+		return func(t *testing.T, got domain.Decision, _ *domain.Decision) {
+			t.Helper()
+			if got.RuleVersion != want {
+				t.Errorf("rule version %q; want %q", got.RuleVersion, want)
+			}
+		}
+	}
+	proposalKept := func(t *testing.T, got domain.Decision, p *domain.Decision) {
+		t.Helper()
+		if got.RuleVersion != p.RuleVersion || !slices.Equal(got.Evidence, p.Evidence) || !slices.Equal(got.ReviewReasons, p.ReviewReasons) ||
+			!slices.Equal(got.PremisesIDs, p.PremisesIDs) || got.MatchMethod != p.MatchMethod {
+			t.Errorf("the proposal's rule version, evidence, reasons or match were lost:\n got %+v\nfrom %+v", got, p)
+		}
+	}
+	// docsFromActs: every document names the act whose file it is.
+	docsFromActs := func(want ...string) check {
+		return func(t *testing.T, got domain.Decision, _ *domain.Decision) {
+			t.Helper()
+			var ids []string
+			for _, di := range got.DebtInfo {
+				for _, doc := range di.Documents {
+					if doc.ActOrg != org {
+						t.Errorf("document %s: act organization %q; want %q", doc.Path, doc.ActOrg, org)
+					}
+					ids = append(ids, doc.ActID+"="+doc.Path)
+				}
+			}
+			if !slices.Equal(ids, want) {
+				t.Errorf("documents (act=path) %v; want %v", ids, want)
+			}
+		}
+	}
+
+	tests := []struct {
+		name     string
+		proposal func() *domain.Decision
+		choice   Choice
+		comment  string
+		wantErr  error
+		checks   []check
+	}{
+		{"confirm", debtProposal, Choice{Answer: Confirm}, "", nil,
+			[]check{debtors("Иванов"), proposalKept, description("долг подтверждён приказом"), docsFromActs("A=/acts/a.pdf")}},
+		{"confirm without a proposal", none, Choice{Answer: Confirm}, "да", ErrNoProposal, nil},
+		{"confirm no debt", noDebtProposal, Choice{Answer: Confirm}, "", nil, []check{noDebt, proposalKept}},
+		{"change to no debt without comment", debtProposal, Choice{Answer: NoDebt}, "", ErrCommentRequired, nil},
+		{"change to no debt with a blank comment", debtProposal, Choice{Answer: NoDebt}, " \n ", ErrCommentRequired, nil},
+		{"change to no debt with comment", debtProposal, Choice{Answer: NoDebt}, "долг погашен", nil,
+			[]check{noDebt, proposalKept, description("")}},
+		{"change to no debt with a description", debtProposal, Choice{Answer: NoDebt, Description: &desc}, "долг погашен", nil,
+			[]check{noDebt, description(desc)}},
+		{"no debt as proposed", noDebtProposal, Choice{Answer: NoDebt}, "", nil, []check{noDebt, proposalKept}},
+		{"no debt without a proposal", none, Choice{Answer: NoDebt}, "", nil, []check{noDebt, rules(manualRuleVersion)}},
+		{"change to debt without comment", noDebtProposal, Choice{Answer: Debt, Acts: []string{"A"}}, "", ErrCommentRequired, nil},
+		{"change to debt with comment", noDebtProposal, Choice{Answer: Debt, Acts: []string{"A"}}, "долг в периоде", nil,
+			[]check{debtors("Иванов"), proposalKept, docsFromActs("A=/acts/a.pdf")}},
+		{"debt with the proposal's acts is no change", debtProposal, Choice{Answer: Debt, Acts: []string{"A"}}, "", nil,
+			[]check{debtors("Иванов"), description("долг подтверждён приказом")}},
+		{"debt without acts keeps the proposal's debtors", debtProposal, Choice{Answer: Debt}, "", nil, []check{debtors("Иванов")}},
+		{"debt without acts on a no-debt proposal", noDebtProposal, Choice{Answer: Debt}, "?", ErrNoDebtors, nil},
+		{"debt without acts or proposal", none, Choice{Answer: Debt}, "?", ErrNoProposal, nil},
+		{"debt with another act's debtors needs a comment", debtProposal, Choice{Answer: Debt, Acts: []string{"B"}}, "", ErrCommentRequired, nil},
+		{"debtor merged across two acts", debtProposal, Choice{Answer: Debt, Acts: []string{"B", "A"}}, "оба акта", nil, []check{
+			debtors("Иванов", "Петрова"),
+			docsFromActs("A=/acts/a.pdf", "B=/acts/b.pdf", "B=/acts/b.pdf"),
+			func(t *testing.T, got domain.Decision, _ *domain.Decision) {
+				t.Helper()
+				if p := got.DebtInfo[0].Person; p.MiddleName != ivanov.MiddleName || p.DocNumber != "123456" || p.DocSeries != "4500" {
+					t.Errorf("Иванов = %+v; want act A's middle name and act B's identity document", p)
+				}
+			},
+		}},
+		{"documents of an old proposal name their acts", oldProposal, Choice{Answer: Confirm}, "", nil, []check{docsFromActs("A=/acts/a.pdf")}},
+		{"unknown act", debtProposal, Choice{Answer: Debt, Acts: []string{"A", "nope"}}, "x", ErrUnknownAct, nil},
+		{"act of another organization", debtProposal, Choice{Answer: Debt, Acts: []string{"X"}}, "x", ErrUnknownAct, nil},
+		{"act at other premises", debtProposal, Choice{Answer: Debt, Acts: []string{"Z"}}, "x", ErrUnknownAct, nil},
+		{"empty document path refused", emptyPath, Choice{Answer: Confirm}, "", ErrInvalidDecision, nil},
+		{"act whose file has no path", debtProposal, Choice{Answer: Debt, Acts: []string{"C"}}, "только Петрова", ErrInvalidDecision, nil},
+		{"comment too long", debtProposal, Choice{Answer: Confirm}, strings.Repeat("я", CommentMax+1), ErrCommentTooLong, nil},
+		{"no answer", debtProposal, Choice{}, "x", ErrInvalidDecision, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			proposal := tt.proposal()
+			var before domain.Decision
+			if proposal != nil {
+				before = *proposal
+				before.DebtInfo = slices.Clone(before.DebtInfo)
+				for i := range before.DebtInfo {
+					before.DebtInfo[i].Documents = slices.Clone(before.DebtInfo[i].Documents)
+				}
+			}
+			got, err := Review(sub(), proposal, acts, tt.choice, who, tt.comment, at)
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) || !errors.Is(err, ErrInvalidDecision) || !strings.Contains(err.Error(), "sr-1") {
+					t.Fatalf("error = %v; want %v (an ErrInvalidDecision) naming the sub-request", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.SubRequestGUID != "sr-1" || got.DecidedBy != who || got.Comment != strings.TrimSpace(tt.comment) || !got.DecidedAt.Equal(at) || got.Review {
+				t.Errorf("stamp = guid %q by %q comment %q at %v review %t; want sr-1, %s, %q, %v, false",
+					got.SubRequestGUID, got.DecidedBy, got.Comment, got.DecidedAt, got.Review, who, tt.comment, at)
+			}
+			for _, c := range tt.checks {
+				c(t, got, proposal)
+			}
+			if proposal != nil {
+				for i := range before.DebtInfo {
+					if !slices.Equal(before.DebtInfo[i].Documents, proposal.DebtInfo[i].Documents) {
+						t.Errorf("Review changed the proposal's documents: %+v", proposal.DebtInfo[i].Documents)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestReviewSameAnswer: only hasDebt, the people and their files make an answer differ.
+func TestReviewSameAnswer(t *testing.T) {
+	t.Parallel()
+	iv := domain.DebtInfo{Person: domain.Person(ivanov), Documents: []domain.Document{*docA}}
+	pe := domain.DebtInfo{Person: domain.Person(petrova), Documents: []domain.Document{*docB}}
+	ivMore := iv
+	ivMore.Person.DocNumber = "123456"
+	ivMore.Documents = []domain.Document{{Name: "renamed.pdf", Path: docA.Path, ActOrg: org, ActID: "A"}}
+	ivOtherFile := iv
+	ivOtherFile.Documents = []domain.Document{*docB}
+	debt := func(di ...domain.DebtInfo) domain.Decision { return domain.Decision{HasDebt: true, DebtInfo: di} }
+	tests := []struct {
+		name string
+		a, b domain.Decision
+		want bool
+	}{
+		{"same", debt(iv, pe), debt(iv, pe), true},
+		{"other order", debt(iv, pe), debt(pe, iv), true},
+		{"details and act names", debt(iv), debt(ivMore), true},
+		{"another debtor", debt(iv), debt(iv, pe), false},
+		{"another file", debt(iv), debt(ivOtherFile), false},
+		{"no debt", debt(iv), domain.Decision{}, false},
+		{"both no debt", domain.Decision{}, domain.Decision{Description: "x"}, true},
+	}
+	for _, tt := range tests {
+		if got := sameAnswer(tt.a, tt.b); got != tt.want {
+			t.Errorf("%s: sameAnswer = %t; want %t", tt.name, got, tt.want)
+		}
+	}
+}
