@@ -212,33 +212,33 @@ func (p *Pipeline) Pass(ctx context.Context, pull bool) (Progress, error) {
 	var errs []error
 	if pull {
 		for _, org := range p.o.Orgs {
-			n, err := p.pull(ctx, org.GUID)
-			pr.add(n)
+			step, err := p.pull(ctx, org.GUID)
+			pr.add(step)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("pull for %s: %w", org.GUID, err))
 			}
 		}
 	}
-	n, err := p.decide(ctx)
-	pr.add(n)
+	step, err := p.decide(ctx)
+	pr.add(step)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	for _, org := range p.o.Orgs {
-		n, err := p.refresh(ctx, org.GUID)
-		pr.add(n)
+		step, err := p.refresh(ctx, org.GUID)
+		pr.add(step)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("refresh statuses for %s: %w", org.GUID, err))
 		}
 	}
-	n, err = p.recover(ctx)
-	pr.add(n)
+	step, err = p.recover(ctx)
+	pr.add(step)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	for _, org := range p.o.Orgs {
-		n, err := p.send(ctx, org.GUID)
-		pr.add(n)
+		step, err := p.send(ctx, org.GUID)
+		pr.add(step)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("send for %s: %w", org.GUID, err))
 		}
