@@ -69,7 +69,8 @@ func (p *Pipeline) decideSome(ctx context.Context) (int, error) {
 		err = p.o.Store.SaveDecisions(ctx, ups)
 		if errors.Is(err, domain.ErrConflict) || errors.Is(err, domain.ErrNotFound) {
 			// One of the batch moved on meanwhile (closed by GIS past its deadline, say): save
-			// the rest one by one, so that only that one is left out.
+			// them one by one. saveEach stops at that one, so the ones after it in the batch
+			// wait for their lease to expire.
 			saved, err := p.saveEach(ctx, ups)
 			n += saved
 			if err != nil {
