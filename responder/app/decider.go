@@ -22,27 +22,12 @@ type decider struct {
 func newDecider(st store.Store, cal *calendar.Calendar) decider { return decider{st: st, cal: cal} }
 
 // NewDecider returns the daemon's decider (match, court acts, rules, deadline cross-check)
-// over st, for callers that build a pipeline of their own, such as benchmarks. It decides a
-// claimed batch with a few queries in all (pipeline.BatchDecider).
+// over st, for callers that build a pipeline of their own, such as benchmarks.
 func NewDecider(st store.Store, cal *calendar.Calendar) pipeline.Decider { return newDecider(st, cal) }
 
-func (d decider) Decide(ctx context.Context, sr domain.SubRequest, now time.Time) (domain.Decision, error) {
-	m, err := match.Match(ctx, d.st, sr)
-	if err != nil {
-		return domain.Decision{}, fmt.Errorf("match %s: %w", sr.GUID, err)
-	}
-	var acts []domain.CourtAct
-	if ids := m.PremisesIDs(); len(ids) > 0 {
-		if acts, err = d.st.CourtActsByPremises(ctx, ids); err != nil {
-			return domain.Decision{}, fmt.Errorf("court acts for %s: %w", sr.GUID, err)
-		}
-	}
-	return d.rule(sr, m, acts, now), nil
-}
-
-// DecideBatch decides srs as Decide decides each, reading the premises of the whole batch in
-// two queries (match.Prefetch) and their court acts in one, instead of two to four queries
-// per sub-request.
+// DecideBatch matches each of srs to premises and applies the rules to the court acts at
+// them. It reads the premises of the whole batch in two queries (match.Prefetch) and their
+// court acts in one, instead of two to four queries per sub-request.
 func (d decider) DecideBatch(ctx context.Context, srs []domain.SubRequest, now time.Time) ([]domain.Decision, error) {
 	l, err := match.Prefetch(ctx, d.st, srs)
 	if err != nil {

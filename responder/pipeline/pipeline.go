@@ -12,6 +12,10 @@
 //     recorded as answered, and only the rest are sent again;
 //   - work is leased (owner + expiry), so replicas share it and a crashed replica's work
 //     returns to the pool when its lease expires.
+//
+// The steps live in files of their own: pull.go, decide.go, send.go and recover.go (resuming
+// unfinished messages and refreshing GIS's statuses). Each step is a method that returns
+// the Progress it made, so that Pass can run, bound or isolate them one by one.
 package pipeline
 
 import (
@@ -24,47 +28,63 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/responder/domain"
 )
 
 // Store is what the pipeline needs from the store; both store implementations provide it.
+// Work is leased to an owner until an expiry; a lease is free when it expired, so a crashed
+// replica's work returns to the pool, and concurrent claims get disjoint sets.
 type Store interface {
+	// UpsertSubRequests records pulled sub-requests by GUID and returns how many were new;
+	// a known one keeps its state unless GIS's is further along.
 	UpsertSubRequests(ctx context.Context, srs []domain.SubRequest) (int, error)
-	// ClaimForDecision leases up to limit sub-requests in state new.
+	// ClaimForDecision leases up to limit sub-requests in state new, earliest deadline first.
 	ClaimForDecision(ctx context.Context, owner string, limit int, lease time.Duration) ([]domain.SubRequest, error)
-	// SaveDecision stores a decision, moves the sub-request to state and ends its lease.
+	// SaveDecision stores a decision, moves the sub-request to state (review or ready) and
+	// ends its lease; ErrConflict when the sub-request can no longer be decided (sending or
+	// closed), ErrNotFound when it is unknown.
 	SaveDecision(ctx context.Context, d domain.Decision, state domain.State) error
 	// SaveDecisions is SaveDecision for a batch, in one transaction: all or, on any
 	// conflict, none.
 	SaveDecisions(ctx context.Context, ups []domain.DecisionUpdate) error
-	// ClaimReady leases up to limit ready sub-requests of org, earliest deadline first, and
-	// returns their decisions.
+	// ClaimReady leases up to limit ready sub-requests of org that have a decision, earliest
+	// deadline first, and returns their decisions.
 	ClaimReady(ctx context.Context, org, owner string, limit int, lease time.Duration) ([]domain.Decision, error)
-	// CreateMessage stores m (status pending) leased to owner, and moves every sub-request in
-	// it from ready (leased to owner) to sending, in one transaction.
+	// CreateMessage stores m (pending, leased to owner) and moves every sub-request in it
+	// from ready (leased to owner, of m's organization) to sending, in one transaction;
+	// ErrConflict, with nothing written, when any is not.
 	CreateMessage(ctx context.Context, owner string, m domain.Message, lease time.Duration) error
-	// MarkMessageAcked records GIS's MessageGUID for a pending message.
+	// MarkMessageAcked records GIS's MessageGUID and makes a pending message acked; again
+	// with the same GUID it changes nothing, another GUID is ErrConflict.
 	MarkMessageAcked(ctx context.Context, id, gisMessageGUID string) error
-	// RecordAttempt counts a failed send attempt and keeps its error text.
+	// RecordAttempt counts a failed attempt, keeps its error text and time, and frees the
+	// message's lease: a pending message is claimable again once the settle time from this
+	// attempt passed, an acked one at once. A done message is left alone.
 	RecordAttempt(ctx context.Context, id, errText string) error
-	// RenewMessage extends owner's lease on a message; ErrConflict when owner lost it.
+	// RenewMessage extends owner's lease on an unfinished message; ErrConflict when owner
+	// no longer holds it, nil for a done message.
 	RenewMessage(ctx context.Context, id, owner string, lease time.Duration) error
-	// ClaimMessages leases unfinished messages whose lease expired: acked ones at once,
-	// pending ones only when their last attempt is older than settledBefore.
+	// ClaimMessages leases up to limit unfinished messages whose lease is free, oldest
+	// first, with their actions: acked ones at once, pending ones only when their last
+	// attempt (or their creation) is before settledBefore.
 	ClaimMessages(ctx context.Context, owner string, settledBefore time.Time, limit int, lease time.Duration) ([]domain.Message, error)
-	// FinishMessage records every action's outcome and marks the message done, in one
-	// transaction; finishing a done message again changes nothing.
+	// FinishMessage records the outcomes, moves each sub-request still sending to its
+	// outcome's state (ready for a transient error or a missing outcome) and marks the
+	// message done, in one transaction; finishing a done message again changes nothing.
 	FinishMessage(ctx context.Context, id string, outcomes []domain.Outcome) error
-	// Watermark is the end of the last successful pull (zero: never pulled).
+	// UnfinishedMessages counts the messages that are not done.
+	UnfinishedMessages(ctx context.Context) (int, error)
+	// Watermark is the date through which org was last pulled (zero: never pulled).
 	Watermark(ctx context.Context, org string) (time.Time, error)
 	SetWatermark(ctx context.Context, org string, t time.Time) error
-	// TryLockOrg makes this process the only puller of org until unlock (PostgreSQL:
-	// an advisory lock; SQLite: one process, always granted).
+	// TryLockOrg makes this process the only puller of org until unlock; ok is false while
+	// another holds it.
 	TryLockOrg(ctx context.Context, org string) (unlock func(), ok bool, err error)
-	// OpenPastDeadline lists unanswered sub-requests of org whose deadline is before day.
+	// OpenPastDeadline lists sub-requests of org not answered, failed or auto-answered whose
+	// deadline is before day, earliest first.
 	OpenPastDeadline(ctx context.Context, org string, day time.Time, limit int) ([]domain.SubRequest, error)
-	// SetState moves a sub-request from one state to another (compare-and-set, audited).
+	// SetState moves a sub-request from one state to another (compare-and-set, audited);
+	// ErrConflict when it is not in from.
 	SetState(ctx context.Context, guid string, from, to domain.State, actor, detail string) error
 }
 
@@ -83,10 +103,11 @@ type GIS interface {
 	Await(ctx context.Context, m domain.Message) ([]domain.Outcome, error)
 }
 
-// Decider matches a sub-request to premises and applies the decision rules. The pipeline
-// calls it from several goroutines at once (Options.Concurrency).
+// Decider matches claimed sub-requests to premises and applies the decision rules. It
+// returns one decision per sub-request, in order. The pipeline calls it from several
+// goroutines at once (Options.Concurrency), each with a batch of its own.
 type Decider interface {
-	Decide(ctx context.Context, sr domain.SubRequest, now time.Time) (domain.Decision, error)
+	DecideBatch(ctx context.Context, srs []domain.SubRequest, now time.Time) ([]domain.Decision, error)
 }
 
 // Org is one organization the pipeline answers for.
@@ -101,13 +122,13 @@ type Options struct {
 	GIS         GIS
 	Decider     Decider
 	Orgs        []Org
-	Owner       string        // this replica's name in leases (default: a random id)
-	BatchSize   int           // actions per message (default 100)
-	Concurrency int           // messages in flight, and batches decided at once (default 2)
-	Lease       time.Duration // default 5m
-	Settle      time.Duration // how long an unacknowledged message waits before it is reconciled (default 10m)
-	PullWindow  time.Duration // how far back the first pull reaches (default 30 days)
-	Now         func() time.Time
+	Owner       string           // this replica's name in leases (default: a random id)
+	BatchSize   int              // actions per message (default 100)
+	Concurrency int              // messages in flight, and batches decided at once (default 2)
+	Lease       time.Duration    // default 5m
+	Settle      time.Duration    // how long an unacknowledged message waits before it is reconciled (default 10m)
+	PullWindow  time.Duration    // how far back the first pull reaches (default 30 days)
+	Now         func() time.Time // the clock of every date and time the pipeline reads (default time.Now)
 	Logger      *slog.Logger
 	IsTransient func(error) bool // which GIS errors are worth retrying later (default: none)
 	Metrics     *Metrics         // optional
@@ -160,19 +181,26 @@ func New(o Options) (*Pipeline, error) {
 	return &Pipeline{o: o, log: o.Logger.With("component", "pipeline", "owner", o.Owner)}, nil
 }
 
-// Progress counts what one pass moved.
+// Progress counts what one pass, or one step of it, moved.
 type Progress struct {
 	Pulled    int // new sub-requests recorded
 	Decided   int
 	Sent      int // actions GIS acknowledged
 	Finished  int // actions with a final outcome
 	Refreshed int // sub-requests whose GIS status changed (auto-answered, answered elsewhere)
-	Waiting   int // unacknowledged messages waiting to settle
 }
 
 // Moved reports whether the pass changed anything.
 func (p Progress) Moved() bool {
 	return p.Pulled+p.Decided+p.Sent+p.Finished+p.Refreshed > 0
+}
+
+func (p *Progress) add(q Progress) {
+	p.Pulled += q.Pulled
+	p.Decided += q.Decided
+	p.Sent += q.Sent
+	p.Finished += q.Finished
+	p.Refreshed += q.Refreshed
 }
 
 // Pass does one round of every step; errors of one organization do not stop the others.
@@ -181,36 +209,33 @@ func (p *Pipeline) Pass(ctx context.Context, pull bool) (Progress, error) {
 	var errs []error
 	if pull {
 		for _, org := range p.o.Orgs {
-			n, err := p.pull(ctx, org.GUID)
-			pr.Pulled += n
+			step, err := p.pull(ctx, org.GUID)
+			pr.add(step)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("pull for %s: %w", org.GUID, err))
 			}
 		}
 	}
-	n, err := p.decide(ctx)
-	pr.Decided += n
+	step, err := p.decide(ctx)
+	pr.add(step)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	for _, org := range p.o.Orgs {
-		n, err := p.refresh(ctx, org.GUID)
-		pr.Refreshed += n
+		step, err := p.refresh(ctx, org.GUID)
+		pr.add(step)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("refresh statuses for %s: %w", org.GUID, err))
 		}
 	}
-	rec, err := p.recover(ctx)
-	pr.Sent += rec.Sent
-	pr.Finished += rec.Finished
-	pr.Refreshed += rec.Refreshed
+	step, err = p.recover(ctx)
+	pr.add(step)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	for _, org := range p.o.Orgs {
-		s, err := p.send(ctx, org.GUID)
-		pr.Sent += s.Sent
-		pr.Finished += s.Finished
+		step, err := p.send(ctx, org.GUID)
+		pr.add(step)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("send for %s: %w", org.GUID, err))
 		}
@@ -228,6 +253,8 @@ func (p *Pipeline) RunOnce(ctx context.Context) error {
 	pull := true
 	var lastErr error
 	var waitingSince time.Time
+	var napped time.Duration // spent waiting since waitingSince
+	nap := min(p.o.Settle, p.o.Lease)/4 + 10*time.Millisecond
 	for idle := 0; idle < 2; {
 		pr, err := p.Pass(ctx, pull)
 		pull = false
@@ -239,7 +266,7 @@ func (p *Pipeline) RunOnce(ctx context.Context) error {
 			p.log.Warn("pass finished with errors", "err", err)
 		}
 		if pr.Moved() {
-			idle, waitingSince = 0, time.Time{}
+			idle, waitingSince, napped = 0, time.Time{}, 0
 			continue
 		}
 		waiting, werr := p.unsettled(ctx)
@@ -247,16 +274,20 @@ func (p *Pipeline) RunOnce(ctx context.Context) error {
 			return werr
 		}
 		if waiting && waitingSince.IsZero() {
-			waitingSince = time.Now()
+			waitingSince = p.o.Now()
 		}
-		if waiting && time.Since(waitingSince) > p.o.Settle+2*p.o.Lease {
+		// Given up by the clock, or by the naps alone when the clock stands still (a fixed
+		// clock in tests would otherwise wait forever).
+		limit := p.o.Settle + 2*p.o.Lease
+		if waiting && (p.o.Now().Sub(waitingSince) > limit || napped > limit) {
 			return fmt.Errorf("unfinished outbox messages could not be completed (last error: %v); the next run resumes them", lastErr)
 		}
 		if waiting {
 			// A message from a crash waits out its settle time; nothing else can move.
-			if err := sleep(ctx, min(p.o.Settle, p.o.Lease)/4+10*time.Millisecond); err != nil {
+			if err := sleep(ctx, nap); err != nil {
 				return err
 			}
+			napped += nap
 			continue
 		}
 		if err != nil {
@@ -279,630 +310,4 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
-}
-
-// pull records new sub-requests for org: the period from the last watermark (a day of
-// overlap) or the pull window, to today, in spans GIS accepts (≤ 6 months).
-func (p *Pipeline) pull(ctx context.Context, org string) (int, error) {
-	unlock, ok, err := p.o.Store.TryLockOrg(ctx, org)
-	if err != nil {
-		return 0, err
-	}
-	if !ok {
-		return 0, nil // another replica is pulling this organization
-	}
-	defer unlock()
-	today := day(p.o.Now())
-	wm, err := p.o.Store.Watermark(ctx, org)
-	if err != nil {
-		return 0, err
-	}
-	from := today.Add(-p.o.PullWindow)
-	if !wm.IsZero() {
-		from = day(wm).AddDate(0, 0, -1)
-	}
-	total := 0
-	for _, span := range Spans(from, today) {
-		srs, err := p.o.GIS.Pull(ctx, org, span[0], span[1])
-		if err != nil {
-			return total, err
-		}
-		n, err := p.o.Store.UpsertSubRequests(ctx, srs)
-		if err != nil {
-			return total, err
-		}
-		total += n
-		p.o.Metrics.pulled(org, n)
-	}
-	if err := p.o.Store.SetWatermark(ctx, org, today); err != nil {
-		return total, err
-	}
-	if total > 0 {
-		p.log.Info("pulled sub-requests", "org", org, "new", total, "from", from.Format(time.DateOnly), "to", today.Format(time.DateOnly))
-	}
-	return total, nil
-}
-
-// Spans cuts [from, to] into consecutive periods of at most six months, as GIS requires.
-func Spans(from, to time.Time) [][2]time.Time {
-	var out [][2]time.Time
-	for !from.After(to) {
-		end := from.AddDate(0, 6, -1)
-		if end.After(to) {
-			end = to
-		}
-		out = append(out, [2]time.Time{from, end})
-		from = end.AddDate(0, 0, 1)
-	}
-	return out
-}
-
-func day(t time.Time) time.Time { return calendar.Today(t) }
-
-// DecideNew runs only the decide step of a pass: it decides every new sub-request, batch by
-// batch as Pass does, and returns how many it decided. Benchmarks and tools use it to time
-// or drive that step without talking to GIS.
-func (p *Pipeline) DecideNew(ctx context.Context) (int, error) { return p.decide(ctx) }
-
-// decide decides every new sub-request, a claimed batch at a time: the batch is decided
-// (with a few queries in all when the Decider is a BatchDecider) and its decisions saved in
-// one transaction. Concurrency batches are worked on at once, so that one batch's queries
-// overlap another's rules; that is safe because claims are disjoint (leases) and each
-// batch's decisions are saved in a transaction of their own.
-func (p *Pipeline) decide(ctx context.Context) (int, error) {
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		total int
-		errs  []error
-	)
-	for range p.o.Concurrency {
-		wg.Go(func() {
-			n, err := p.decideSome(ctx)
-			mu.Lock()
-			defer mu.Unlock()
-			total += n
-			if err != nil {
-				errs = append(errs, err)
-			}
-		})
-	}
-	wg.Wait()
-	return total, errors.Join(errs...)
-}
-
-// decideSome claims and decides batches until none is left or one fails.
-func (p *Pipeline) decideSome(ctx context.Context) (int, error) {
-	n := 0
-	for {
-		srs, err := p.o.Store.ClaimForDecision(ctx, p.o.Owner, p.o.BatchSize, p.o.Lease)
-		if err != nil {
-			return n, fmt.Errorf("claim sub-requests to decide: %w", err)
-		}
-		if len(srs) == 0 {
-			return n, nil
-		}
-		ds, err := p.decideBatch(ctx, srs)
-		if err != nil {
-			return n, err
-		}
-		ups := make([]domain.DecisionUpdate, len(ds))
-		for i, d := range ds {
-			ups[i] = domain.DecisionUpdate{Decision: d, State: domain.StateReady}
-			if d.Review {
-				ups[i].State = domain.StateReview
-			}
-		}
-		err = p.o.Store.SaveDecisions(ctx, ups)
-		if errors.Is(err, domain.ErrConflict) || errors.Is(err, domain.ErrNotFound) {
-			// One of the batch moved on meanwhile (closed by GIS past its deadline, say): save
-			// the rest one by one, so that only that one is left out, as before batching.
-			saved, err := p.saveEach(ctx, ups)
-			n += saved
-			if err != nil {
-				return n, err
-			}
-			continue
-		}
-		if err != nil {
-			return n, fmt.Errorf("save %d decisions: %w", len(ups), err)
-		}
-		for _, u := range ups {
-			p.o.Metrics.decided(u.State)
-		}
-		n += len(ups)
-	}
-}
-
-// BatchDecider is a Decider that decides a claimed batch at once, returning one decision
-// per sub-request in order; the pipeline uses it when the Decider has it.
-type BatchDecider interface {
-	DecideBatch(ctx context.Context, srs []domain.SubRequest, now time.Time) ([]domain.Decision, error)
-}
-
-func (p *Pipeline) decideBatch(ctx context.Context, srs []domain.SubRequest) ([]domain.Decision, error) {
-	now := p.o.Now()
-	if bd, ok := p.o.Decider.(BatchDecider); ok {
-		ds, err := bd.DecideBatch(ctx, srs, now)
-		if err != nil {
-			return nil, fmt.Errorf("decide %d sub-requests: %w", len(srs), err)
-		}
-		if len(ds) != len(srs) {
-			return nil, fmt.Errorf("decide %d sub-requests: the decider returned %d decisions", len(srs), len(ds))
-		}
-		return ds, nil
-	}
-	ds := make([]domain.Decision, len(srs))
-	for i, sr := range srs {
-		d, err := p.o.Decider.Decide(ctx, sr, now)
-		if err != nil {
-			return nil, fmt.Errorf("decide %s: %w", sr.GUID, err)
-		}
-		ds[i] = d
-	}
-	return ds, nil
-}
-
-// saveEach saves decisions one transaction each and stops at the first failure.
-func (p *Pipeline) saveEach(ctx context.Context, ups []domain.DecisionUpdate) (int, error) {
-	for i, u := range ups {
-		if err := p.o.Store.SaveDecision(ctx, u.Decision, u.State); err != nil {
-			return i, fmt.Errorf("save decision for %s: %w", u.Decision.SubRequestGUID, err)
-		}
-		p.o.Metrics.decided(u.State)
-	}
-	return len(ups), nil
-}
-
-// refresh asks GIS about unanswered sub-requests past their deadline: GIS answers "no debt"
-// on the organization's behalf (AutoGenerated), or someone answered in the web cabinet.
-func (p *Pipeline) refresh(ctx context.Context, org string) (int, error) {
-	srs, err := p.o.Store.OpenPastDeadline(ctx, org, day(p.o.Now()), 100)
-	if err != nil || len(srs) == 0 {
-		return 0, err
-	}
-	guids := make([]string, len(srs))
-	for i, sr := range srs {
-		guids[i] = sr.GUID
-	}
-	st, err := p.o.GIS.Statuses(ctx, org, guids)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, sr := range srs {
-		to, detail := domain.State(""), ""
-		switch st[sr.GUID] {
-		case "AutoGenerated":
-			to, detail = domain.StateAutoAnswered, "GIS answered \"no debt\" automatically after the deadline"
-		case "Sent":
-			to, detail = domain.StateAnswered, "GIS shows an answer sent outside gisgw"
-		default:
-			continue
-		}
-		err := p.o.Store.SetState(ctx, sr.GUID, sr.State, to, "system", detail)
-		if errors.Is(err, domain.ErrConflict) {
-			continue // it moved meanwhile; the next pass looks again
-		}
-		if err != nil {
-			return n, err
-		}
-		p.log.Warn("sub-request closed by GIS", "subrequest", sr.GUID, "state", to)
-		n++
-	}
-	return n, nil
-}
-
-type sendResult struct{ Sent, Finished, Refreshed int }
-
-// send answers org's ready sub-requests in messages of BatchSize, at most Concurrency of
-// them in flight. Concurrency producers claim, compose (uploading the files the answers
-// cite) and store the messages, so that the next messages are ready while the ones in
-// flight are sent and polled; a stored message waiting for its turn keeps its lease.
-func (p *Pipeline) send(ctx context.Context, org string) (sendResult, error) {
-	var (
-		mu        sync.Mutex
-		res       sendResult
-		errs      []error
-		done      bool // nothing more to claim, or a step failed: claim no more
-		producers sync.WaitGroup
-		flying    sync.WaitGroup
-		slots     = make(chan struct{}, p.o.Concurrency)
-	)
-	stop := func(err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		done = true
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
-	stopped := func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return done
-	}
-	for range p.o.Concurrency {
-		producers.Go(func() {
-			for ctx.Err() == nil && !stopped() {
-				ds, err := p.o.Store.ClaimReady(ctx, org, p.o.Owner, p.o.BatchSize, p.o.Lease)
-				if err != nil {
-					stop(fmt.Errorf("claim ready answers: %w", err))
-					return
-				}
-				if len(ds) == 0 {
-					stop(nil)
-					return
-				}
-				m, err := p.compose(ctx, org, ds)
-				if err != nil {
-					stop(err)
-					return
-				}
-				if err := p.o.Store.CreateMessage(ctx, p.o.Owner, m, p.o.Lease); err != nil {
-					stop(fmt.Errorf("store outbox message: %w", err))
-					return
-				}
-				held := p.keepLease(ctx, m.ID)
-				select {
-				case slots <- struct{}{}:
-				case <-ctx.Done():
-					// Stored but not sent: recover reconciles it after the settle time.
-					held()
-					return
-				}
-				held()
-				flying.Go(func() {
-					defer func() { <-slots }()
-					r, err := p.deliver(ctx, m)
-					mu.Lock()
-					defer mu.Unlock()
-					res.Sent += r.Sent
-					res.Finished += r.Finished
-					if err != nil {
-						errs = append(errs, err)
-					}
-				})
-			}
-		})
-	}
-	producers.Wait()
-	flying.Wait()
-	return res, errors.Join(errs...)
-}
-
-// uploadConcurrency bounds the file uploads of one message in progress at a time.
-const uploadConcurrency = 4
-
-// compose uploads the documents the answers cite (each distinct file once, a few at a
-// time) and builds the outbox message.
-func (p *Pipeline) compose(ctx context.Context, org string, ds []domain.Decision) (domain.Message, error) {
-	m := domain.Message{ID: uuid.NewString(), OrgGUID: org, CreatedAt: p.o.Now(), Status: domain.MessagePending}
-	type ref struct{ d, i, j int } // decision, debt info, document
-	var keys []string
-	refs := map[string][]ref{}
-	for di, d := range ds {
-		for i := range d.DebtInfo {
-			for j, doc := range d.DebtInfo[i].Documents {
-				if doc.AttachmentGUID != "" && doc.Hash != "" {
-					continue
-				}
-				k := docKey(doc)
-				if _, ok := refs[k]; !ok {
-					keys = append(keys, k)
-				}
-				refs[k] = append(refs[k], ref{di, i, j})
-			}
-		}
-	}
-	if len(keys) > 0 {
-		ups := make([]domain.Document, len(keys))
-		errs := make([]error, len(keys))
-		uctx, cancel := context.WithCancel(ctx)
-		var wg sync.WaitGroup
-		sem := make(chan struct{}, uploadConcurrency)
-		for n, k := range keys {
-			r := refs[k][0]
-			doc := ds[r.d].DebtInfo[r.i].Documents[r.j]
-			select {
-			case sem <- struct{}{}:
-			case <-uctx.Done():
-				errs[n] = uctx.Err()
-				continue
-			}
-			wg.Go(func() {
-				defer func() { <-sem }()
-				ups[n], errs[n] = p.upload(uctx, org, doc)
-				if errs[n] != nil {
-					cancel() // the message cannot be composed: stop the other uploads
-				}
-			})
-		}
-		wg.Wait()
-		cancel()
-		// Report the upload that failed, not the ones it cancelled.
-		first := -1
-		for n, err := range errs {
-			if err != nil && (first < 0 || errors.Is(errs[first], context.Canceled) && !errors.Is(err, context.Canceled)) {
-				first = n
-			}
-		}
-		if first >= 0 {
-			r := refs[keys[first]][0]
-			doc := ds[r.d].DebtInfo[r.i].Documents[r.j]
-			return m, fmt.Errorf("upload %s for %s: %w", doc.Name, ds[r.d].SubRequestGUID, errs[first])
-		}
-		for n, k := range keys {
-			for _, r := range refs[k] {
-				ds[r.d].DebtInfo[r.i].Documents[r.j] = ups[n]
-			}
-		}
-	}
-	for _, d := range ds {
-		m.Actions = append(m.Actions, domain.Action{
-			TransportGUID:  uuid.NewString(),
-			SubRequestGUID: d.SubRequestGUID,
-			Kind:           domain.ActionSend,
-			Decision:       d,
-		})
-	}
-	return m, nil
-}
-
-// docKey names the file a document refers to: its court act's file when it has one.
-func docKey(doc domain.Document) string {
-	return doc.ActOrg + "|" + doc.ActID + "|" + doc.Path
-}
-
-// upload is GIS.Upload with concurrent uploads of one file, by producers composing
-// messages side by side, joined into one.
-func (p *Pipeline) upload(ctx context.Context, org string, doc domain.Document) (domain.Document, error) {
-	k := org + "|" + docKey(doc)
-	p.mu.Lock()
-	if p.uploads == nil {
-		p.uploads = map[string]*upload{}
-	}
-	if u, ok := p.uploads[k]; ok {
-		p.mu.Unlock()
-		select {
-		case <-u.done:
-			return u.doc, u.err
-		case <-ctx.Done():
-			return doc, ctx.Err()
-		}
-	}
-	u := &upload{done: make(chan struct{})}
-	p.uploads[k] = u
-	p.mu.Unlock()
-	u.doc, u.err = p.o.GIS.Upload(ctx, org, doc)
-	p.mu.Lock()
-	delete(p.uploads, k)
-	p.mu.Unlock()
-	close(u.done)
-	return u.doc, u.err
-}
-
-// upload is a file upload in progress.
-type upload struct {
-	done chan struct{} // closed when doc and err are set
-	doc  domain.Document
-	err  error
-}
-
-// deliver sends a stored pending message and records its outcomes.
-func (p *Pipeline) deliver(ctx context.Context, m domain.Message) (sendResult, error) {
-	stop := p.keepLease(ctx, m.ID)
-	defer stop()
-	var r sendResult
-	gisGUID, err := p.o.GIS.Submit(ctx, m)
-	if err != nil {
-		if ctx.Err() != nil || p.o.IsTransient(err) {
-			// Not acknowledged: after the settle time the message is reconciled and resent.
-			_ = p.o.Store.RecordAttempt(context.WithoutCancel(ctx), m.ID, err.Error())
-			p.o.Metrics.message("unacknowledged")
-			return r, fmt.Errorf("send message %s: %w", m.ID, err)
-		}
-		p.o.Metrics.message("refused")
-		return r, p.finishAll(ctx, m, domain.StateFailed, err)
-	}
-	if err := p.o.Store.MarkMessageAcked(ctx, m.ID, gisGUID); err != nil {
-		return r, fmt.Errorf("record Ack of message %s: %w", m.ID, err)
-	}
-	p.o.Metrics.message("acknowledged")
-	r.Sent = len(m.Actions)
-	m.GISMessageGUID, m.Status = gisGUID, domain.MessageAcked
-	n, err := p.await(ctx, m)
-	r.Finished = n
-	return r, err
-}
-
-// await polls an acknowledged message and records its outcomes.
-func (p *Pipeline) await(ctx context.Context, m domain.Message) (int, error) {
-	outs, err := p.o.GIS.Await(ctx, m)
-	if err != nil {
-		if ctx.Err() != nil || p.o.IsTransient(err) {
-			_ = p.o.Store.RecordAttempt(context.WithoutCancel(ctx), m.ID, err.Error())
-			return 0, fmt.Errorf("poll message %s: %w", m.ID, err)
-		}
-		return len(m.Actions), p.finishAll(ctx, m, domain.StateFailed, err)
-	}
-	if err := p.o.Store.FinishMessage(ctx, m.ID, outs); err != nil {
-		return 0, fmt.Errorf("record results of message %s: %w", m.ID, err)
-	}
-	for _, o := range outs {
-		p.o.Metrics.outcome(o)
-		if o.State == domain.StateFailed {
-			p.log.Warn("GIS refused an answer", "subrequest", o.SubRequestGUID, "code", o.ErrorCode, "text", o.ErrorText)
-		}
-	}
-	return len(outs), nil
-}
-
-// finishAll gives every action of m the same outcome (a whole message refused).
-func (p *Pipeline) finishAll(ctx context.Context, m domain.Message, state domain.State, cause error) error {
-	code, text := ErrorCode(cause), cause.Error()
-	outs := make([]domain.Outcome, len(m.Actions))
-	for i, a := range m.Actions {
-		outs[i] = domain.Outcome{TransportGUID: a.TransportGUID, SubRequestGUID: a.SubRequestGUID, State: state, ErrorCode: code, ErrorText: text}
-	}
-	if err := p.o.Store.FinishMessage(context.WithoutCancel(ctx), m.ID, outs); err != nil {
-		return fmt.Errorf("record refusal of message %s: %w", m.ID, err)
-	}
-	p.log.Warn("GIS refused a message", "message", m.ID, "actions", len(m.Actions), "code", code, "err", cause)
-	return nil
-}
-
-// ErrorCode extracts a GIS error code from err when it carries one.
-func ErrorCode(err error) string {
-	var c interface{ GISCode() string }
-	if errors.As(err, &c) {
-		return c.GISCode()
-	}
-	return ""
-}
-
-// recover resumes messages whose owner is gone (a crash, a stopped replica) or whose send
-// was not acknowledged.
-func (p *Pipeline) recover(ctx context.Context) (sendResult, error) {
-	var res sendResult
-	var errs []error
-	for ctx.Err() == nil {
-		ms, err := p.o.Store.ClaimMessages(ctx, p.o.Owner, p.o.Now().Add(-p.o.Settle), p.o.Concurrency, p.o.Lease)
-		if err != nil {
-			return res, fmt.Errorf("claim unfinished messages: %w", err)
-		}
-		if len(ms) == 0 {
-			break
-		}
-		for _, m := range ms {
-			r, err := p.resume(ctx, m)
-			res.Sent += r.Sent
-			res.Finished += r.Finished
-			res.Refreshed += r.Refreshed
-			if err != nil {
-				errs = append(errs, err)
-			}
-		}
-		if len(errs) > 0 {
-			break // retry in a later pass rather than spin on a failing peer
-		}
-	}
-	return res, errors.Join(errs...)
-}
-
-func (p *Pipeline) resume(ctx context.Context, m domain.Message) (sendResult, error) {
-	if m.Status == domain.MessageAcked {
-		stop := p.keepLease(ctx, m.ID)
-		defer stop()
-		p.log.Info("resuming polling", "message", m.ID, "gis_message", m.GISMessageGUID)
-		n, err := p.await(ctx, m)
-		return sendResult{Finished: n}, err
-	}
-	// Never acknowledged: GIS may still have processed it. Ask GIS first.
-	guids := make([]string, len(m.Actions))
-	for i, a := range m.Actions {
-		guids[i] = a.SubRequestGUID
-	}
-	st, err := p.o.GIS.Statuses(ctx, m.OrgGUID, guids)
-	if err != nil {
-		return sendResult{}, fmt.Errorf("reconcile message %s: %w", m.ID, err)
-	}
-	var done []domain.Outcome
-	var rest []domain.Action
-	for _, a := range m.Actions {
-		switch st[a.SubRequestGUID] {
-		case "Sent":
-			done = append(done, domain.Outcome{TransportGUID: a.TransportGUID, SubRequestGUID: a.SubRequestGUID, State: domain.StateAnswered})
-		case "AutoGenerated":
-			done = append(done, domain.Outcome{TransportGUID: a.TransportGUID, SubRequestGUID: a.SubRequestGUID, State: domain.StateAutoAnswered})
-		default:
-			rest = append(rest, a)
-		}
-	}
-	var r sendResult
-	if len(rest) == 0 {
-		if err := p.o.Store.FinishMessage(ctx, m.ID, done); err != nil {
-			return r, err
-		}
-		p.log.Info("reconciled unacknowledged message: GIS already has the answers", "message", m.ID, "actions", len(done))
-		return sendResult{Refreshed: len(done)}, nil
-	}
-	if len(done) > 0 {
-		// Split: what GIS has is finished in a message of its own, the rest goes out again.
-		p.log.Info("reconciled unacknowledged message partly", "message", m.ID, "answered", len(done), "resend", len(rest))
-	}
-	m.Actions = rest
-	r, err = p.deliverResumed(ctx, m, done)
-	return r, err
-}
-
-// deliverResumed resends the remaining actions of a reconciled message; outcomes found by
-// reconciliation are recorded with the rest.
-func (p *Pipeline) deliverResumed(ctx context.Context, m domain.Message, known []domain.Outcome) (sendResult, error) {
-	stop := p.keepLease(ctx, m.ID)
-	defer stop()
-	var r sendResult
-	gisGUID, err := p.o.GIS.Submit(ctx, m)
-	if err != nil {
-		if ctx.Err() != nil || p.o.IsTransient(err) {
-			_ = p.o.Store.RecordAttempt(context.WithoutCancel(ctx), m.ID, err.Error())
-			return r, fmt.Errorf("resend message %s: %w", m.ID, err)
-		}
-		outs := append([]domain.Outcome{}, known...)
-		for _, a := range m.Actions {
-			outs = append(outs, domain.Outcome{TransportGUID: a.TransportGUID, SubRequestGUID: a.SubRequestGUID, State: domain.StateFailed, ErrorCode: ErrorCode(err), ErrorText: err.Error()})
-		}
-		return r, p.o.Store.FinishMessage(context.WithoutCancel(ctx), m.ID, outs)
-	}
-	if err := p.o.Store.MarkMessageAcked(ctx, m.ID, gisGUID); err != nil {
-		return r, err
-	}
-	r.Sent = len(m.Actions)
-	m.GISMessageGUID, m.Status = gisGUID, domain.MessageAcked
-	outs, err := p.o.GIS.Await(ctx, m)
-	if err != nil {
-		_ = p.o.Store.RecordAttempt(context.WithoutCancel(ctx), m.ID, err.Error())
-		return r, fmt.Errorf("poll message %s: %w", m.ID, err)
-	}
-	outs = append(outs, known...)
-	if err := p.o.Store.FinishMessage(ctx, m.ID, outs); err != nil {
-		return r, err
-	}
-	r.Finished = len(outs)
-	return r, nil
-}
-
-// unsettled reports whether an unacknowledged message is waiting out its settle time.
-func (p *Pipeline) unsettled(ctx context.Context) (bool, error) {
-	type counter interface {
-		UnfinishedMessages(ctx context.Context) (int, error)
-	}
-	c, ok := p.o.Store.(counter)
-	if !ok {
-		return false, nil
-	}
-	n, err := c.UnfinishedMessages(ctx)
-	return n > 0, err
-}
-
-// keepLease renews the lease on a message while it is being worked on.
-func (p *Pipeline) keepLease(ctx context.Context, id string) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(p.o.Lease / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := p.o.Store.RenewMessage(ctx, id, p.o.Owner, p.o.Lease); err != nil && ctx.Err() == nil {
-					p.log.Warn("could not renew lease", "message", id, "err", err)
-				}
-			}
-		}
-	}()
-	return func() { cancel(); <-done }
 }

@@ -1,0 +1,112 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/gisgw/gisgw/responder/domain"
+)
+
+// DecideNew runs only the decide step of a pass: it decides every new sub-request, batch by
+// batch as Pass does, and returns how many it decided. Benchmarks and tools use it to time
+// or drive that step without talking to GIS.
+func (p *Pipeline) DecideNew(ctx context.Context) (int, error) {
+	pr, err := p.decide(ctx)
+	return pr.Decided, err
+}
+
+// decide decides every new sub-request, a claimed batch at a time: the batch is decided
+// (with a few queries in all) and its decisions saved in one transaction. Concurrency
+// batches are worked on at once, so that one batch's queries overlap another's rules; that
+// is safe because claims are disjoint (leases) and each batch's decisions are saved in a
+// transaction of their own.
+func (p *Pipeline) decide(ctx context.Context) (Progress, error) {
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		total int
+		errs  []error
+	)
+	for range p.o.Concurrency {
+		wg.Go(func() {
+			n, err := p.decideSome(ctx)
+			mu.Lock()
+			defer mu.Unlock()
+			total += n
+			if err != nil {
+				errs = append(errs, err)
+			}
+		})
+	}
+	wg.Wait()
+	return Progress{Decided: total}, errors.Join(errs...)
+}
+
+// decideSome claims and decides batches until none is left or one fails.
+func (p *Pipeline) decideSome(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		srs, err := p.o.Store.ClaimForDecision(ctx, p.o.Owner, p.o.BatchSize, p.o.Lease)
+		if err != nil {
+			return n, fmt.Errorf("claim sub-requests to decide: %w", err)
+		}
+		if len(srs) == 0 {
+			return n, nil
+		}
+		ds, err := p.decideBatch(ctx, srs)
+		if err != nil {
+			return n, err
+		}
+		ups := make([]domain.DecisionUpdate, len(ds))
+		for i, d := range ds {
+			ups[i] = domain.DecisionUpdate{Decision: d, State: domain.StateReady}
+			if d.Review {
+				ups[i].State = domain.StateReview
+			}
+		}
+		err = p.o.Store.SaveDecisions(ctx, ups)
+		if errors.Is(err, domain.ErrConflict) || errors.Is(err, domain.ErrNotFound) {
+			// One of the batch moved on meanwhile (closed by GIS past its deadline, say): save
+			// them one by one. saveEach stops at that one, so the ones after it in the batch
+			// wait for their lease to expire.
+			saved, err := p.saveEach(ctx, ups)
+			n += saved
+			if err != nil {
+				return n, err
+			}
+			continue
+		}
+		if err != nil {
+			return n, fmt.Errorf("save %d decisions: %w", len(ups), err)
+		}
+		for _, u := range ups {
+			p.o.Metrics.decided(u.State)
+		}
+		n += len(ups)
+	}
+}
+
+// decideBatch asks the Decider about a claimed batch and checks that it answered each.
+func (p *Pipeline) decideBatch(ctx context.Context, srs []domain.SubRequest) ([]domain.Decision, error) {
+	ds, err := p.o.Decider.DecideBatch(ctx, srs, p.o.Now())
+	if err != nil {
+		return nil, fmt.Errorf("decide %d sub-requests: %w", len(srs), err)
+	}
+	if len(ds) != len(srs) {
+		return nil, fmt.Errorf("decide %d sub-requests: the decider returned %d decisions", len(srs), len(ds))
+	}
+	return ds, nil
+}
+
+// saveEach saves decisions one transaction each and stops at the first failure.
+func (p *Pipeline) saveEach(ctx context.Context, ups []domain.DecisionUpdate) (int, error) {
+	for i, u := range ups {
+		if err := p.o.Store.SaveDecision(ctx, u.Decision, u.State); err != nil {
+			return i, fmt.Errorf("save decision for %s: %w", u.Decision.SubRequestGUID, err)
+		}
+		p.o.Metrics.decided(u.State)
+	}
+	return len(ups), nil
+}
