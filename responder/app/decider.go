@@ -9,7 +9,6 @@ import (
 	"github.com/gisgw/gisgw/responder/decide"
 	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/match"
-	"github.com/gisgw/gisgw/responder/pipeline"
 	"github.com/gisgw/gisgw/responder/store"
 )
 
@@ -20,11 +19,6 @@ type decider struct {
 }
 
 func newDecider(st store.Store, cal *calendar.Calendar) decider { return decider{st: st, cal: cal} }
-
-// NewDecider returns the daemon's decider (match, court acts, rules, deadline cross-check)
-// over st, for callers that build a pipeline of their own, such as benchmarks. It decides a
-// claimed batch with a few queries in all (pipeline.BatchDecider).
-func NewDecider(st store.Store, cal *calendar.Calendar) pipeline.Decider { return newDecider(st, cal) }
 
 func (d decider) Decide(ctx context.Context, sr domain.SubRequest, now time.Time) (domain.Decision, error) {
 	m, err := match.Match(ctx, d.st, sr)
