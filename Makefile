@@ -35,10 +35,12 @@ generate: ## regenerate the Go types in wsdl/ from the project's WSDL with gowsd
 verify: ## fail when regenerating wsdl/ would change anything
 	@bash wsdl/verify.sh
 
-lint: ## go vet and gofmt
+lint: ## go vet, gofmt, staticcheck (pinned in go.mod) and go mod tidy
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) tool staticcheck ./...
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 
 chaos: deps ## run the chaos test at full size: 5,000 sub-requests, 20% faults, 10+ kills, a PostgreSQL restart
 	GISGW_CHAOS_N=5000 $(GO) test -count=1 -run '^TestChaos$$' -v -timeout 30m ./cmd/gisgw/

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"strings"
 	"time"
@@ -16,32 +14,20 @@ func calendarDueCommand() command {
 }
 
 func runCalendarDue(_ context.Context, env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("gisgw calendar due", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs := newFlags(env, "calendar due", "Usage: gisgw calendar due DATE [--calendar FILE ...]\n\n"+
+		"Prints the deadline (YYYY-MM-DD) for a sub-request sent on DATE (YYYY-MM-DD or DD.MM.YYYY):\n"+
+		"the 5th working day after it, the day of sending not counted, by the federal production\n"+
+		"calendar; see docs/calendar.md. GIS's own responseDate is binding.")
 	var files []string
 	fs.Func("calendar", "an xmlcalendar.ru XML `FILE` that adds or replaces one year (repeatable, one file per year)", func(s string) error {
 		files = append(files, s)
 		return nil
 	})
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: gisgw calendar due DATE [--calendar FILE ...]\n\n"+
-			"Prints the deadline (YYYY-MM-DD) for a sub-request sent on DATE (YYYY-MM-DD or DD.MM.YYYY):\n"+
-			"the 5th working day after it, the day of sending not counted, by the federal production\n"+
-			"calendar; see docs/calendar.md. GIS's own responseDate is binding.")
-		fs.PrintDefaults()
-	}
-	dates, err := parseArgs(fs, args)
+	date, err := fs.parse(args, "DATE")
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
 		return err
 	}
-	if len(dates) != 1 {
-		fs.Usage()
-		return fmt.Errorf("give exactly one DATE (got %d)", len(dates))
-	}
-	sent, err := parseCLIDate(dates[0])
+	sent, err := parseCLIDate(date)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"time"
 
@@ -14,16 +13,11 @@ func demoCommand() command {
 }
 
 func runDemo(ctx context.Context, env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("gisgw demo", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs := newFlags(env, "demo", "Usage: gisgw demo [--data DIR]\n\nStarts a simulated GIS with the demo sub-requests, a fresh SQLite store with the demo\npremises and court acts, and a test signing key; runs the daemon until every sub-request\nis answered or waits for a person; prints a summary.")
 	data := fs.String("data", "testdata", "folder with scenarios/demo.csv and demo/{premises,court-acts}.csv")
 	listen := fs.String("listen", "127.0.0.1:0", "address of the dashboard and the daemon's HTTP endpoints")
 	serve := fs.Bool("serve", false, "after the run, keep the daemon and its dashboard running until interrupted (Ctrl-C)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: gisgw demo [--data DIR]\n\nStarts a simulated GIS with the demo sub-requests, a fresh SQLite store with the demo\npremises and court acts, and a test signing key; runs the daemon until every sub-request\nis answered or waits for a person; prints a summary.")
-		fs.PrintDefaults()
-	}
-	if help, err := parseNoArgs(fs, args); help || err != nil {
+	if _, err := fs.parse(args, ""); err != nil {
 		return err
 	}
 	start := time.Now()

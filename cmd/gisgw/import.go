@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -26,26 +25,14 @@ func importCourtActsCommand() command {
 }
 
 func runImport(ctx context.Context, env *cliEnv, args []string, kind string) error {
-	fs := flag.NewFlagSet("gisgw import "+kind, flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs := newFlags(env, "import "+kind, fmt.Sprintf("Usage: gisgw import %s FILE --db DSN [--org GUID]\n\n"+
+		"FILE is CSV (UTF-8 or Windows-1251, ';' or ',') or XLSX (first sheet); see docs/import.md.\n"+
+		"The file imports whole or not at all; every bad row is listed.\n", kind))
 	db := fs.String("db", "", "database: a postgres:// URL or the path of an SQLite file")
 	org := fs.String("org", "", "orgPPAGUID the data belongs to (omit in a single-organization store)")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: gisgw import %s FILE --db DSN [--org GUID]\n\n"+
-			"FILE is CSV (UTF-8 or Windows-1251, ';' or ',') or XLSX (first sheet); see docs/import.md.\n"+
-			"The file imports whole or not at all; every bad row is listed.\n", kind)
-		fs.PrintDefaults()
-	}
-	files, err := parseArgs(fs, args)
+	file, err := fs.parse(args, "FILE")
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
 		return err
-	}
-	if len(files) != 1 {
-		fs.Usage()
-		return fmt.Errorf("give exactly one FILE (got %d)", len(files))
 	}
 	if *db == "" {
 		return errors.New("--db is required (a postgres:// URL or an SQLite file path)")
@@ -55,18 +42,18 @@ func runImport(ctx context.Context, env *cliEnv, args []string, kind string) err
 		return err
 	}
 	defer st.Close()
-	opts := importer.Options{Org: *org, Progress: importProgress(env.stderr, files[0], kind)}
+	opts := importer.Options{Org: *org, Progress: importProgress(env.stderr, file, kind)}
 	var res importer.Result
 	if kind == "premises" {
-		res, err = importer.ImportPremises(ctx, st, files[0], opts)
+		res, err = importer.ImportPremises(ctx, st, file, opts)
 	} else {
-		res, err = importer.ImportCourtActs(ctx, st, files[0], opts)
+		res, err = importer.ImportCourtActs(ctx, st, file, opts)
 	}
 	if err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(env.stderr, "imported %s: %d rows, %d %s: %d inserted, %d updated, %d unchanged in %s\n",
-		files[0], res.Rows, res.Records, recordsName(kind), res.Stats.Inserted, res.Stats.Updated, res.Stats.Unchanged,
+		file, res.Rows, res.Records, recordsName(kind), res.Stats.Inserted, res.Stats.Updated, res.Stats.Unchanged,
 		res.Elapsed.Round(time.Millisecond))
 	return err
 }

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -33,7 +34,10 @@ type cliEnv struct {
 // commands lists every sub-command; names with a space are two-word commands ("gis export").
 func commands() map[string]command {
 	return map[string]command{
-		"version": {"print the version", func(_ context.Context, env *cliEnv, _ []string) error {
+		"version": {"print the version", func(_ context.Context, env *cliEnv, args []string) error {
+			if _, err := newFlags(env, "version", "Usage: gisgw version\n\nPrints the version.").parse(args, ""); err != nil {
+				return err
+			}
 			_, err := fmt.Fprintln(env.stdout, "gisgw", version)
 			return err
 		}},
@@ -81,6 +85,9 @@ func run(args []string, env *cliEnv) int {
 		return 2
 	}
 	if err := c.run(ctx, env, rest); err != nil {
+		if errors.Is(err, errHelp) {
+			return 0
+		}
 		fmt.Fprintf(env.stderr, "gisgw %s: %v\n", name, err)
 		return 1
 	}

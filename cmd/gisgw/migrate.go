@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"strings"
 
@@ -15,14 +14,9 @@ func migrateCommand() command {
 }
 
 func runMigrate(ctx context.Context, env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("gisgw migrate", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs := newFlags(env, "migrate", "Usage: gisgw migrate --db DSN\n\nApplies the pending schema migrations, each in its own transaction.")
 	db := fs.String("db", "", "database: a postgres:// URL or the path of an SQLite file (created when missing)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: gisgw migrate --db DSN\n\nApplies the pending schema migrations, each in its own transaction.")
-		fs.PrintDefaults()
-	}
-	if help, err := parseNoArgs(fs, args); help || err != nil {
+	if _, err := fs.parse(args, ""); err != nil {
 		return err
 	}
 	if *db == "" {

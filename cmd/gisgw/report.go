@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,9 +26,11 @@ var reportFormats = map[string]func(report.Report, *bytes.Buffer) error{
 }
 
 func runReportDeadlines(ctx context.Context, env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("gisgw report deadlines", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
-	sf := addStoreFlags(fs)
+	fs := newFlags(env, "report deadlines", "Usage: gisgw report deadlines [--db DSN | --config FILE] [--org GUID] [--format table|csv|xlsx|html] [--out FILE] [--today YYYY-MM-DD]\n\n"+
+		"Lists every open sub-request (and those GIS refused) by deadline with the working days left,\n"+
+		"and totals: by state, overdue, due within 1 and 2 working days. Labels are in Russian;\n"+
+		"CSV is UTF-8 with BOM and ';' for Excel. See docs/report.md.")
+	sf := addStoreFlags(fs.FlagSet)
 	org := fs.String("org", "", "orgPPAGUID to report on (default: every organization in the store)")
 	format := fs.String("format", "", "table, csv, xlsx or html (default: from --out's extension, else table)")
 	out := fs.String("out", "", "write to this `FILE` instead of stdout (required for xlsx)")
@@ -37,14 +38,7 @@ func runReportDeadlines(ctx context.Context, env *cliEnv, args []string) error {
 	closed := fs.Bool("closed", false, "also list answered and auto-answered sub-requests (see --from, --to)")
 	from := fs.String("from", "", "with --closed: only closed ones whose deadline is on or after this `DATE`")
 	to := fs.String("to", "", "with --closed: only closed ones whose deadline is on or before this `DATE`")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: gisgw report deadlines [--db DSN | --config FILE] [--org GUID] [--format table|csv|xlsx|html] [--out FILE] [--today YYYY-MM-DD]\n\n"+
-			"Lists every open sub-request (and those GIS refused) by deadline with the working days left,\n"+
-			"and totals: by state, overdue, due within 1 and 2 working days. Labels are in Russian;\n"+
-			"CSV is UTF-8 with BOM and ';' for Excel. See docs/report.md.")
-		fs.PrintDefaults()
-	}
-	if help, err := parseNoArgs(fs, args); help || err != nil {
+	if _, err := fs.parse(args, ""); err != nil {
 		return err
 	}
 	f := strings.ToLower(*format)

@@ -119,8 +119,8 @@ func TestReportDeadlinesCommand(t *testing.T) {
 			}
 		})
 	}
-	if code, _, stderr := runCLI(t, "report", "deadlines", "-h"); code != 0 || !strings.Contains(stderr, "Usage: gisgw report deadlines") {
-		t.Errorf("-h: code %d, stderr %q", code, stderr)
+	if code, stdout, stderr := runCLI(t, "report", "deadlines", "-h"); code != 0 || !strings.Contains(stdout, "Usage: gisgw report deadlines") || stderr != "" {
+		t.Errorf("-h: code %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
 

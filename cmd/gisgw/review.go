@@ -35,43 +35,14 @@ func reviewDecideCommand() command {
 	return command{"record a person's decision on a sub-request in review (GUID --as debt|no-debt|proposed --by LOGIN)", runReviewDecide}
 }
 
-// parseFlags parses args (a positional argument may stand anywhere) and returns the
-// positional arguments; help is reported as errHelpShown.
-func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
-	pos, err := parseArgs(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil, errHelpShown
-	}
-	return pos, err
-}
-
-var errHelpShown = errors.New("help shown")
-
-// quiet turns errHelpShown into success.
-func quiet(err error) error {
-	if errors.Is(err, errHelpShown) {
-		return nil
-	}
-	return err
-}
-
 func runReviewList(ctx context.Context, env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("gisgw review list", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
-	sf := addStoreFlags(fs)
+	fs := newFlags(env, "review list", "Usage: gisgw review list [--db DSN | --config FILE] [--org GUID]\n\n"+
+		"Lists the sub-requests waiting for a person, earliest deadline first, with why.")
+	sf := addStoreFlags(fs.FlagSet)
 	org := fs.String("org", "", "orgPPAGUID (default: every organization)")
 	today := fs.String("today", "", "count working days from this `DATE` (default: today in Moscow)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: gisgw review list [--db DSN | --config FILE] [--org GUID]\n\n"+
-			"Lists the sub-requests waiting for a person, earliest deadline first, with why.")
-		fs.PrintDefaults()
-	}
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return quiet(err)
-	}
-	if len(pos) > 0 {
-		return fmt.Errorf("unexpected arguments %q", strings.Join(pos, " "))
+	if _, err := fs.parse(args, ""); err != nil {
+		return err
 	}
 	day, err := todayFlag(*today)
 	if err != nil {
@@ -107,23 +78,14 @@ func runReviewList(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func runReviewShow(ctx context.Context, env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("gisgw review show", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
-	sf := addStoreFlags(fs)
+	fs := newFlags(env, "review show", "Usage: gisgw review show GUID [--db DSN | --config FILE]\n\n"+
+		"Prints a sub-request, the premises it matched, the proposed decision with the evidence\n"+
+		"(why each court act counted or not), notes and the audit trail.")
+	sf := addStoreFlags(fs.FlagSet)
 	today := fs.String("today", "", "count working days from this `DATE` (default: today in Moscow)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: gisgw review show GUID [--db DSN | --config FILE]\n\n"+
-			"Prints a sub-request, the premises it matched, the proposed decision with the evidence\n"+
-			"(why each court act counted or not), notes and the audit trail.")
-		fs.PrintDefaults()
-	}
-	pos, err := parseFlags(fs, args)
+	guid, err := fs.parse(args, "sub-request GUID")
 	if err != nil {
-		return quiet(err)
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return fmt.Errorf("give exactly one sub-request GUID (got %d)", len(pos))
+		return err
 	}
 	day, err := todayFlag(*today)
 	if err != nil {
@@ -134,7 +96,6 @@ func runReviewShow(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer st.Close()
-	guid := pos[0]
 	sr, err := getSubRequest(ctx, st, guid)
 	if err != nil {
 		return err
@@ -249,29 +210,19 @@ func printSubRequest(w io.Writer, sr domain.SubRequest, d *domain.Decision, audi
 }
 
 func runReviewDecide(ctx context.Context, env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("gisgw review decide", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
-	sf := addStoreFlags(fs)
+	fs := newFlags(env, "review decide", "Usage: gisgw review decide GUID --as debt|no-debt|proposed --by LOGIN [--comment TEXT] [--description TEXT] [--db DSN | --config FILE]\n\n"+
+		"Records a person's decision on a sub-request in review; it becomes ready and the daemon\n"+
+		"sends it on its next run. --as debt keeps the debtors the rules found; --as no-debt answers\n"+
+		"\"no debt\" with no debtors.")
+	sf := addStoreFlags(fs.FlagSet)
 	as := fs.String("as", "", "the answer: debt (the proposal's debtors), no-debt, or proposed (the proposal as it is)")
 	by := fs.String("by", "", "the `LOGIN` of the person deciding (stored with the decision and in the audit trail)")
 	comment := fs.String("comment", "", "why, for the audit trail (required when the answer differs from the proposal)")
 	description := fs.String("description", "", "text for GIS with the answer (at most 1000 characters; default: the proposal's)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: gisgw review decide GUID --as debt|no-debt|proposed --by LOGIN [--comment TEXT] [--description TEXT] [--db DSN | --config FILE]\n\n"+
-			"Records a person's decision on a sub-request in review; it becomes ready and the daemon\n"+
-			"sends it on its next run. --as debt keeps the debtors the rules found; --as no-debt answers\n"+
-			"\"no debt\" with no debtors.")
-		fs.PrintDefaults()
-	}
-	pos, err := parseFlags(fs, args)
+	guid, err := fs.parse(args, "sub-request GUID")
 	if err != nil {
-		return quiet(err)
+		return err
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return fmt.Errorf("give exactly one sub-request GUID (got %d)", len(pos))
-	}
-	guid := pos[0]
 	var choice decide.Choice
 	switch *as {
 	case "proposed":

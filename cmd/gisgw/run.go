@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 
@@ -15,8 +14,7 @@ func runCommand() command {
 }
 
 func runRun(ctx context.Context, env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("gisgw run", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs := newFlags(env, "run", "Usage: gisgw run --config FILE [--once] [flags]\n\nRuns the daemon. Settings come from the file, then GISGW_* variables, then these flags.")
 	path := fs.String("config", os.Getenv("GISGW_CONFIG"), "configuration file (YAML); default $GISGW_CONFIG")
 	once := fs.Bool("once", false, "do one full pass and exit when nothing more can move without a person or the clock")
 	dump := fs.Bool("print-config", false, "print the effective configuration (secrets redacted) and exit")
@@ -28,11 +26,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	fs.StringVar(&f.Key, "key", "", "signing key, PEM PKCS#8 (overrides signing.key)")
 	fs.StringVar(&f.Cert, "cert", "", "signing certificate (overrides signing.cert)")
 	fs.StringVar(&f.Listen, "listen", "", "address of /metrics, /healthz, /readyz and the dashboard (overrides listen)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: gisgw run --config FILE [--once] [flags]\n\nRuns the daemon. Settings come from the file, then GISGW_* variables, then these flags.")
-		fs.PrintDefaults()
-	}
-	if help, err := parseNoArgs(fs, args); help || err != nil {
+	if _, err := fs.parse(args, ""); err != nil {
 		return err
 	}
 	cfg, err := config.Load(*path, os.Environ())

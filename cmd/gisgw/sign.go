@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,29 +21,17 @@ func verifyCommand() command {
 }
 
 func runSign(_ context.Context, env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("gisgw sign", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs := newFlags(env, "sign", "Usage: gisgw sign --key FILE --cert FILE [--id ID] [--password-env VAR] < in.xml > out.xml\n\n"+
+		"Inserts an enveloped XAdES-BES signature as the first child of the element with the Id.\n"+
+		"The algorithm follows the certificate: GOST R 34.10-2012 256/512 or RSA-SHA256.\n")
 	keyFile := fs.String("key", "", "private key, PEM (PKCS #8 as openssl genpkey -engine gost writes it, optionally encrypted)")
 	certFile := fs.String("cert", "", "the key's certificate, PEM or DER")
 	id := fs.String("id", xades.DefaultID, "Id attribute of the element to sign")
 	passwordEnv := fs.String("password-env", "", "name of the environment variable holding the key's password")
 	refuseExpired := fs.Bool("refuse-expired", false, "fail instead of warning when the certificate is not valid now")
 	inclusive := fs.Bool("inclusive-c14n", false, "canonicalize SignedInfo with inclusive C14N 1.0 instead of exclusive")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: gisgw sign --key FILE --cert FILE [--id ID] [--password-env VAR] < in.xml > out.xml\n\n"+
-			"Inserts an enveloped XAdES-BES signature as the first child of the element with the Id.\n"+
-			"The algorithm follows the certificate: GOST R 34.10-2012 256/512 or RSA-SHA256.\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if _, err := fs.parse(args, ""); err != nil {
 		return err
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return fmt.Errorf("unexpected arguments %q: the document is read from stdin", fs.Args())
 	}
 	if *keyFile == "" || *certFile == "" {
 		fs.Usage()
@@ -93,24 +80,12 @@ func runSign(_ context.Context, env *cliEnv, args []string) error {
 }
 
 func runVerify(_ context.Context, env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("gisgw verify", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs := newFlags(env, "verify", "Usage: gisgw verify [--trust CERTFILE] < signed.xml\n\n"+
+		"Prints OK, the algorithm and the signer's certificate; exits 1 with the reason when the\n"+
+		"signature does not hold. An expired certificate is reported, not treated as a failure.\n")
 	trustFile := fs.String("trust", "", "accept only this certificate or certificates it issued (PEM bundle or DER); default: any")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: gisgw verify [--trust CERTFILE] < signed.xml\n\n"+
-			"Prints OK, the algorithm and the signer's certificate; exits 1 with the reason when the\n"+
-			"signature does not hold. An expired certificate is reported, not treated as a failure.\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if _, err := fs.parse(args, ""); err != nil {
 		return err
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return fmt.Errorf("unexpected arguments %q: the document is read from stdin", fs.Args())
 	}
 	opts := xades.VerifyOptions{}
 	if *trustFile != "" {

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gisgw/gisgw/responder/store/storeopen"
@@ -56,21 +55,37 @@ type App struct {
 	deps   Deps
 	alerts *alert.Alerter       // nil when no channel is configured
 	dash   *dashboard.Dashboard // nil when no login is configured
-	once   sync.Once
+
+	td          teardown
+	stopTimeout time.Duration // bounds Close
+	serveErr    chan error    // the HTTP server's failure, for Run
 }
 
+// stopTimeout bounds Close: the HTTP server's graceful shutdown and the store's close.
+const stopTimeout = 10 * time.Second
+
 // New opens the store (applying pending migrations), loads the signing key and builds the
-// pipeline. The caller closes the App.
+// pipeline. The caller closes the App. When New fails, what it had built is undone, newest
+// first: the store is closed and the metrics are removed from d.Registry.
 func New(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
-	a := &App{cfg: cfg, deps: d, log: d.Logger, now: d.Now, reg: d.Registry}
+	a := &App{cfg: cfg, deps: d, log: d.Logger, now: d.Now, reg: d.Registry, stopTimeout: stopTimeout}
+	if err := a.build(ctx); err != nil {
+		return nil, errors.Join(err, a.Close())
+	}
+	return a, nil
+}
+
+// build makes the App's parts, pushing the teardown step of each as soon as it exists.
+func (a *App) build(ctx context.Context) error {
+	cfg, d := a.cfg, a.deps
 	if a.log == nil {
 		l, err := NewLogger(os.Stderr, cfg.Log.Level, cfg.Log.Format)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		a.log = l
 	}
@@ -85,19 +100,20 @@ func New(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 		host, _ := os.Hostname()
 		owner = fmt.Sprintf("%s-%d", host, os.Getpid())
 	}
+	reg := registerer{reg: a.reg, td: &a.td}
 	cal, err := calendar.New(cfg.Calendar...)
 	if err != nil {
-		return nil, fmt.Errorf("calendar: %w", err)
+		return fmt.Errorf("calendar: %w", err)
 	}
 	st, err := storeopen.Open(ctx, cfg.DB, storeopen.WithClock(a.now), storeopen.WithAutoMigrate())
 	if err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
+		return fmt.Errorf("open store: %w", err)
 	}
 	a.store = st
-	port, err := a.gisPort()
+	a.td.push("store", func(context.Context) error { return st.Close() })
+	port, err := a.gisPort(reg)
 	if err != nil {
-		st.Close()
-		return nil, err
+		return err
 	}
 	orgs := make([]pipeline.Org, len(cfg.Organizations))
 	for i, o := range cfg.Organizations {
@@ -117,13 +133,12 @@ func New(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 		Now:         a.now,
 		Logger:      a.log,
 		IsTransient: gisclient.IsTransient,
-		Metrics:     pipeline.NewMetrics(a.reg),
+		Metrics:     pipeline.NewMetrics(reg),
 	})
 	if err != nil {
-		st.Close()
-		return nil, err
+		return err
 	}
-	a.reg.MustRegister(newStateCollector(st, a.now))
+	reg.MustRegister(newStateCollector(st, a.now))
 	if cfg.Dashboard.Token != "" || len(cfg.Dashboard.Users) > 0 {
 		users := make(map[string]string, len(cfg.Dashboard.Users))
 		for u, pw := range cfg.Dashboard.Users {
@@ -133,8 +148,7 @@ func New(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 			Store: st, Calendar: cal, Now: a.now, Logger: a.log, Token: cfg.Dashboard.Token.Reveal(), Users: users,
 		})
 		if err != nil {
-			st.Close()
-			return nil, err
+			return fmt.Errorf("dashboard: %w", err)
 		}
 	} else {
 		a.log.Warn("dashboard off: set dashboard.token or dashboard.users to serve it")
@@ -150,11 +164,10 @@ func New(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 			SMTP: alert.SMTP{Addr: cfg.Alerts.SMTP.Addr, From: cfg.Alerts.SMTP.From, User: cfg.Alerts.SMTP.User, Password: cfg.Alerts.SMTP.Password.Reveal()},
 		})
 		if err != nil {
-			st.Close()
-			return nil, fmt.Errorf("alerts: %w", err)
+			return fmt.Errorf("alerts: %w", err)
 		}
 	}
-	return a, nil
+	return nil
 }
 
 // alert sends the alerts due now; a failure is logged and retried on the next pass.
@@ -170,7 +183,7 @@ func (a *App) alert(ctx context.Context) {
 }
 
 // gisPort builds one DRS client per organization, sharing the HTTP client and the signer.
-func (a *App) gisPort() (*gisport.Port, error) {
+func (a *App) gisPort(reg prometheus.Registerer) (*gisport.Port, error) {
 	cfg := a.cfg
 	hc := a.deps.HTTPClient
 	if hc == nil {
@@ -183,8 +196,13 @@ func (a *App) gisPort() (*gisport.Port, error) {
 		if err != nil {
 			return nil, fmt.Errorf("gis: %w", err)
 		}
+		// The caller's client is the caller's to close; this one is ours.
+		a.td.push("GIS connections", func(context.Context) error {
+			hc.CloseIdleConnections()
+			return nil
+		})
 	}
-	hc = instrument(hc, a.reg)
+	hc = instrument(hc, reg)
 	var signer gisclient.Signer
 	if cfg.Signing.Key != "" {
 		s, err := loadSigner(cfg.Signing, a.now, a.log)
@@ -256,35 +274,42 @@ func (a *App) RunOnce(ctx context.Context) error {
 	return err
 }
 
-// Run serves the HTTP endpoints and runs the pipeline until ctx ends. In-flight work then
-// gets pipeline.shutdown_wait to finish before it is cut off; leases make any cut-off work
-// return to the pool.
-func (a *App) Run(ctx context.Context) error {
+// Run serves the HTTP endpoints and runs the pipeline until ctx ends or the HTTP server
+// fails, then closes the App. In-flight work gets pipeline.shutdown_wait to finish before
+// it is cut off; leases make any cut-off work return to the pool. A listener that cannot
+// start or that fails later makes Run return its error.
+func (a *App) Run(ctx context.Context) (err error) {
+	defer func() { err = errors.Join(err, a.Close()) }()
 	if a.srv == nil {
 		if _, err := a.Serve(); err != nil {
 			return err
 		}
 	}
+	stop, cancelStop := context.WithCancel(ctx)
+	defer cancelStop()
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 	done := make(chan error, 1)
-	go func() { done <- a.loop(ctx, work) }()
+	go func() { done <- a.loop(stop, work) }()
+	var serveErr error
 	select {
 	case err := <-done:
 		return err
 	case <-ctx.Done():
+	case serveErr = <-a.serveErr:
+		a.log.Error("HTTP server failed; stopping", "err", serveErr)
+		cancelStop()
 	}
 	a.log.Info("stopping: finishing in-flight work", "wait", time.Duration(a.cfg.Pipeline.ShutdownWait).String())
 	t := time.NewTimer(time.Duration(a.cfg.Pipeline.ShutdownWait))
 	defer t.Stop()
 	select {
 	case err := <-done:
-		return err
+		return errors.Join(serveErr, err)
 	case <-t.C:
 		a.log.Warn("in-flight work did not finish in time; it resumes on the next start")
 		cancelWork()
-		<-done
-		return nil
+		return errors.Join(serveErr, <-done)
 	}
 }
 
@@ -343,15 +368,26 @@ func (a *App) Handler() http.Handler {
 // Serve starts the HTTP endpoints (Run does it when they are not started yet) and returns
 // the address they listen on.
 func (a *App) Serve() (string, error) {
+	if a.srv != nil {
+		return "", errors.New("HTTP endpoints already started")
+	}
 	ln, err := net.Listen("tcp", a.cfg.Listen)
 	if err != nil {
 		return "", fmt.Errorf("listen %s (setting listen): %w", a.cfg.Listen, err)
 	}
 	a.ln = ln
 	a.srv = &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	a.serveErr = make(chan error, 1)
+	srv := a.srv
+	a.td.push("HTTP server", func(ctx context.Context) error {
+		if err := srv.Shutdown(ctx); err != nil {
+			return errors.Join(err, srv.Close())
+		}
+		return nil
+	})
 	go func() {
-		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			a.log.Error("HTTP server stopped", "err", err)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.serveErr <- fmt.Errorf("HTTP server on %s: %w", ln.Addr(), err)
 		}
 	}()
 	a.log.Info("serving", "addr", ln.Addr().String())
@@ -366,16 +402,12 @@ func (a *App) Addr() string {
 	return a.ln.Addr().String()
 }
 
-// Close stops the HTTP server and closes the store.
+// Close undoes what New and Serve built, newest first: the HTTP server (given time to finish
+// its requests), the metrics, the store. It is safe to call more than once and from several
+// goroutines; every call returns the first one's result. It gives up waiting after
+// stopTimeout.
 func (a *App) Close() error {
-	var err error
-	a.once.Do(func() {
-		if a.srv != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = a.srv.Shutdown(ctx)
-		}
-		err = a.store.Close()
-	})
-	return err
+	ctx, cancel := context.WithTimeout(context.Background(), a.stopTimeout)
+	defer cancel()
+	return a.td.run(ctx)
 }

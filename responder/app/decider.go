@@ -9,7 +9,6 @@ import (
 	"github.com/gisgw/gisgw/responder/decide"
 	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/match"
-	"github.com/gisgw/gisgw/responder/pipeline"
 	"github.com/gisgw/gisgw/responder/store"
 )
 
@@ -20,10 +19,6 @@ type decider struct {
 }
 
 func newDecider(st store.Store, cal *calendar.Calendar) decider { return decider{st: st, cal: cal} }
-
-// NewDecider returns the daemon's decider (match, court acts, rules, deadline cross-check)
-// over st, for callers that build a pipeline of their own, such as benchmarks.
-func NewDecider(st store.Store, cal *calendar.Calendar) pipeline.Decider { return newDecider(st, cal) }
 
 // DecideBatch matches each of srs to premises and applies the rules to the court acts at
 // them. It reads the premises of the whole batch in two queries (match.Prefetch) and their

@@ -10,7 +10,7 @@ import (
 )
 
 // NewLogger returns the daemon's logger: JSON or text on w at level, with personal data
-// masked in every attribute (see Mask).
+// masked in every attribute (see mask).
 func NewLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
@@ -32,7 +32,7 @@ func MaskHandler(h slog.Handler) slog.Handler { return maskHandler{h} }
 type maskHandler struct{ slog.Handler }
 
 func (m maskHandler) Handle(ctx context.Context, r slog.Record) error {
-	out := slog.NewRecord(r.Time, r.Level, Mask(r.Message), r.PC)
+	out := slog.NewRecord(r.Time, r.Level, mask(r.Message), r.PC)
 	r.Attrs(func(a slog.Attr) bool {
 		out.AddAttrs(maskAttr(nil, a))
 		return true
@@ -64,10 +64,10 @@ func maskAttr(_ []string, a slog.Attr) slog.Attr {
 	}
 	switch a.Value.Kind() {
 	case slog.KindString:
-		return slog.String(a.Key, Mask(a.Value.String()))
+		return slog.String(a.Key, mask(a.Value.String()))
 	case slog.KindAny:
 		if err, ok := a.Value.Any().(error); ok {
-			return slog.String(a.Key, Mask(err.Error()))
+			return slog.String(a.Key, mask(err.Error()))
 		}
 	case slog.KindGroup:
 		g := a.Value.Group()
@@ -86,9 +86,9 @@ var (
 	passportRE = regexp.MustCompile(`\b\d{2} ?\d{2} \d{6}\b`)
 )
 
-// Mask hides SNILS and identity-document numbers in free text, such as GIS error messages
+// mask hides SNILS and identity-document numbers in free text, such as GIS error messages
 // that quote the data they refused.
-func Mask(s string) string {
+func mask(s string) string {
 	s = snilsRE.ReplaceAllString(s, "[snils]")
 	return passportRE.ReplaceAllString(s, "[document]")
 }

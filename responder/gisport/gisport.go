@@ -20,8 +20,8 @@ import (
 // Court-act document type of НСИ 358 that answers cite. Two independent public clients send
 // court orders with these values; a stand with other NSI values overrides them in Org.
 const (
-	DefaultDocTypeCode = "1"
-	DefaultDocTypeGUID = "237b587e-0b10-4702-b78c-8d641c3d4d45"
+	defaultDocTypeCode = "1"
+	defaultDocTypeGUID = "237b587e-0b10-4702-b78c-8d641c3d4d45"
 )
 
 // Files puts a court-act file into the GIS file store and returns the document with its
@@ -34,8 +34,8 @@ type Files interface {
 type Org struct {
 	Client       *gisclient.Client
 	ExecutorGUID string
-	DocTypeCode  string // НСИ 358 code of the court-act document; default DefaultDocTypeCode
-	DocTypeGUID  string // its GUID; default DefaultDocTypeGUID
+	DocTypeCode  string // НСИ 358 code of the court-act document; default defaultDocTypeCode
+	DocTypeGUID  string // its GUID; default defaultDocTypeGUID
 }
 
 // Port implements pipeline.GIS.
@@ -56,7 +56,7 @@ func New(orgs map[string]Org, files Files) (*Port, error) {
 			return nil, fmt.Errorf("gisport: organization %s has no executor GUID (the employee answering, ЛК → Администрирование → Сотрудники)", guid)
 		}
 		if o.DocTypeCode == "" {
-			o.DocTypeCode, o.DocTypeGUID = DefaultDocTypeCode, DefaultDocTypeGUID
+			o.DocTypeCode, o.DocTypeGUID = defaultDocTypeCode, defaultDocTypeGUID
 		}
 		p.orgs[strings.ToLower(guid)] = o
 	}

@@ -18,9 +18,9 @@ import (
 // SchemaVersion is the official schema set the project checks against.
 const SchemaVersion = "16.3.0.0"
 
-// SchemaDir returns the official schema directory, searching upwards from this package for
+// schemaDir returns the official schema directory, searching upwards from this package for
 // shared/gis-schemas/<SchemaVersion>. GISGW_SCHEMA_DIR overrides the search.
-func SchemaDir() (string, bool) {
+func schemaDir() (string, bool) {
 	if d := os.Getenv("GISGW_SCHEMA_DIR"); d != "" {
 		return d, true
 	}
@@ -39,7 +39,7 @@ func SchemaDir() (string, bool) {
 // Require returns the schema directory, or skips (fails under CI) when the oracle is missing.
 func Require(t testing.TB) string {
 	t.Helper()
-	dir, ok := SchemaDir()
+	dir, ok := schemaDir()
 	if !ok {
 		missing(t, "official schemas (../shared/gis-schemas/"+SchemaVersion+") not found")
 	}
@@ -88,17 +88,6 @@ func ValidateEnvelope(t testing.TB, envelope []byte) {
 	if n == 0 {
 		t.Fatalf("envelope has no elements to validate")
 	}
-}
-
-// ValidateElement checks one standalone element (a body or header fragment).
-func ValidateElement(t testing.TB, fragment []byte) {
-	t.Helper()
-	dir := Require(t)
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(fragment); err != nil {
-		t.Fatalf("fragment is not XML: %v", err)
-	}
-	validateElement(t, dir, doc.Root())
 }
 
 func validateElement(t testing.TB, dir string, el *etree.Element) {

@@ -237,10 +237,10 @@ func (v *verifier) run(now time.Time) error {
 			return structuref("Reference URI %q points neither at the element holding the signature nor at its SignedProperties", uri)
 		}
 		if err != nil {
-			return fmt.Errorf("Reference %s: %w", uri, err)
+			return fmt.Errorf("reference %s: %w", uri, err)
 		}
 		if err := v.checkDigest(ref, canon); err != nil {
-			return fmt.Errorf("Reference %s: %w", uri, err)
+			return fmt.Errorf("reference %s: %w", uri, err)
 		}
 	}
 	if !sawData || !sawProps {

@@ -98,17 +98,13 @@ func premisesSource(ps []domain.Premises, now time.Time) pgx.CopyFromSource {
 }
 
 func scanPremises(rows pgx.Rows) ([]domain.Premises, error) {
-	defer rows.Close()
-	var out []domain.Premises
-	for rows.Next() {
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Premises, error) {
 		var p domain.Premises
-		if err := rows.Scan(&p.OrgGUID, &p.ID, &p.HMObjectGUID, &p.HouseGUID, &p.FIASHouseGUID, &p.Flat,
-			&p.Room, &p.Address, &p.AccountNumber); err != nil {
-			return nil, fmt.Errorf("read premises: %w", err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
+		err := row.Scan(&p.OrgGUID, &p.ID, &p.HMObjectGUID, &p.HouseGUID, &p.FIASHouseGUID, &p.Flat,
+			&p.Room, &p.Address, &p.AccountNumber)
+		return p, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("read premises: %w", err)
 	}
 	return out, nil
@@ -125,16 +121,12 @@ func premisesKeys(ctx context.Context, q querier, org string, ids []string) ([]s
 	if err != nil {
 		return nil, fmt.Errorf("read premises ids: %w", err)
 	}
-	defer rows.Close()
-	var keys []storecore.ActPremisesKey
-	for rows.Next() {
+	keys, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (storecore.ActPremisesKey, error) {
 		var k storecore.ActPremisesKey
-		if err := rows.Scan(&k.Org, &k.PremisesID); err != nil {
-			return nil, fmt.Errorf("read premises ids: %w", err)
-		}
-		keys = append(keys, k)
-	}
-	if err := rows.Err(); err != nil {
+		err := row.Scan(&k.Org, &k.PremisesID)
+		return k, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("read premises ids: %w", err)
 	}
 	return keys, nil

@@ -245,16 +245,8 @@ func (s *Store) ListSubRequests(ctx context.Context, f storecore.SubRequestFilte
 	if err != nil {
 		return nil, fmt.Errorf("list sub-requests: %w", translate(err))
 	}
-	defer rows.Close()
-	var out []domain.SubRequest
-	for rows.Next() {
-		r, err := scanSubRequest(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list sub-requests: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.SubRequest, error) { return scanSubRequest(row) })
+	if err != nil {
 		return nil, fmt.Errorf("list sub-requests: %w", err)
 	}
 	return out, nil
@@ -449,16 +441,8 @@ func (s *Store) DecisionHistory(ctx context.Context, guid string) ([]domain.Deci
 	if err != nil {
 		return nil, fmt.Errorf("decisions for %s: %w", guid, translate(err))
 	}
-	defer rows.Close()
-	var out []domain.Decision
-	for rows.Next() {
-		d, err := scanDecision(rows)
-		if err != nil {
-			return nil, fmt.Errorf("decisions for %s: %w", guid, err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Decision, error) { return scanDecision(row) })
+	if err != nil {
 		return nil, fmt.Errorf("decisions for %s: %w", guid, err)
 	}
 	return out, nil
@@ -477,30 +461,28 @@ func (s *Store) ListReview(ctx context.Context, org string) ([]storecore.ReviewI
 	if err != nil {
 		return nil, fmt.Errorf("review queue: %w", translate(err))
 	}
-	defer rows.Close()
-	var out []storecore.ReviewItem
-	for rows.Next() {
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (storecore.ReviewItem, error) {
 		var (
 			dguid pgtype.Text
 			at    pgtype.Timestamptz
 			body  []byte
 		)
-		r, err := scanSubRequest(rows, &dguid, &at, &body)
+		r, err := scanSubRequest(row, &dguid, &at, &body)
 		if err != nil {
-			return nil, fmt.Errorf("review queue: %w", err)
+			return storecore.ReviewItem{}, err
 		}
 		item := storecore.ReviewItem{SubRequest: r}
 		if dguid.Valid {
 			d, err := storecore.DecodeDecision(dguid.String, body)
 			if err != nil {
-				return nil, err
+				return item, err
 			}
 			d.DecidedAt = at.Time.UTC()
 			item.Decision = &d
 		}
-		out = append(out, item)
-	}
-	if err := rows.Err(); err != nil {
+		return item, nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("review queue: %w", err)
 	}
 	return out, nil
@@ -517,17 +499,13 @@ func (s *Store) Audit(ctx context.Context, guid string) ([]domain.AuditEntry, er
 	if err != nil {
 		return nil, fmt.Errorf("audit of %s: %w", guid, translate(err))
 	}
-	defer rows.Close()
-	var out []domain.AuditEntry
-	for rows.Next() {
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.AuditEntry, error) {
 		var e domain.AuditEntry
-		if err := rows.Scan(&e.SubRequestGUID, &e.At, &e.Actor, &e.Action, &e.Detail); err != nil {
-			return nil, fmt.Errorf("audit of %s: %w", guid, err)
-		}
+		err := row.Scan(&e.SubRequestGUID, &e.At, &e.Actor, &e.Action, &e.Detail)
 		e.At = e.At.UTC()
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
+		return e, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("audit of %s: %w", guid, err)
 	}
 	return out, nil

@@ -90,17 +90,13 @@ func (s *Store) orgPremises(ctx context.Context, tx *sql.Tx, org string) (map[st
 }
 
 func scanPremises(rows *sql.Rows) ([]domain.Premises, error) {
-	defer rows.Close()
-	var out []domain.Premises
-	for rows.Next() {
+	out, err := collect(rows, func(sc scanner) (domain.Premises, error) {
 		var p domain.Premises
-		if err := rows.Scan(&p.OrgGUID, &p.ID, &p.HMObjectGUID, &p.HouseGUID, &p.FIASHouseGUID, &p.Flat,
-			&p.Room, &p.Address, &p.AccountNumber); err != nil {
-			return nil, fmt.Errorf("read premises: %w", err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
+		err := sc.Scan(&p.OrgGUID, &p.ID, &p.HMObjectGUID, &p.HouseGUID, &p.FIASHouseGUID, &p.Flat,
+			&p.Room, &p.Address, &p.AccountNumber)
+		return p, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("read premises: %w", err)
 	}
 	return out, nil

@@ -58,17 +58,8 @@ func (s *Store) leaseSubRequests(ctx context.Context, tx *sql.Tx, cond string, a
 	if err != nil {
 		return nil, fmt.Errorf("read sub-requests: %w", err)
 	}
-	var out []domain.SubRequest
-	for rows.Next() {
-		r, err := scanSubRequest(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read sub-requests: %w", err)
-		}
-		out = append(out, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanSubRequests)
+	if err != nil {
 		return nil, fmt.Errorf("read sub-requests: %w", err)
 	}
 	if len(out) == 0 {
@@ -345,22 +336,18 @@ func (s *Store) ClaimMessages(ctx context.Context, owner string, settledBefore t
 		if err != nil {
 			return fmt.Errorf("read messages: %w", err)
 		}
-		for rows.Next() {
+		out, err = collect(rows, func(sc scanner) (domain.Message, error) {
 			var m domain.Message
 			var created, st string
-			if err := rows.Scan(&m.ID, &m.OrgGUID, &created, &st, &m.GISMessageGUID, &m.Attempts, &m.LastError); err != nil {
-				rows.Close()
-				return fmt.Errorf("read messages: %w", err)
-			}
-			if m.CreatedAt, err = parseStamp(created); err != nil {
-				rows.Close()
-				return err
+			if err := sc.Scan(&m.ID, &m.OrgGUID, &created, &st, &m.GISMessageGUID, &m.Attempts, &m.LastError); err != nil {
+				return m, err
 			}
 			m.Status = domain.MessageStatus(st)
-			out = append(out, m)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			var err error
+			m.CreatedAt, err = parseStamp(created)
+			return m, err
+		})
+		if err != nil {
 			return fmt.Errorf("read messages: %w", err)
 		}
 		if len(out) == 0 {
@@ -426,19 +413,14 @@ func (s *Store) FinishMessage(ctx context.Context, id string, outcomes []domain.
 		if err != nil {
 			return fmt.Errorf("read actions: %w", err)
 		}
-		var actions []storecore.StoredAction
-		for rows.Next() {
+		actions, err := collect(rows, func(sc scanner) (storecore.StoredAction, error) {
 			var a storecore.StoredAction
 			var kind string
-			if err := rows.Scan(&a.Position, &a.TransportGUID, &a.SubRequestGUID, &kind); err != nil {
-				rows.Close()
-				return fmt.Errorf("read actions: %w", err)
-			}
+			err := sc.Scan(&a.Position, &a.TransportGUID, &a.SubRequestGUID, &kind)
 			a.Kind = domain.ActionKind(kind)
-			actions = append(actions, a)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return a, err
+		})
+		if err != nil {
 			return fmt.Errorf("read actions: %w", err)
 		}
 		results, err := storecore.PlanFinish(id, actions, outcomes)
@@ -533,15 +515,16 @@ func (s *Store) SetWatermark(ctx context.Context, org string, t time.Time) error
 }
 
 // pullLocks are the pull locks held in this process, by database file and organization.
-// SQLite serves one process, so a lock within the process is the whole lock; keying by the
-// file makes two Stores on one file exclude each other as well.
+// They do not reach other processes: a second daemon on the same SQLite file is not kept
+// out (the CLI commands never pull; run one daemon per file). Keying by the file's absolute
+// path makes two Stores of this process on one file exclude each other.
 var pullLocks = struct {
 	sync.Mutex
 	held map[string]bool
 }{held: map[string]bool{}}
 
-// TryLockOrg makes the caller the only puller of org in this process until unlock; ok is
-// false (and unlock a no-op) while another holds it.
+// TryLockOrg makes the caller the only puller of org in this process until unlock (not
+// across processes, see pullLocks); ok is false (and unlock a no-op) while another holds it.
 func (s *Store) TryLockOrg(ctx context.Context, org string) (unlock func(), ok bool, err error) {
 	if err := s.usable(ctx); err != nil {
 		return nil, false, err
@@ -585,16 +568,8 @@ func (s *Store) OpenPastDeadline(ctx context.Context, org string, day time.Time,
 	if err != nil {
 		return nil, fmt.Errorf("list sub-requests of %s past their deadline: %w", org, translate(err))
 	}
-	defer rows.Close()
-	var out []domain.SubRequest
-	for rows.Next() {
-		r, err := scanSubRequest(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list sub-requests of %s past their deadline: %w", org, err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanSubRequests)
+	if err != nil {
 		return nil, fmt.Errorf("list sub-requests of %s past their deadline: %w", org, err)
 	}
 	return out, nil

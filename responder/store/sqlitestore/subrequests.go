@@ -20,6 +20,27 @@ const subRequestCols = `s.guid, s.org_guid, s.request_guid, s.request_number, s.
 
 type scanner interface{ Scan(dest ...any) error }
 
+// collect reads every row of rows with scan and closes them (the counterpart of
+// pgx.CollectRows); no rows is a nil slice.
+func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// scanSubRequests is scanSubRequest for collect.
+func scanSubRequests(sc scanner) (domain.SubRequest, error) { return scanSubRequest(sc) }
+
 func scanSubRequest(sc scanner, extra ...any) (domain.SubRequest, error) {
 	var (
 		r                    domain.SubRequest
@@ -164,16 +185,8 @@ func (s *Store) ListSubRequests(ctx context.Context, f storecore.SubRequestFilte
 	if err != nil {
 		return nil, fmt.Errorf("list sub-requests: %w", translate(err))
 	}
-	defer rows.Close()
-	var out []domain.SubRequest
-	for rows.Next() {
-		r, err := scanSubRequest(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list sub-requests: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanSubRequests)
+	if err != nil {
 		return nil, fmt.Errorf("list sub-requests: %w", err)
 	}
 	return out, nil
@@ -367,16 +380,8 @@ func (s *Store) DecisionHistory(ctx context.Context, guid string) ([]domain.Deci
 	if err != nil {
 		return nil, fmt.Errorf("decisions for %s: %w", guid, translate(err))
 	}
-	defer rows.Close()
-	var out []domain.Decision
-	for rows.Next() {
-		d, err := scanDecision(rows)
-		if err != nil {
-			return nil, fmt.Errorf("decisions for %s: %w", guid, err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanDecision)
+	if err != nil {
 		return nil, fmt.Errorf("decisions for %s: %w", guid, err)
 	}
 	return out, nil
@@ -401,28 +406,26 @@ func (s *Store) ListReview(ctx context.Context, org string) ([]storecore.ReviewI
 	if err != nil {
 		return nil, fmt.Errorf("review queue: %w", translate(err))
 	}
-	defer rows.Close()
-	var out []storecore.ReviewItem
-	for rows.Next() {
+	out, err := collect(rows, func(sc scanner) (storecore.ReviewItem, error) {
 		var dguid, at, body sql.NullString
-		r, err := scanSubRequest(rows, &dguid, &at, &body)
+		r, err := scanSubRequest(sc, &dguid, &at, &body)
 		if err != nil {
-			return nil, fmt.Errorf("review queue: %w", err)
+			return storecore.ReviewItem{}, err
 		}
 		item := storecore.ReviewItem{SubRequest: r}
 		if dguid.Valid {
 			d, err := storecore.DecodeDecision(dguid.String, []byte(body.String))
 			if err != nil {
-				return nil, err
+				return item, err
 			}
 			if d.DecidedAt, err = parseStamp(at.String); err != nil {
-				return nil, err
+				return item, err
 			}
 			item.Decision = &d
 		}
-		out = append(out, item)
-	}
-	if err := rows.Err(); err != nil {
+		return item, nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("review queue: %w", err)
 	}
 	return out, nil
@@ -439,20 +442,16 @@ func (s *Store) Audit(ctx context.Context, guid string) ([]domain.AuditEntry, er
 	if err != nil {
 		return nil, fmt.Errorf("audit of %s: %w", guid, translate(err))
 	}
-	defer rows.Close()
-	var out []domain.AuditEntry
-	for rows.Next() {
+	out, err := collect(rows, func(sc scanner) (domain.AuditEntry, error) {
 		var e domain.AuditEntry
 		var at string
-		if err := rows.Scan(&e.SubRequestGUID, &at, &e.Actor, &e.Action, &e.Detail); err != nil {
-			return nil, fmt.Errorf("audit of %s: %w", guid, err)
+		if err := sc.Scan(&e.SubRequestGUID, &at, &e.Actor, &e.Action, &e.Detail); err != nil {
+			return e, err
 		}
-		if e.At, err = parseStamp(at); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
+		e.At, err = parseStamp(at)
+		return e, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("audit of %s: %w", guid, err)
 	}
 	return out, nil

@@ -12,8 +12,8 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// PostgresURL returns TEST_DATABASE_URL, or the local default the Makefile also uses.
-func PostgresURL() string {
+// postgresURL returns TEST_DATABASE_URL, or the local default the Makefile also uses.
+func postgresURL() string {
 	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
 		return u
 	}
@@ -26,7 +26,7 @@ func PostgresURL() string {
 // except under CI (CI set), where it fails.
 func PostgresSchema(t testing.TB) string {
 	t.Helper()
-	base := PostgresURL()
+	base := postgresURL()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	admin, err := pgx.Connect(ctx, base)

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -73,8 +72,8 @@ type ActionResult struct {
 	Given     bool // false: no outcome was given, the sub-request goes back to ready
 }
 
-// NoOutcomeText is the error text recorded for an action that finished without an outcome.
-const NoOutcomeText = "no result for this answer in the message; it will be sent again"
+// noOutcomeText is the error text recorded for an action that finished without an outcome.
+const noOutcomeText = "no result for this answer in the message; it will be sent again"
 
 // PlanFinish matches outcomes to the actions of message id (by TransportGUID, or by
 // subrequestGUID when an outcome has no TransportGUID) and returns one result per action, in
@@ -85,7 +84,7 @@ func PlanFinish(id string, actions []StoredAction, outcomes []domain.Outcome) ([
 	byTransport := make(map[string]int, len(actions))
 	bySub := make(map[string]int, len(actions))
 	for i, a := range actions {
-		res[i] = ActionResult{StoredAction: a, State: domain.StateReady, ErrorText: NoOutcomeText}
+		res[i] = ActionResult{StoredAction: a, State: domain.StateReady, ErrorText: noOutcomeText}
 		byTransport[a.TransportGUID] = i
 		bySub[a.SubRequestGUID] = i
 	}
@@ -143,17 +142,4 @@ func ResultDetail(messageID string, r ActionResult, from domain.State) string {
 // QueuedDetail is the audit text of a sub-request put into an outbox message.
 func QueuedDetail(messageID string, a domain.Action) string {
 	return fmt.Sprintf("ready→sending: message %s, %s %s", messageID, a.Kind, a.TransportGUID)
-}
-
-// SortSubRequests orders sub-requests as the claims do: by deadline (none last), then GUID.
-func SortSubRequests(srs []domain.SubRequest) {
-	slices.SortFunc(srs, func(a, b domain.SubRequest) int {
-		if a.ResponseDate.IsZero() != b.ResponseDate.IsZero() {
-			if a.ResponseDate.IsZero() {
-				return 1
-			}
-			return -1
-		}
-		return cmp.Or(a.ResponseDate.Compare(b.ResponseDate), strings.Compare(a.GUID, b.GUID))
-	})
 }
