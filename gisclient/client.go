@@ -13,6 +13,13 @@
 // the call with exponential backoff, each attempt with a fresh MessageGUID and Date and a new
 // signature: GIS is reported to loop on an identical resent packet. Everything else fails
 // at once as a *Error carrying the GIS code and text.
+//
+// An importDSRResponsesRequest is never sent again by the client once it may have reached
+// GIS: a failure after the request was written in full (the connection lost, reset or timed
+// out while waiting for the answer, a cut or unreadable 2xx answer, a gateway timeout, the
+// caller's cancellation) fails with ErrOutcomeUnknown, and the caller looks the
+// sub-requests up in GIS before it sends anything again. Every wait is bounded: an
+// asynchronous call polls for at most Options.PollLimit.
 package gisclient
 
 import (
@@ -42,6 +49,9 @@ const (
 	ExportVersion = "14.0.0.0" // default for exportDSRsRequest
 	ImportVersion = "14.0.0.0" // the only version importDSRResponsesRequest accepts
 )
+
+// DefaultPollLimit bounds the getState polling of one asynchronous call.
+const DefaultPollLimit = 2 * time.Hour
 
 // DefaultPoll is the getState schedule from the official integration guide: the first
 // getState not earlier than 10 s after the Ack, then 60 s, 300 s, 900 s and every 1800 s.
@@ -105,6 +115,9 @@ type Options struct {
 	// Poll is the getState schedule: Poll[i] is the wait before getState number i+1, the
 	// last one repeats. Empty = DefaultPoll().
 	Poll []time.Duration
+	// PollLimit is the longest one asynchronous call polls getState before it fails with
+	// ErrPollLimit, measured on Now; 0 = DefaultPollLimit.
+	PollLimit time.Duration
 	// Retry bounds the in-call retries of transient failures.
 	Retry Retry
 	// MaxResponseSize caps a response body; ≤ 0 = soap.DefaultMaxSize (16 MiB).
@@ -128,8 +141,9 @@ type Client struct {
 	sleep    func(ctx context.Context, d time.Duration) error
 	newGUID  func() string
 	log      *slog.Logger
-	poll     []time.Duration
-	retry    Retry
+	poll      []time.Duration
+	pollLimit time.Duration
+	retry     Retry
 	maxSize  int64
 	dumpDir  string
 	onPage   func(PageEvent)
@@ -148,6 +162,9 @@ func New(opts Options) (*Client, error) {
 	if !wsdl.IsGUID(opts.OrgPPAGUID) {
 		return nil, fmt.Errorf("gisclient: OrgPPAGUID %q is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", opts.OrgPPAGUID)
 	}
+	if opts.PollLimit < 0 {
+		return nil, fmt.Errorf("gisclient: PollLimit is negative (%s)", opts.PollLimit)
+	}
 	for i, d := range opts.Poll {
 		if d < 0 {
 			return nil, fmt.Errorf("gisclient: Poll[%d] is negative (%s)", i, d)
@@ -164,7 +181,8 @@ func New(opts Options) (*Client, error) {
 		sleep:    opts.Sleep,
 		newGUID:  opts.NewGUID,
 		log:      opts.Logger,
-		poll:     append([]time.Duration(nil), opts.Poll...),
+		poll:      append([]time.Duration(nil), opts.Poll...),
+		pollLimit: cmp.Or(opts.PollLimit, DefaultPollLimit),
 		retry:    opts.Retry.withDefaults(),
 		maxSize:  opts.MaxResponseSize,
 		dumpDir:  opts.DumpDir,
