@@ -131,23 +131,23 @@ type Options struct {
 
 // Client talks to the DRS service. It is safe for concurrent use.
 type Client struct {
-	url      string // full service URL
-	logURL   string // the same with any password redacted
-	org      string
-	operator bool
-	http     *http.Client
-	signer   Signer
-	now      func() time.Time
-	sleep    func(ctx context.Context, d time.Duration) error
-	newGUID  func() string
-	log      *slog.Logger
+	url       string // full service URL
+	logURL    string // the same with any password redacted
+	org       string
+	operator  bool
+	http      *http.Client
+	signer    Signer
+	now       func() time.Time
+	sleep     func(ctx context.Context, d time.Duration) error
+	newGUID   func() string
+	log       *slog.Logger
 	poll      []time.Duration
 	pollLimit time.Duration
 	retry     Retry
-	maxSize  int64
-	dumpDir  string
-	onPage   func(PageEvent)
-	msk      *time.Location
+	maxSize   int64
+	dumpDir   string
+	onPage    func(PageEvent)
+	msk       *time.Location
 }
 
 // New checks opts and builds a Client.
@@ -171,23 +171,23 @@ func New(opts Options) (*Client, error) {
 		}
 	}
 	c := &Client{
-		url:      u.String(),
-		logURL:   u.Redacted(),
-		org:      opts.OrgPPAGUID,
-		operator: opts.IsOperatorSignature,
-		http:     opts.HTTPClient,
-		signer:   opts.Signer,
-		now:      opts.Now,
-		sleep:    opts.Sleep,
-		newGUID:  opts.NewGUID,
-		log:      opts.Logger,
+		url:       u.String(),
+		logURL:    u.Redacted(),
+		org:       opts.OrgPPAGUID,
+		operator:  opts.IsOperatorSignature,
+		http:      opts.HTTPClient,
+		signer:    opts.Signer,
+		now:       opts.Now,
+		sleep:     opts.Sleep,
+		newGUID:   opts.NewGUID,
+		log:       opts.Logger,
 		poll:      append([]time.Duration(nil), opts.Poll...),
 		pollLimit: cmp.Or(opts.PollLimit, DefaultPollLimit),
-		retry:    opts.Retry.withDefaults(),
-		maxSize:  opts.MaxResponseSize,
-		dumpDir:  opts.DumpDir,
-		onPage:   opts.OnPage,
-		msk:      time.FixedZone("MSK", 3*3600),
+		retry:     opts.Retry.withDefaults(),
+		maxSize:   opts.MaxResponseSize,
+		dumpDir:   opts.DumpDir,
+		onPage:    opts.OnPage,
+		msk:       time.FixedZone("MSK", 3*3600),
 	}
 	if c.http == nil {
 		if c.http, err = NewHTTPClient(TransportOptions{}); err != nil {

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/xml"
 	"os"
-	"strings"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gisgw/gisgw/soap"

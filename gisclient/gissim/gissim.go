@@ -157,8 +157,8 @@ type CallStats struct {
 type FaultStats struct {
 	HTTP500   int `json:"http500"`
 	HTTP503   int `json:"http503"`
-	EXP001000    int `json:"exp001000"`
-	Drop         int `json:"drop"`
+	EXP001000 int `json:"exp001000"`
+	Drop      int `json:"drop"`
 	// The kinds added later appear in /sim/stats only once they happened.
 	LostResponse int `json:"lost_response,omitempty"` // imports accepted whose Ack was not sent
 	Stuck        int `json:"stuck,omitempty"`         // exports never processed
