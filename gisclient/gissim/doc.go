@@ -113,8 +113,7 @@
 // # Real shapes
 //
 // With Options.RealShapes the answers look like GIS's own: the prefixes soap, ns2
-// (xmldsig), ns4 (base) and ns13 (drs), indented, with the Ack's GUIDs on lines of their
-// own, the request's MessageGUID in the Ack's ResultHeader, and an Id and a ds:Signature
+// (xmldsig), ns4 (base) and ns13 (drs), indented, the request's MessageGUID in the Ack's ResultHeader, and an Id and a ds:Signature
 // (placeholder values) in getStateResult. A request may carry other header elements
 // beside base:RequestHeader, such as the Action header a WCF client puts first.
 package gissim

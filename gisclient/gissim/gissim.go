@@ -73,9 +73,8 @@ type Options struct {
 	CheckAttachments bool
 	// RealShapes makes the SOAP answers look like real GIS ones rather than like
 	// encoding/xml output: GIS's namespace prefixes (soap, ns2 for xmldsig, ns4 for base,
-	// ns13 for drs), pretty-printing with whitespace around the Ack's GUIDs, an Id and a
-	// ds:Signature in getStateResult, and the request's MessageGUID in the Ack's
-	// ResultHeader.
+	// ns13 for drs), pretty-printing, an Id and a ds:Signature in getStateResult, and the
+	// request's MessageGUID in the Ack's ResultHeader.
 	RealShapes bool
 	// StuckOrgs limits Faults.Stuck to the exports of these orgPPAGUIDs; empty = all.
 	StuckOrgs []string

@@ -29,8 +29,9 @@ type node struct {
 }
 
 // realShape rewrites an envelope the way GIS writes it: its prefixes, all declared on the
-// root, indented, with whitespace around the Ack's GUIDs, and an Id and a ds:Signature
-// (whose values are placeholders: the simulator holds no GIS key) in getStateResult.
+// root, indented, and an Id and a ds:Signature (whose values are placeholders: the
+// simulator holds no GIS key) in getStateResult. Text stays as it is: GUIDType's pattern
+// allows no whitespace around a GUID.
 func realShape(env []byte, signatureID string) ([]byte, error) {
 	root, err := parseTree(env)
 	if err != nil {
@@ -42,7 +43,7 @@ func realShape(env []byte, signatureID string) ([]byte, error) {
 	for _, ns := range []string{soap.NSEnvelope, nsDSig, soap.NSBase, soap.NSDRS, soap.NSNSI} {
 		root.attrs = append(root.attrs, xml.Attr{Name: xml.Name{Local: "xmlns:" + pre[ns]}, Value: ns})
 	}
-	if err := writeNode(&b, root, pre, 0, signatureID, false); err != nil {
+	if err := writeNode(&b, root, pre, 0, signatureID); err != nil {
 		return nil, fmt.Errorf("real shapes: %w", err)
 	}
 	b.WriteString("\n")
@@ -102,7 +103,7 @@ func qname(n xml.Name, pre map[string]string) (string, error) {
 	return p + ":" + n.Local, nil
 }
 
-func writeNode(b *bytes.Buffer, n *node, pre map[string]string, depth int, sigID string, inAck bool) error {
+func writeNode(b *bytes.Buffer, n *node, pre map[string]string, depth int, sigID string) error {
 	indent := strings.Repeat("  ", depth)
 	name, err := qname(n.name, pre)
 	if err != nil {
@@ -110,7 +111,7 @@ func writeNode(b *bytes.Buffer, n *node, pre map[string]string, depth int, sigID
 	}
 	isResult := n.name.Space == soap.NSDRS && n.name.Local == "getStateResult"
 	if isResult {
-		n.attrs = append(n.attrs, xml.Attr{Name: xml.Name{Local: "Id"}, Value: sigID + "-result"})
+		n.attrs = append(n.attrs, xml.Attr{Name: xml.Name{Local: "Id"}, Value: "result-" + sigID})
 		n.children = append([]*node{{raw: signature(sigID, strings.Repeat("  ", depth+1))}}, n.children...)
 	}
 	b.WriteString(indent + "<" + name)
@@ -127,25 +128,19 @@ func writeNode(b *bytes.Buffer, n *node, pre map[string]string, depth int, sigID
 	switch {
 	case len(n.children) == 0 && text == "":
 		b.WriteString("/>")
-	case len(n.children) == 0 && inAck:
-		// GIS's pretty-printer puts the Ack's GUIDs on lines of their own.
-		b.WriteString(">\n" + indent + "  ")
-		_ = xml.EscapeText(b, []byte(text))
-		b.WriteString("\n" + indent + "</" + name + ">")
 	case len(n.children) == 0:
 		b.WriteString(">")
 		_ = xml.EscapeText(b, []byte(n.text))
 		b.WriteString("</" + name + ">")
 	default:
 		b.WriteString(">")
-		ack := n.name.Space == soap.NSBase && n.name.Local == "Ack"
 		for _, c := range n.children {
 			b.WriteString("\n")
 			if c.raw != "" {
 				b.WriteString(c.raw)
 				continue
 			}
-			if err := writeNode(b, c, pre, depth+1, sigID, ack); err != nil {
+			if err := writeNode(b, c, pre, depth+1, sigID); err != nil {
 				return err
 			}
 		}
@@ -159,11 +154,11 @@ func writeNode(b *bytes.Buffer, n *node, pre map[string]string, depth int, sigID
 // not verify GIS's signature.
 func signature(id, indent string) string {
 	lines := []string{
-		`<ns2:Signature Id="` + id + `">`,
+		`<ns2:Signature Id="xmldsig-` + id + `">`,
 		`  <ns2:SignedInfo>`,
 		`    <ns2:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>`,
 		`    <ns2:SignatureMethod Algorithm="urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34102012-gostr34112012-256"/>`,
-		`    <ns2:Reference URI="#` + id + `-result">`,
+		`    <ns2:Reference URI="#result-` + id + `">`,
 		`      <ns2:Transforms>`,
 		`        <ns2:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>`,
 		`        <ns2:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>`,
