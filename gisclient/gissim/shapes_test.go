@@ -20,11 +20,15 @@ import (
 
 var guidRE = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
 
-// numberGUIDs replaces every GUID by a placeholder numbered in order of appearance,
+var fioRE = regexp.MustCompile(`<ns13:fio>[^<]*</ns13:fio>`)
+
+// numberGUIDs replaces every GUID by a placeholder numbered in order of appearance, and
+// the executors' names (drawn per run by importScenario's simulator) by a placeholder,
 // keeping the bytes around them exactly as sent.
 func numberGUIDs(b []byte) string {
 	seen := map[string]string{}
-	return guidRE.ReplaceAllStringFunc(string(b), func(g string) string {
+	s := fioRE.ReplaceAllString(string(b), "<ns13:fio>FIO</ns13:fio>")
+	return guidRE.ReplaceAllStringFunc(s, func(g string) string {
 		k := strings.ToLower(g)
 		if _, ok := seen[k]; !ok {
 			seen[k] = fmt.Sprintf("GUID-%d", len(seen)+1)
