@@ -341,3 +341,22 @@ func TestCodeLabel(t *testing.T) {
 		t.Errorf("%d labels for 10000 unknown codes, want 1", len(seen))
 	}
 }
+
+// TestAckGUIDsTrimmed: an Ack whose GUIDs are wrapped in whitespace (a pretty-printer
+// that indents text) is read with the whitespace trimmed.
+func TestAckGUIDsTrimmed(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	const gis = "9a5e0000-0000-4000-8000-000000000077"
+	srv := newGISServer(t, clock, func(ex exchange) reply {
+		b := readFixture(t, "ack.xml")
+		b = []byte(strings.ReplaceAll(string(b), phRequester, "\n          "+ex.MessageGUID+"\n        "))
+		b = []byte(strings.ReplaceAll(string(b), ">"+phGISMsg+"<", ">\n\t"+gis+"  <"))
+		return reply{Body: b}
+	})
+	c := newClient(t, srv.URL(), clock, nil)
+	got, err := c.Submit(context.Background(), mustExport(t, gisclient.ExportFilter{Period: period()}))
+	if err != nil || got != gis {
+		t.Fatalf("Submit = %q, %v; want %s", got, err, gis)
+	}
+}
