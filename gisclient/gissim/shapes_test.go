@@ -181,3 +181,17 @@ func md5b64(b []byte) string {
 	sum := md5.Sum(b) //nolint:gosec // Content-MD5
 	return base64.StdEncoding.EncodeToString(sum[:])
 }
+
+func TestParseFaultsNewKinds(t *testing.T) {
+	t.Parallel()
+	got, err := gissim.ParseFaults("lost=0.1,stuck=1,backwards=0.2,upload=0.3,drop=0.05")
+	want := gissim.Faults{LostResponse: 0.1, Stuck: 1, Backwards: 0.2, UploadFail: 0.3, Drop: 0.05}
+	if err != nil || got != want {
+		t.Fatalf("got %+v, %v; want %+v", got, err, want)
+	}
+	for spec, text := range map[string]string{"stuck=2": "0 to 1", "lost=x": `"lost=x"`, "sideways=0.1": "lost, stuck, backwards, upload"} {
+		if _, err := gissim.ParseFaults(spec); err == nil || !strings.Contains(err.Error(), text) {
+			t.Errorf("%s: err = %v, want %q", spec, err, text)
+		}
+	}
+}
