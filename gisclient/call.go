@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -24,11 +26,20 @@ type operation struct {
 	name   string // body element, used in errors, logs and dump file names
 	action string // SOAPAction
 	signed bool   // the body goes through the Signer
+	// changes marks an operation that changes GIS's data: once GIS may have it, it is
+	// never sent again by the client (ErrOutcomeUnknown).
+	changes bool
 }
 
-func exportOp() operation   { return operation{"exportDSRsRequest", "urn:exportDebtSubrequests", true} }
-func importOp() operation   { return operation{"importDSRResponsesRequest", "urn:importResponses", true} }
-func getStateOp() operation { return operation{"getStateRequest", "urn:getState", false} }
+func exportOp() operation {
+	return operation{name: "exportDSRsRequest", action: "urn:exportDebtSubrequests", signed: true}
+}
+
+func importOp() operation {
+	return operation{name: "importDSRResponsesRequest", action: "urn:importResponses", signed: true, changes: true}
+}
+
+func getStateOp() operation { return operation{name: "getStateRequest", action: "urn:getState"} }
 
 // prepare checks the body type and returns a shallow copy carrying the signed Id and the
 // version, so the caller's value is never modified.
@@ -58,7 +69,8 @@ func prepare(body any) (operation, any, error) {
 
 // Submit sends a signed business request (*wsdl.ExportDSRsRequest or
 // *wsdl.ImportDSRResponsesRequest) and returns the MessageGUID GIS assigned to it, to be
-// polled with Await. Transient failures are retried, each time as a fresh message.
+// polled with Await. Transient failures are retried, each time as a fresh message, except
+// when an importDSRResponsesRequest may have reached GIS (ErrOutcomeUnknown).
 func (c *Client) Submit(ctx context.Context, body any) (string, error) {
 	op, body, err := prepare(body)
 	if err != nil {
@@ -76,7 +88,8 @@ func (c *Client) submit(ctx context.Context, op operation, body any) (string, er
 		}
 		g, err := decodeAck(msg, guid)
 		if err != nil {
-			return &Error{Op: op.name, Message: err.Error(), Err: err}
+			// An answer that is no Ack of ours comes after GIS had the whole request.
+			return &Error{Op: op.name, Message: err.Error(), Err: err, OutcomeUnknown: op.changes, Transient: op.changes}
 		}
 		gisGUID = g
 		c.log.Info("message accepted", "op", op.name, "message_guid", guid, "gis_message_guid", gisGUID)
@@ -92,17 +105,18 @@ func decodeAck(msg *soap.Message, guid string) (string, error) {
 	if err := msg.DecodeBody(&ack); err != nil {
 		return "", fmt.Errorf("unexpected response instead of AckRequest: %w", err)
 	}
-	if ack.Ack == nil || ack.Ack.MessageGUID == nil || !wsdl.IsGUID(string(*ack.Ack.MessageGUID)) {
+	// Pretty-printed answers may carry whitespace around a GUID.
+	if ack.Ack == nil || ack.Ack.MessageGUID == nil || !wsdl.IsGUID(strings.TrimSpace(string(*ack.Ack.MessageGUID))) {
 		return "", errors.New("the AckRequest carries no valid MessageGUID")
 	}
-	if ack.Ack.RequesterMessageGUID == nil || !strings.EqualFold(string(*ack.Ack.RequesterMessageGUID), guid) {
+	if ack.Ack.RequesterMessageGUID == nil || !strings.EqualFold(strings.TrimSpace(string(*ack.Ack.RequesterMessageGUID)), guid) {
 		got := ""
 		if ack.Ack.RequesterMessageGUID != nil {
-			got = truncate(string(*ack.Ack.RequesterMessageGUID), 40)
+			got = truncate(strings.TrimSpace(string(*ack.Ack.RequesterMessageGUID)), 40)
 		}
 		return "", fmt.Errorf("the AckRequest answers message %q, not ours (%s); the endpoint may be a wrong or shared proxy", got, guid)
 	}
-	return string(*ack.Ack.MessageGUID), nil
+	return strings.TrimSpace(string(*ack.Ack.MessageGUID)), nil
 }
 
 // GetState asks once (with retries of transient failures) for the state of a message that
@@ -139,6 +153,15 @@ func decodeGetState(msg *soap.Message, messageGUID string) (*wsdl.GetStateResult
 	if res.BaseAsyncResponseType == nil || res.RequestState == nil {
 		return nil, errors.New("getStateResult has no RequestState")
 	}
+	st := wsdl.AsyncRequestStateType(strings.TrimSpace(string(*res.RequestState)))
+	res.RequestState = &st
+	if res.MessageGUID != nil {
+		g := wsdl.GUIDType(strings.TrimSpace(string(*res.MessageGUID)))
+		res.MessageGUID = &g
+	}
+	if err := checkResultLengths(&res); err != nil {
+		return nil, err
+	}
 	switch *res.RequestState {
 	case wsdl.AsyncRequestStateType1, wsdl.AsyncRequestStateType2, wsdl.AsyncRequestStateType3:
 	default:
@@ -161,8 +184,16 @@ func (c *Client) Await(ctx context.Context, messageGUID string) (*wsdl.GetStateR
 
 func (c *Client) await(ctx context.Context, opName, messageGUID string) (*wsdl.GetStateResult, error) {
 	start := c.now()
+	var last wsdl.AsyncRequestStateType // the state of the previous getState
 	for i := 0; ; i++ {
-		wait := c.poll[min(i, len(c.poll)-1)]
+		waited := c.now().Sub(start)
+		if waited >= c.pollLimit {
+			return nil, &Error{Op: opName, Err: ErrPollLimit, Transient: true, Message: fmt.Sprintf(
+				"GIS has not processed message %s after %s of waiting (%d getState calls, last RequestState %s); the limit is %s (gis.poll_limit) — poll it again later by its MessageGUID",
+				messageGUID, waited.Round(time.Second), i, last, c.pollLimit)}
+		}
+		// The last wait is cut short so that the limit is also the last getState.
+		wait := min(c.poll[min(i, len(c.poll)-1)], c.pollLimit-waited)
 		if err := c.sleep(ctx, wait); err != nil {
 			return nil, fmt.Errorf("%s: waiting for message %s after %d getState calls: %w", opName, messageGUID, i, err)
 		}
@@ -170,6 +201,14 @@ func (c *Client) await(ctx context.Context, opName, messageGUID string) (*wsdl.G
 		if err != nil {
 			return nil, err
 		}
+		if last != "" && *res.RequestState < last {
+			// States only advance (1 received, 2 processing, 3 done): a step back means the
+			// answers are not about one message's progress, so none of them can be trusted.
+			return nil, &Error{Op: opName, Message: fmt.Sprintf(
+				"GIS reported RequestState %s for message %s after %s, but a message's state never goes back; stopped polling it",
+				*res.RequestState, messageGUID, last)}
+		}
+		last = *res.RequestState
 		if *res.RequestState != wsdl.AsyncRequestStateType3 {
 			c.log.Debug("message not processed yet", "gis_message_guid", messageGUID, "state", string(*res.RequestState),
 				"polls", i+1, "waited", c.now().Sub(start))
@@ -203,6 +242,11 @@ func (c *Client) call(ctx context.Context, op operation, body any) (*wsdl.GetSta
 		}
 		r, err := c.await(ctx, op.name, guid)
 		if err != nil && r == nil {
+			if op.changes && ctx.Err() == nil {
+				// GIS acknowledged the message: it has it, whatever polling failed.
+				err = &Error{Op: op.name, Err: err, OutcomeUnknown: true, Transient: true,
+					Message: fmt.Sprintf("GIS acknowledged message %s but its result could not be read: %v", guid, err)}
+			}
 			return final{err} // getState has retried already
 		}
 		res = r
@@ -246,6 +290,9 @@ func (c *Client) withRetry(ctx context.Context, opName string, attempt func() er
 		}
 		if f, ok := err.(final); ok {
 			return f.err
+		}
+		if errors.Is(err, ErrOutcomeUnknown) {
+			return err // GIS may have it: a fresh copy could answer twice
 		}
 		if !IsTransient(err) || ctx.Err() != nil {
 			return err
@@ -294,10 +341,18 @@ func (c *Client) send(ctx context.Context, op operation, body any) (*soap.Messag
 	}
 	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
 	req.Header.Set("SOAPAction", `"`+op.action+`"`)
+	var written atomic.Bool // the whole request reached the connection
+	req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(i httptrace.WroteRequestInfo) { written.Store(i.Err == nil) },
+	}))
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, guid, transportError(ctx, op.name, "POST "+c.logURL, err)
+		e := transportError(ctx, op.name, "POST "+c.logURL, err)
+		if op.changes && written.Load() {
+			e = outcomeUnknown(ctx, op.name, "waiting for the answer to "+guid, e)
+		}
+		return nil, guid, e
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxSize+1))
@@ -307,13 +362,36 @@ func (c *Client) send(ctx context.Context, op operation, body any) (*soap.Messag
 		if errors.As(e, &ge) {
 			ge.HTTPStatus = resp.StatusCode
 		}
+		if op.changes && resp.StatusCode/100 == 2 {
+			// GIS had begun to answer "accepted" when the connection broke.
+			e = outcomeUnknown(ctx, op.name, "reading the answer to "+guid, e)
+		}
 		return nil, guid, e
 	}
 	c.dump(op.name, "in", guid, data)
 	c.log.Debug("exchange", "op", op.name, "message_guid", guid, "status", resp.StatusCode,
 		"sent_bytes", len(env), "received_bytes", len(data), "latency", time.Since(start))
 	msg, err := decodeResponse(op.name, resp.StatusCode, data, c.maxSize)
+	var f *soap.Fault
+	if err != nil && op.changes && !errors.As(err, &f) && (resp.StatusCode/100 == 2 || resp.StatusCode == http.StatusGatewayTimeout) {
+		// A cut or unreadable 2xx answer came from GIS after it had the request; a gateway
+		// timeout means GIS itself did not answer in time, not that it refused.
+		err = outcomeUnknown(ctx, op.name, "the answer to "+guid, err)
+	}
 	return msg, guid, err
+}
+
+// outcomeUnknown marks err, a failure after the whole request was written, as one whose
+// outcome is unknown, keeping its cause (the caller's cancellation included) for errors.Is.
+func outcomeUnknown(ctx context.Context, opName, during string, err error) error {
+	var ge *Error
+	if errors.As(err, &ge) {
+		cp := *ge
+		cp.OutcomeUnknown, cp.Transient = true, true
+		return &cp
+	}
+	// The caller's own cancellation: not transient, so that nothing retries it here.
+	return &Error{Op: opName, Message: "stopped while " + during + ": " + context.Cause(ctx).Error(), Err: err, OutcomeUnknown: true}
 }
 
 // decodeResponse turns an HTTP response into a checked SOAP message, or a *Error that says
@@ -344,7 +422,8 @@ func decodeResponse(opName string, status int, data []byte, limit int64) (*soap.
 		if text == "" {
 			text = f.String
 		}
-		e := &Error{Op: opName, Code: f.ErrorCode, Message: text, HTTPStatus: status, Err: f}
+		// A fault is a failure already; an overlong text is cut rather than the fault refused.
+		e := &Error{Op: opName, Code: truncate(f.ErrorCode, maxErrorCode), Message: truncate(text, maxErrorText), HTTPStatus: status, Err: f}
 		if f.ErrorCode == "" {
 			e.Message = f.Error()
 			e.Transient = status == http.StatusBadGateway || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout

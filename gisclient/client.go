@@ -13,6 +13,13 @@
 // the call with exponential backoff, each attempt with a fresh MessageGUID and Date and a new
 // signature: GIS is reported to loop on an identical resent packet. Everything else fails
 // at once as a *Error carrying the GIS code and text.
+//
+// An importDSRResponsesRequest is never sent again by the client once it may have reached
+// GIS: a failure after the request was written in full (the connection lost, reset or timed
+// out while waiting for the answer, a cut or unreadable 2xx answer, a gateway timeout, the
+// caller's cancellation) fails with ErrOutcomeUnknown, and the caller looks the
+// sub-requests up in GIS before it sends anything again. Every wait is bounded: an
+// asynchronous call polls for at most Options.PollLimit.
 package gisclient
 
 import (
@@ -43,6 +50,9 @@ const (
 	ExportVersion = "14.0.0.0" // default for exportDSRsRequest
 	ImportVersion = "14.0.0.0" // the only version importDSRResponsesRequest accepts
 )
+
+// DefaultPollLimit bounds the getState polling of one asynchronous call.
+const DefaultPollLimit = 2 * time.Hour
 
 // DefaultPoll is the getState schedule from the official integration guide: the first
 // getState not earlier than 10 s after the Ack, then 60 s, 300 s, 900 s and every 1800 s.
@@ -106,6 +116,9 @@ type Options struct {
 	// Poll is the getState schedule: Poll[i] is the wait before getState number i+1, the
 	// last one repeats. Empty = DefaultPoll().
 	Poll []time.Duration
+	// PollLimit is the longest one asynchronous call polls getState before it fails with
+	// ErrPollLimit, measured on Now; 0 = DefaultPollLimit.
+	PollLimit time.Duration
 	// Retry bounds the in-call retries of transient failures.
 	Retry Retry
 	// MaxResponseSize caps a response body; ≤ 0 = soap.DefaultMaxSize (16 MiB).
@@ -119,22 +132,23 @@ type Options struct {
 
 // Client talks to the DRS service. It is safe for concurrent use.
 type Client struct {
-	url      string // full service URL
-	logURL   string // the same with any password redacted
-	org      string
-	operator bool
-	http     *http.Client
-	signer   Signer
-	now      func() time.Time
-	sleep    func(ctx context.Context, d time.Duration) error
-	newGUID  func() string
-	log      *slog.Logger
-	poll     []time.Duration
-	retry    Retry
-	maxSize  int64
-	dumpDir  string
-	onPage   func(PageEvent)
-	msk      *time.Location
+	url       string // full service URL
+	logURL    string // the same with any password redacted
+	org       string
+	operator  bool
+	http      *http.Client
+	signer    Signer
+	now       func() time.Time
+	sleep     func(ctx context.Context, d time.Duration) error
+	newGUID   func() string
+	log       *slog.Logger
+	poll      []time.Duration
+	pollLimit time.Duration
+	retry     Retry
+	maxSize   int64
+	dumpDir   string
+	onPage    func(PageEvent)
+	msk       *time.Location
 }
 
 // New checks opts and builds a Client.
@@ -149,28 +163,32 @@ func New(opts Options) (*Client, error) {
 	if !wsdl.IsGUID(opts.OrgPPAGUID) {
 		return nil, fmt.Errorf("gisclient: OrgPPAGUID %q is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", opts.OrgPPAGUID)
 	}
+	if opts.PollLimit < 0 {
+		return nil, fmt.Errorf("gisclient: PollLimit is negative (%s)", opts.PollLimit)
+	}
 	for i, d := range opts.Poll {
 		if d < 0 {
 			return nil, fmt.Errorf("gisclient: Poll[%d] is negative (%s)", i, d)
 		}
 	}
 	c := &Client{
-		url:      u.String(),
-		logURL:   u.Redacted(),
-		org:      opts.OrgPPAGUID,
-		operator: opts.IsOperatorSignature,
-		http:     opts.HTTPClient,
-		signer:   opts.Signer,
-		now:      opts.Now,
-		sleep:    opts.Sleep,
-		newGUID:  opts.NewGUID,
-		log:      opts.Logger,
-		poll:     append([]time.Duration(nil), opts.Poll...),
-		retry:    opts.Retry.withDefaults(),
-		maxSize:  opts.MaxResponseSize,
-		dumpDir:  opts.DumpDir,
-		onPage:   opts.OnPage,
-		msk:      calendar.Moscow(),
+		url:       u.String(),
+		logURL:    u.Redacted(),
+		org:       opts.OrgPPAGUID,
+		operator:  opts.IsOperatorSignature,
+		http:      opts.HTTPClient,
+		signer:    opts.Signer,
+		now:       opts.Now,
+		sleep:     opts.Sleep,
+		newGUID:   opts.NewGUID,
+		log:       opts.Logger,
+		poll:      append([]time.Duration(nil), opts.Poll...),
+		pollLimit: cmp.Or(opts.PollLimit, DefaultPollLimit),
+		retry:     opts.Retry.withDefaults(),
+		maxSize:   opts.MaxResponseSize,
+		dumpDir:   opts.DumpDir,
+		onPage:    opts.OnPage,
+		msk:       calendar.Moscow(),
 	}
 	if c.http == nil {
 		if c.http, err = NewHTTPClient(TransportOptions{}); err != nil {

@@ -24,6 +24,18 @@ const (
 // filter matches nothing.
 var ErrEmpty = errors.New("no objects to export (INT002012)")
 
+// ErrOutcomeUnknown matches (errors.Is) a failure of an importDSRResponsesRequest after the
+// request had been written in full: GIS may have received and accepted it, so sending the
+// actions again could answer a sub-request twice. Look the sub-requests up (an export by
+// subrequestGUID) before sending them again. Such an error is also IsTransient: the actions
+// GIS turns out not to have may be sent again.
+var ErrOutcomeUnknown = errors.New("GIS may have received the message; its outcome is unknown")
+
+// ErrPollLimit matches (errors.Is) an asynchronous call whose message GIS had not processed
+// when Options.PollLimit ran out. The message may still be processed: poll it again later
+// by its MessageGUID rather than sending it again.
+var ErrPollLimit = errors.New("the getState poll limit ran out")
+
 // Error is a failed DRS call. Code and Message are GIS's own when GIS answered with a SOAP
 // Fault or a getStateResult ErrorMessage; otherwise Code is empty and Message describes the
 // transport failure.
@@ -33,7 +45,10 @@ type Error struct {
 	Message    string // GIS error text or a description of the failure (Err is not repeated in Error())
 	HTTPStatus int    // HTTP status of the response; 0 when there was none
 	Transient  bool   // retrying with a fresh message may succeed
-	Err        error  // underlying cause, if any
+	// OutcomeUnknown: the request was written in full before the failure, so GIS may have
+	// it (errors.Is(err, ErrOutcomeUnknown)). Set only for importDSRResponsesRequest.
+	OutcomeUnknown bool
+	Err            error // underlying cause, if any
 }
 
 func (e *Error) Error() string {
@@ -62,11 +77,23 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is makes errors.Is(err, ErrEmpty) true for INT002012.
-func (e *Error) Is(target error) bool { return target == ErrEmpty && e.Code == CodeNoObjects }
+// Is makes errors.Is(err, ErrEmpty) true for INT002012 and errors.Is(err,
+// ErrOutcomeUnknown) true when OutcomeUnknown is set.
+func (e *Error) Is(target error) bool {
+	switch target {
+	case ErrEmpty:
+		return e.Code == CodeNoObjects
+	case ErrOutcomeUnknown:
+		return e.OutcomeUnknown
+	}
+	return false
+}
 
 // hint tells the user what to do about the failure.
 func (e *Error) hint() string {
+	if e.OutcomeUnknown {
+		return "GIS may have received the message: look the sub-requests up in GIS before sending them again"
+	}
 	switch e.Code {
 	case CodeForbidden:
 		return "check that the organization's IS is registered in GIS ZhKKh and the certificate matches"
@@ -95,6 +122,23 @@ func (e *Error) hint() string {
 func IsTransient(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Transient
+}
+
+// CodeLabel bounds a GIS error code for use as a metric label: the code itself when it is
+// one DRS-PROTOCOL.md documents or the simulator answers with, "" for no code, and
+// "other" for anything else, so that a hostile or changing peer cannot create label values
+// without limit.
+func CodeLabel(code string) string {
+	switch code = strings.TrimSpace(code); code {
+	case "":
+		return ""
+	case CodeNoObjects, CodeTransfer, CodeMaintenance, CodeForbidden, CodeNotFound,
+		"INT002013", // getState for an unknown message
+		"FMT001300", // schema violation
+		"SIG000000": // signature refused
+		return code
+	}
+	return "other"
 }
 
 // transientCode reports the GIS codes whose cause is passing: a resend can succeed.

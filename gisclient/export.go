@@ -73,7 +73,7 @@ func (f ExportFilter) validate() error {
 	switch f.Version {
 	case "", "13.1.10.1", "14.0.0.0", "15.3.0.0":
 	default:
-		return fmt.Errorf("Version %q is not one exportDSRsRequest accepts (13.1.10.1, 14.0.0.0, 15.3.0.0)", f.Version)
+		return fmt.Errorf("version %q (Version) is not one exportDSRsRequest accepts (13.1.10.1, 14.0.0.0, 15.3.0.0)", f.Version)
 	}
 	if f.Period == nil && (len(f.HouseGUIDs) > 0 || len(f.HMObjects) > 0 || f.RequestStatus != "" || len(f.ResponseStatus) > 0) {
 		return errors.New("HouseGUIDs, HMObjects, RequestStatus and ResponseStatus narrow a Period; they cannot be combined with SubrequestGUIDs or RequestNumbers")
@@ -376,6 +376,9 @@ func checkDSR(sr *wsdl.DSRType) error {
 		if t := d.v.ToGoTime(); t.Year() <= 1 {
 			return fmt.Errorf("sub-request %s: %s is missing or not a date (xs:date, YYYY-MM-DD)", *sr.SubrequestGUID, d.name)
 		}
+	}
+	if err := checkDSRLengths(sr); err != nil {
+		return fmt.Errorf("sub-request %s: %w", *sr.SubrequestGUID, err)
 	}
 	return nil
 }

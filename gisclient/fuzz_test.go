@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/gisgw/gisgw/wsdl"
 )
 
 func addSeeds(f *testing.F) {
@@ -12,6 +14,12 @@ func addSeeds(f *testing.F) {
 	for _, name := range files {
 		b, err := os.ReadFile(name)
 		if err == nil {
+			f.Add(b, 200)
+		}
+	}
+	real, _ := filepath.Glob("gissim/testdata/real-*.xml")
+	for _, name := range real {
+		if b, err := os.ReadFile(name); err == nil {
 			f.Add(b, 200)
 		}
 	}
@@ -44,7 +52,16 @@ func FuzzDecodeGetState(f *testing.F) {
 		if res == nil || res.RequestState == nil {
 			t.Fatal("result without RequestState and without an error")
 		}
-		_, _ = PageOf(res)
+		if err := checkResultLengths(res); err != nil {
+			t.Fatalf("decodeGetState passed an overlong text: %v", err)
+		}
+		if p, err := PageOf(res); err == nil {
+			for _, sr := range p.SubRequests {
+				if err := checkDSRLengths(sr); err != nil {
+					t.Fatalf("PageOf passed an overlong text: %v", err)
+				}
+			}
+		}
 		_, _ = ImportResults(res, []Action{{TransportGUID: "00000000-0000-4000-8000-00000000c001"}})
 	})
 }
@@ -57,6 +74,8 @@ func FuzzDecodeAck(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_, _ = decodeAck(msg, "00000000-0000-4000-8000-00000000a001")
+		if g, err := decodeAck(msg, "00000000-0000-4000-8000-00000000a001"); err == nil && !wsdl.IsGUID(g) {
+			t.Fatalf("decodeAck returned %q, not a GUID", g)
+		}
 	})
 }

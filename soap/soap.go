@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -33,12 +34,19 @@ const (
 // peer exhaust memory.
 const DefaultMaxSize = 16 << 20
 
+// MaxDepth is the deepest element nesting Parse accepts. The deepest GIS response (a
+// getStateResult with a signed debt answer) nests about 15 levels; encoding/xml keeps a
+// stack entry per open element, so an unbounded nesting of a few megabytes costs hundreds
+// of megabytes of memory before the document ends.
+const MaxDepth = 64
+
 // Errors Parse returns, wrapped with details; test with errors.Is.
 var (
 	ErrTooLarge  = errors.New("response too large")
 	ErrDTD       = errors.New("document type declarations are not accepted")
 	ErrMalformed = errors.New("malformed XML")
 	ErrNotSOAP   = errors.New("not a SOAP 1.1 envelope")
+	ErrTooDeep   = errors.New("elements nested too deeply")
 )
 
 // Header is what goes into base:RequestHeader.
@@ -136,10 +144,11 @@ func FaultEnvelope(f *Fault) ([]byte, error) {
 
 // Message is a parsed, checked SOAP envelope.
 type Message struct {
-	raw        []byte
-	headerName xml.Name // zero when there is no header child
-	bodyName   xml.Name
-	fault      *Fault
+	raw         []byte
+	headerName  xml.Name   // zero when there is no header child
+	headerNames []xml.Name // every header child, in order
+	bodyName    xml.Name
+	fault       *Fault
 }
 
 // Raw returns the bytes as received.
@@ -151,11 +160,16 @@ func (m *Message) BodyName() xml.Name { return m.bodyName }
 // HeaderName is the name of the first element in soap:Header (zero when absent).
 func (m *Message) HeaderName() xml.Name { return m.headerName }
 
+// HeaderNames are the names of every element in soap:Header, in order (GIS and WCF clients
+// put an Action header before base:RequestHeader).
+func (m *Message) HeaderNames() []xml.Name { return m.headerNames }
+
 // Fault returns the SOAP Fault the body carries, or nil.
 func (m *Message) Fault() *Fault { return m.fault }
 
 // Parse reads at most limit bytes (DefaultMaxSize when limit ≤ 0) and checks that they are a
-// well-formed SOAP 1.1 envelope without a DTD, with exactly one element in the body.
+// well-formed SOAP 1.1 envelope without a DTD, nested at most MaxDepth elements deep, with
+// exactly one element in the body.
 func Parse(r io.Reader, limit int64) (*Message, error) {
 	if limit <= 0 {
 		limit = DefaultMaxSize
@@ -203,6 +217,9 @@ func ParseBytes(data []byte) (*Message, error) {
 				return nil, fmt.Errorf("%w: encoding %q (only UTF-8 is accepted)", ErrMalformed, enc)
 			}
 		case xml.StartElement:
+			if depth >= MaxDepth {
+				return nil, fmt.Errorf("%w: more than %d levels (line %d)", ErrTooDeep, MaxDepth, lineOf(data, d.InputOffset()))
+			}
 			if depth < len(path) {
 				path[depth] = t.Name
 			}
@@ -222,8 +239,11 @@ func ParseBytes(data []byte) (*Message, error) {
 				if path[1].Local == "Body" {
 					bodyChildren++
 					m.bodyName = t.Name
-				} else if m.headerName.Local == "" {
-					m.headerName = t.Name
+				} else {
+					if m.headerName.Local == "" {
+						m.headerName = t.Name
+					}
+					m.headerNames = append(m.headerNames, t.Name)
 				}
 			}
 			depth++
@@ -276,8 +296,26 @@ func (m *Message) DecodeBody(v any) error {
 	return nil
 }
 
+// DecodeHeaderElement decodes the header element called name into v. It reports whether
+// the header has one.
+func (m *Message) DecodeHeaderElement(name xml.Name, v any) (bool, error) {
+	i := slices.Index(m.headerNames, name)
+	if i < 0 {
+		return false, nil
+	}
+	if err := m.decodeChild("Header", i, v); err != nil {
+		return true, fmt.Errorf("decode SOAP header %s: %w", describe(name), err)
+	}
+	return true, nil
+}
+
 // decodeAt decodes the first child of Envelope/<section> into v.
 func (m *Message) decodeAt(section string, v any) error {
+	return m.decodeChild(section, 0, v)
+}
+
+// decodeChild decodes child number n (0-based) of Envelope/<section> into v.
+func (m *Message) decodeChild(section string, n int, v any) error {
 	d := newDecoder(m.raw)
 	depth := 0
 	inSection := false
@@ -290,6 +328,13 @@ func (m *Message) decodeAt(section string, v any) error {
 		case xml.StartElement:
 			if depth == 1 && t.Name.Local == section {
 				inSection = true
+			}
+			if depth == 2 && inSection && n > 0 {
+				n--
+				if err := d.Skip(); err != nil {
+					return fmt.Errorf("%w: %s", ErrMalformed, cleanXMLError(err))
+				}
+				continue
 			}
 			if depth == 2 && inSection {
 				if err := d.DecodeElement(v, &t); err != nil {
@@ -322,7 +367,37 @@ func (m *Message) decodeFault() (*Fault, error) {
 		f.ErrorCode = strings.TrimSpace(fx.Detail.Fault.ErrorCode)
 		f.ErrorMessage = strings.TrimSpace(fx.Detail.Fault.ErrorMessage)
 	}
+	if f.ErrorCode == "" {
+		// Some GIS front ends put the code only into faultstring: "EXP001000: Произошла …".
+		if code, rest, ok := leadingCode(f.String); ok {
+			f.ErrorCode, f.ErrorMessage = code, rest
+		}
+	}
 	return f, nil
+}
+
+// leadingCode splits "EXP001000: text" (or "EXP001000 text") into a GIS error code (three
+// Latin capitals and six digits) and the text after it.
+func leadingCode(s string) (code, rest string, ok bool) {
+	if len(s) < 9 {
+		return "", "", false
+	}
+	for i := range 9 {
+		c := s[i]
+		if i < 3 && (c < 'A' || c > 'Z') || i >= 3 && (c < '0' || c > '9') {
+			return "", "", false
+		}
+	}
+	rest = s[9:]
+	if rest != "" && rest[0] != ':' && rest[0] != ' ' && rest[0] != '\t' {
+		return "", "", false
+	}
+	return s[:9], strings.TrimSpace(strings.TrimPrefix(rest, ":")), true
+}
+
+// lineOf is the 1-based line of byte offset off in data.
+func lineOf(data []byte, off int64) int {
+	return bytes.Count(data[:min(off, int64(len(data)))], []byte("\n")) + 1
 }
 
 func newDecoder(data []byte) *xml.Decoder {

@@ -53,7 +53,11 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	generate := fs.Int("generate", 0, "generate this many random sub-requests, sent over about two months from two weeks before --today")
 	org := fs.String("org", demoOrg, "orgPPAGUID for --generate")
 	delay := fs.Duration("delay", 2*time.Second, "processing time before getState answers RequestState 3")
-	faultSpec := fs.String("faults", "", `injected failures, e.g. "500=0.05,503=0.02,exp=0.03,drop=0.02,latency=50ms"`)
+	faultSpec := fs.String("faults", "", `injected failures, e.g. "500=0.05,503=0.02,exp=0.03,drop=0.02,latency=50ms"; `+
+		`also lost (import applied, Ack lost), stuck (export stays at RequestState 2), backwards (state 2 then 1), upload (file-store upload fails)`)
+	stuckOrgs := fs.String("stuck-orgs", "", "comma-separated orgPPAGUIDs whose exports the stuck fault applies to (default: all)")
+	failNames := fs.String("fail-uploads", "", "comma-separated file names whose every upload fails with HTTP 500")
+	realShapes := fs.Bool("real-shapes", false, "answer with GIS's own namespace prefixes, pretty-printing and a ds:Signature in getStateResult")
 	today := fs.String("today", "", "simulated date YYYY-MM-DD (default: today in Moscow); drives automatic answers")
 	seed := fs.Int64("seed", 0, "seed of faults and --generate (0 = random)")
 	verifySigs := fs.Bool("verify-signatures", false, "verify the XAdES-BES signature of exportDSRsRequest and importDSRResponsesRequest (any certificate); refused messages get a SOAP Fault SIG000000")
@@ -85,8 +89,15 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	stuck := splitList(*stuckOrgs)
+	for _, o := range stuck {
+		if _, err := uuid.Parse(o); err != nil || len(o) != 36 {
+			return fmt.Errorf("--stuck-orgs: %q is not a GUID", o)
+		}
+	}
 	sim := gissim.New(gissim.Options{Delay: *delay, Faults: faults, Logger: log, Seed: *seed,
-		Verify: verify, CheckAttachments: *checkAttachments})
+		Verify: verify, CheckAttachments: *checkAttachments, RealShapes: *realShapes,
+		StuckOrgs: stuck, UploadFailNames: splitList(*failNames)})
 	if *today != "" {
 		d, err := time.Parse(time.DateOnly, *today)
 		if err != nil {
@@ -167,4 +178,15 @@ func signatureCheck(on bool, files []string) (func([]byte) error, error) {
 		certs = append(certs, cs...)
 	}
 	return gissim.VerifySignatures(certs), nil
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for p := range strings.SplitSeq(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

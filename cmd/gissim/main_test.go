@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -88,5 +89,19 @@ func TestRunRefusesBadFlags(t *testing.T) {
 				t.Errorf("error %v, want one mentioning %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestFaultFlags(t *testing.T) {
+	t.Parallel()
+	for args, want := range map[string]string{
+		"--stuck-orgs=not-a-guid":     `--stuck-orgs: "not-a-guid" is not a GUID`,
+		"--faults=stuck=2":            "--faults",
+		"--faults=lost=0.5,unknown=1": `unknown key "unknown"`,
+	} {
+		err := run(context.Background(), []string{args, "--listen=127.0.0.1:0"}, io.Discard, nil)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want %q", args, err, want)
+		}
 	}
 }

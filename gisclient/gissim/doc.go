@@ -99,4 +99,21 @@
 // random draw decides between HTTP 500 (an HTML page), HTTP 503 (plain text), an EXP001000
 // SOAP Fault, a dropped connection, or normal service. An injected failure happens before
 // any processing, so the message is never accepted. Latency is added to every SOAP call.
+//
+// Four more kinds are drawn on their own, each where it applies, and counted in
+// Stats.Faults: LostResponse accepts an importDSRResponsesRequest (it is processed as
+// usual) and then closes the connection instead of sending the Ack, so the sender cannot
+// know GIS has it; Stuck leaves an exportDSRsRequest (of Options.StuckOrgs, or of every
+// organization) at RequestState 2 for ever; Backwards answers RequestState 2 and then 1 for
+// a message that is never processed; UploadFail answers a file-store upload (and every
+// upload of a file named in Options.UploadFailNames) with HTTP 500, storing nothing.
+// Sends counts the Send actions recorded per sub-request, so a test can prove that no
+// sub-request was answered twice.
+//
+// # Real shapes
+//
+// With Options.RealShapes the answers look like GIS's own: the prefixes soap, ns2
+// (xmldsig), ns4 (base) and ns13 (drs), indented, the request's MessageGUID in the Ack's ResultHeader, and an Id and a ds:Signature
+// (placeholder values) in getStateResult. A request may carry other header elements
+// beside base:RequestHeader, such as the Action header a WCF client puts first.
 package gissim

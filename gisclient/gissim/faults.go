@@ -10,17 +10,35 @@ import (
 )
 
 // Faults are the failures the simulator injects into SOAP calls, as rates in 0..1 of all
-// calls (their sum must not exceed 1), plus a latency added to every call.
+// calls (the sum of the first four must not exceed 1), plus a latency added to every call.
+// The later kinds are drawn on their own, each only where it applies.
 type Faults struct {
 	HTTP500, HTTP503 float64       // HTTP 500 / 503 with an HTML or plain-text body
 	EXP001000        float64       // SOAP Fault EXP001000 (soapenv:Server, detail base:Fault)
-	Drop             float64       // connection closed without a response
+	Drop             float64       // connection closed without a response, before any processing
 	Latency          time.Duration // added to every call
+
+	// LostResponse is the rate of importDSRResponsesRequest messages that are accepted
+	// (and processed as usual) but answered by closing the connection instead of the Ack:
+	// the sender cannot know that GIS has them.
+	LostResponse float64
+	// Stuck is the rate of exportDSRsRequest messages that are never processed: getState
+	// answers RequestState 2 for ever (1 = every export). Options.StuckOrgs, when not
+	// empty, limits it to the exports of those organizations.
+	Stuck float64
+	// Backwards is the rate of business messages whose getState answers RequestState 2,
+	// then 1 from then on; they are never processed.
+	Backwards float64
+	// UploadFail is the rate of file-store uploads (a whole-file PUT, a part, a completion)
+	// answered with HTTP 500 without storing anything; uploads of a file named in
+	// Options.UploadFailNames always fail so.
+	UploadFail float64
 }
 
 // ParseFaults reads the --faults syntax: comma-separated key=value pairs with the keys
 // 500, 503, exp, drop (rates 0..1) and latency (a Go duration), e.g.
-// "500=0.05,503=0.02,exp=0.03,drop=0.02,latency=50ms". An empty spec is no faults.
+// "500=0.05,503=0.02,exp=0.03,drop=0.02,latency=50ms". The keys lost, stuck, backwards and
+// upload set LostResponse, Stuck, Backwards and UploadFail. An empty spec is no faults.
 func ParseFaults(spec string) (Faults, error) {
 	var f Faults
 	seen := map[string]bool{}
@@ -32,7 +50,7 @@ func ParseFaults(spec string) (Faults, error) {
 		key, val, ok := strings.Cut(part, "=")
 		key, val = strings.ToLower(strings.TrimSpace(key)), strings.TrimSpace(val)
 		if !ok || val == "" {
-			return Faults{}, fmt.Errorf("faults: %q is not key=value (keys: 500, 503, exp, drop, latency)", part)
+			return Faults{}, fmt.Errorf("faults: %q is not key=value (keys: %s)", part, faultKeys)
 		}
 		if seen[key] {
 			return Faults{}, fmt.Errorf("faults: %q sets %s a second time", part, key)
@@ -56,8 +74,16 @@ func ParseFaults(spec string) (Faults, error) {
 			dst = &f.EXP001000
 		case "drop":
 			dst = &f.Drop
+		case "lost":
+			dst = &f.LostResponse
+		case "stuck":
+			dst = &f.Stuck
+		case "backwards":
+			dst = &f.Backwards
+		case "upload":
+			dst = &f.UploadFail
 		default:
-			return Faults{}, fmt.Errorf("faults: %q: unknown key %q (keys: 500, 503, exp, drop, latency)", part, key)
+			return Faults{}, fmt.Errorf("faults: %q: unknown key %q (keys: %s)", part, key, faultKeys)
 		}
 		r, err := strconv.ParseFloat(val, 64)
 		if err != nil || r < 0 || r > 1 || r != r {
@@ -71,7 +97,14 @@ func ParseFaults(spec string) (Faults, error) {
 	return f, nil
 }
 
+const faultKeys = "500, 503, exp, drop, lost, stuck, backwards, upload, latency"
+
 func (f Faults) validate() error {
+	for _, r := range []float64{f.LostResponse, f.Stuck, f.Backwards, f.UploadFail} {
+		if r < 0 || r > 1 || r != r {
+			return fmt.Errorf("a rate of %v is outside 0..1", r)
+		}
+	}
 	if sum := f.HTTP500 + f.HTTP503 + f.EXP001000 + f.Drop; sum > 1+1e-9 {
 		return fmt.Errorf("the rates add up to %.3g, more than 1", sum)
 	}
@@ -139,19 +172,30 @@ func (s *Sim) injectFault(w http.ResponseWriter, kind faultKind, op string) {
 	case faultEXP:
 		s.writeFault(w, "soapenv:Server", CodeTransfer, textEXP)
 	case faultDrop:
-		if hj, ok := w.(http.Hijacker); ok {
-			conn, _, err := hj.Hijack()
-			if err == nil {
-				_ = conn.Close()
-				return
-			}
-			if !errors.Is(err, http.ErrNotSupported) {
-				s.log.Warn("cannot take over the connection to drop it", "err", err)
-			}
-		}
-		// HTTP/2 or a recorder: abort the response, which the server turns into a reset.
-		panic(http.ErrAbortHandler)
+		s.dropConnection(w)
 	}
+}
+
+// chance draws one independent fault of the given rate; a zero rate draws nothing, so that
+// a seed gives the same run as before the kind existed. Callers hold s.mu.
+func (s *Sim) chance(rate float64) bool {
+	return rate > 0 && (rate >= 1 || s.faultRnd.Float64() < rate)
+}
+
+// dropConnection closes the connection without an HTTP response.
+func (s *Sim) dropConnection(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		conn, _, err := hj.Hijack()
+		if err == nil {
+			_ = conn.Close()
+			return
+		}
+		if !errors.Is(err, http.ErrNotSupported) {
+			s.log.Warn("cannot take over the connection to drop it", "err", err)
+		}
+	}
+	// HTTP/2 or a recorder: abort the response, which the server turns into a reset.
+	panic(http.ErrAbortHandler)
 }
 
 func kindName(k faultKind) string {

@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -75,11 +76,28 @@ var blockedExtensions = map[string]bool{
 	".scr": true, ".dll": true, ".msi": true, ".ps1": true, ".sh": true, ".jar": true,
 }
 
-// uploadError is a refusal with X-Upload-Error.
+// uploadError is a refusal with X-Upload-Error, or an injected internal failure.
 type uploadError struct {
-	status int
-	code   string
-	msg    string
+	status   int
+	code     string
+	msg      string
+	internal bool // an injected HTTP 500 without X-Upload-Error
+}
+
+// failUploadLocked decides whether an upload request for the file called name fails
+// (Options.UploadFailNames, Faults.UploadFail). Callers hold s.mu.
+func (s *Sim) failUploadLocked(name string) *uploadError {
+	if !slices.Contains(s.opts.UploadFailNames, name) && !s.chance(s.opts.Faults.UploadFail) {
+		return nil
+	}
+	s.stats.Faults.UploadFail++
+	return &uploadError{status: http.StatusInternalServerError, internal: true, msg: "upload of " + truncate(name, 80) + " failed (injected)"}
+}
+
+func (s *Sim) failUpload(name string) *uploadError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failUploadLocked(name)
 }
 
 func upErr(status int, code, format string, args ...any) *uploadError {
@@ -125,6 +143,11 @@ func (s *Sim) serveFileStore(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.fileStore(w, r); err != nil {
+		if err.internal {
+			s.log.Info("injecting a fault", "op", "filestore", "kind", "upload_fail", "method", r.Method, "path", r.URL.Path)
+			http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+			return
+		}
 		s.mu.Lock()
 		s.stats.FileStore.Refused++
 		s.mu.Unlock()
@@ -227,6 +250,9 @@ func (s *Sim) putWhole(w http.ResponseWriter, r *http.Request, org string) *uplo
 	if uerr != nil {
 		return uerr
 	}
+	if uerr := s.failUpload(name); uerr != nil {
+		return uerr
+	}
 	f := &storedFile{org: org, name: name, length: int64(len(body)), partCount: 1, completed: true, hash: gost94Hex(body)}
 	id := newGUID()
 	s.mu.Lock()
@@ -260,6 +286,9 @@ func (s *Sim) startUpload(w http.ResponseWriter, r *http.Request, org string) *u
 	}
 	if need := (length + PartSize - 1) / PartSize; int64(count) < need || int64(count) > length {
 		return upErr(http.StatusBadRequest, uploadInvalidSize, "%d parts cannot carry %d bytes in parts of 1 to %d bytes", count, length, PartSize)
+	}
+	if uerr := s.failUpload(name); uerr != nil {
+		return uerr
 	}
 	id := newGUID()
 	s.mu.Lock()
@@ -310,6 +339,9 @@ func (s *Sim) putPart(w http.ResponseWriter, r *http.Request, org, id string) *u
 	if f.completed {
 		return upErr(http.StatusBadRequest, uploadInvalidStatus, "upload %s is completed already", id)
 	}
+	if uerr := s.failUploadLocked(f.name); uerr != nil {
+		return uerr
+	}
 	if s.pendingBytes-int64(len(f.parts[n]))+int64(len(body)) > maxPendingBytes {
 		return upErr(http.StatusServiceUnavailable, uploadInvalidSize, "the simulator holds too many uncompleted uploads; complete them first")
 	}
@@ -329,6 +361,9 @@ func (s *Sim) completeUpload(w http.ResponseWriter, org, id string) *uploadError
 	}
 	if f.completed {
 		return upErr(http.StatusBadRequest, uploadInvalidStatus, "upload %s is completed already", id)
+	}
+	if uerr := s.failUploadLocked(f.name); uerr != nil {
+		return uerr
 	}
 	var missing []string
 	parts := make([][]byte, 0, f.partCount)

@@ -35,6 +35,9 @@ func FuzzHandleRequest(f *testing.F) {
 	seed(&wsdl.ExportDSRsRequest{Version: "13.1.10.1", SubrequestGUID: []*wsdl.GUIDType{g(subGUID(1)), g(subGUID(9))}, IncludeResponses: true})
 	seed(importOf(send(subGUID(1), debt(fileOK, hashOK)), send(subGUID(2), noDebt()), revoke(subGUID(3))))
 	seed(&wsdl.GetStateRequest{MessageGUID: g(subGUID(1))})
+	if env, _ := envelope(f, orgA, exportByPeriod("2026-11-01", "2026-11-30")); true {
+		f.Add(bytes.Replace(env, []byte("<soapenv:Header>"), []byte(`<soapenv:Header><Action xmlns="http://schemas.microsoft.com/ws/2005/05/addressing/none">urn:exportDebtSubrequests</Action>`), 1))
+	}
 	f.Add([]byte(""))
 	f.Add([]byte("<"))
 	f.Add([]byte(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>`))

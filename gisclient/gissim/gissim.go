@@ -72,6 +72,16 @@ type Options struct {
 	// Send actions must reference files uploaded to it, with their AttachmentHASH. With
 	// AttachmentHash set as well, a file either of them knows is accepted.
 	CheckAttachments bool
+	// RealShapes makes the SOAP answers look like real GIS ones rather than like
+	// encoding/xml output: GIS's namespace prefixes (soap, ns2 for xmldsig, ns4 for base,
+	// ns13 for drs), pretty-printing, an Id and a ds:Signature in getStateResult, and the
+	// request's MessageGUID in the Ack's ResultHeader.
+	RealShapes bool
+	// StuckOrgs limits Faults.Stuck to the exports of these orgPPAGUIDs; empty = all.
+	StuckOrgs []string
+	// UploadFailNames are file names whose every upload fails (HTTP 500), whatever
+	// Faults.UploadFail says.
+	UploadFailNames []string
 }
 
 // SubRequest is one sub-request the simulator holds, as loaded from a scenario or generated.
@@ -149,6 +159,11 @@ type FaultStats struct {
 	HTTP503   int `json:"http503"`
 	EXP001000 int `json:"exp001000"`
 	Drop      int `json:"drop"`
+	// The kinds added later appear in /sim/stats only once they happened.
+	LostResponse int `json:"lost_response,omitempty"` // imports accepted whose Ack was not sent
+	Stuck        int `json:"stuck,omitempty"`         // exports never processed
+	Backwards    int `json:"backwards,omitempty"`     // messages whose state went back
+	UploadFail   int `json:"upload_fail,omitempty"`   // file-store uploads failed
 }
 
 // Sim is a simulated DebtRequestsAsync service. It is safe for concurrent use.
@@ -183,6 +198,7 @@ type subReq struct {
 	key    string
 	status wsdl.ResponseStatusType
 	answer *recorded // nil while NotSent
+	sends  int       // Send actions recorded
 }
 
 // recorded is an accepted answer.
@@ -287,6 +303,18 @@ func (s *Sim) Stats() Stats {
 	defer s.mu.Unlock()
 	s.settle()
 	return s.stats
+}
+
+// Sends returns how many Send actions the simulator recorded for a sub-request (0 for an
+// unknown one): more than one for a sub-request answered once means a duplicate answer.
+func (s *Sim) Sends(subrequestGUID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settle()
+	if sr := s.subs[strings.ToLower(subrequestGUID)]; sr != nil {
+		return sr.sends
+	}
+	return 0
 }
 
 // SubRequests returns the sub-requests held, in export order, with their current status.

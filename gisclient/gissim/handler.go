@@ -44,6 +44,9 @@ type message struct {
 	imp      *wsdl.ImportDSRResponsesRequest
 	hasDebt  []bool // per action: responseData carries hasDebt (absent reads as false)
 	result   *stateResult
+	// Injected faults: stuck messages are never processed; backwards ones answer state 2
+	// once, then 1 (backSeen records the 2).
+	stuck, backwards, backSeen bool
 }
 
 // requestError is a refusal answered with a SOAP Fault.
@@ -153,12 +156,14 @@ func checkHeader(msg *soap.Message) (org, messageGUID string, err *requestError)
 	if hn.Local == "" {
 		return "", "", formatError("the SOAP Header with base:RequestHeader is missing")
 	}
-	if hn.Space != soap.NSBase || hn.Local != "RequestHeader" {
-		return "", "", formatError("the SOAP Header carries %s, want base:RequestHeader", describe(hn))
-	}
+	// GIS accepts other header elements beside it, such as the Action a WCF client puts first.
 	var h wsdl.RequestHeader
-	if _, derr := msg.DecodeHeader(&h); derr != nil {
+	found, derr := msg.DecodeHeaderElement(xml.Name{Space: soap.NSBase, Local: "RequestHeader"}, &h)
+	if derr != nil {
 		return "", "", formatError("%v", derr)
+	}
+	if !found {
+		return "", "", formatError("the SOAP Header carries %s, want base:RequestHeader", describe(hn))
 	}
 	if h.HeaderType == nil || h.HeaderType.Date.ToGoTime().Year() <= 1 {
 		return "", "", formatError("RequestHeader/Date is missing or not an xs:dateTime")
@@ -216,17 +221,55 @@ func (s *Sim) accept(w http.ResponseWriter, msg *soap.Message, op string) *reque
 	now := s.now()
 	m.accepted, m.due = now, now.Add(s.opts.Delay)
 	s.msgs[m.guid] = m
-	s.pending = append(s.pending, m)
+	f := s.opts.Faults
+	switch {
+	case op == opExport && s.stuckOrg(org) && s.chance(f.Stuck):
+		m.stuck = true
+		s.stats.Faults.Stuck++
+	case s.chance(f.Backwards):
+		m.backwards = true
+		s.stats.Faults.Backwards++
+	default:
+		s.pending = append(s.pending, m)
+	}
+	lost := op == opImport && s.chance(f.LostResponse)
+	if lost {
+		s.stats.Faults.LostResponse++
+	}
 	s.stats.Messages++
 	s.settle()
 	s.mu.Unlock()
 
-	s.log.Info("message accepted", "op", op, "message_guid", m.guid, "requester_message_guid", requester)
-	s.writeEnvelope(w, m.guid, &wsdl.AckRequest{Ack: &wsdl.AckType{
+	s.log.Info("message accepted", "op", op, "message_guid", m.guid, "requester_message_guid", requester,
+		"stuck", m.stuck, "backwards", m.backwards)
+	if lost {
+		s.log.Info("injecting a fault", "op", op, "kind", "lost_response", "message_guid", m.guid)
+		s.dropConnection(w)
+		return nil
+	}
+	// Real GIS puts the request's MessageGUID into the Ack's ResultHeader.
+	header := m.guid
+	if s.opts.RealShapes {
+		header = requester
+	}
+	s.writeEnvelope(w, header, &wsdl.AckRequest{Ack: &wsdl.AckType{
 		MessageGUID:          guidPtr(m.guid),
 		RequesterMessageGUID: guidPtr(requester),
 	}})
 	return nil
+}
+
+// stuckOrg reports whether Faults.Stuck applies to the exports of org (lower case).
+func (s *Sim) stuckOrg(org string) bool {
+	if len(s.opts.StuckOrgs) == 0 {
+		return true
+	}
+	for _, o := range s.opts.StuckOrgs {
+		if strings.EqualFold(strings.TrimSpace(o), org) {
+			return true
+		}
+	}
+	return false
 }
 
 // hasDebtPresence tells an absent hasDebt from false, which the generated type cannot.
@@ -271,7 +314,13 @@ func (s *Sim) getState(w http.ResponseWriter, msg *soap.Message) *requestError {
 	res := m.result
 	if res == nil {
 		state := wsdl.AsyncRequestStateType1
-		if s.now().Sub(m.accepted) >= s.opts.Delay/2 {
+		switch {
+		case m.stuck:
+			state = wsdl.AsyncRequestStateType2
+		case m.backwards && !m.backSeen:
+			state, m.backSeen = wsdl.AsyncRequestStateType2, true
+		case m.backwards:
+		case s.now().Sub(m.accepted) >= s.opts.Delay/2:
 			state = wsdl.AsyncRequestStateType2
 		}
 		res = &stateResult{

@@ -122,6 +122,7 @@ func (s *Sim) applyAction(sr *subReq, a *wsdl.ImportDSRResponseActionType, hasDe
 			sr.GUID, sr.ResponseDate.Format(time.DateOnly))
 	}
 	s.stats.SendActions++
+	sr.sends++
 	sr.status = wsdl.ResponseStatusTypeSent
 	sr.answer = &recorded{guid: newGUID(), data: rd, at: now.In(s.msk)}
 	return sr.answer.guid, nil

@@ -73,6 +73,9 @@ func (s *Sim) resultHeader(messageGUID string) *wsdl.ResultHeader {
 // writeEnvelope answers with a SOAP envelope carrying a ResultHeader and body.
 func (s *Sim) writeEnvelope(w http.ResponseWriter, headerGUID string, body any) {
 	env, err := soap.Envelope(s.resultHeader(headerGUID), body)
+	if err == nil && s.opts.RealShapes {
+		env, err = realShape(env, newGUID())
+	}
 	if err != nil {
 		// The bodies are built here from valid values; failing to encode is a bug.
 		s.log.Error("cannot encode a response", "err", err)

@@ -221,7 +221,7 @@ func (a *App) gisPort(reg prometheus.Registerer) (*gisport.Port, error) {
 	for _, o := range cfg.Organizations {
 		c, err := gisclient.New(gisclient.Options{
 			Endpoint: cfg.GIS.Endpoint, OrgPPAGUID: o.OrgPPAGUID, HTTPClient: hc, Signer: signer,
-			Now: a.now, Logger: a.log, Poll: poll, DumpDir: cfg.GIS.DumpDir,
+			Now: a.now, Logger: a.log, Poll: poll, PollLimit: time.Duration(cfg.GIS.PollLimit), DumpDir: cfg.GIS.DumpDir,
 			Retry: gisclient.Retry{
 				InitialInterval: time.Duration(cfg.GIS.Retry.Initial), MaxInterval: time.Duration(cfg.GIS.Retry.Max),
 				MaxElapsedTime: time.Duration(cfg.GIS.Retry.MaxElapsed), MaxRetries: cfg.GIS.Retry.MaxRetries,

@@ -86,7 +86,8 @@ type GIS struct {
 	BasicUser          string     `yaml:"basic_user"` // test stands only
 	BasicPassword      Secret     `yaml:"basic_password"`
 	Timeout            Duration   `yaml:"timeout"`
-	Poll               []Duration `yaml:"poll"` // getState schedule; the last value repeats
+	Poll               []Duration `yaml:"poll"`       // getState schedule; the last value repeats
+	PollLimit          Duration   `yaml:"poll_limit"` // longest getState polling of one message; default 2h
 	DumpDir            string     `yaml:"dump_dir"`
 	Retry              Retry      `yaml:"retry"`
 }
@@ -158,6 +159,7 @@ const (
 	DefaultLease        = 5 * time.Minute
 	DefaultShutdownWait = 30 * time.Second
 	DefaultTimeout      = 60 * time.Second
+	DefaultPollLimit    = 2 * time.Hour
 	DefaultAlertDays    = 2
 )
 
@@ -177,6 +179,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.GIS.Timeout == 0 {
 		c.GIS.Timeout = Duration(DefaultTimeout)
+	}
+	if c.GIS.PollLimit == 0 {
+		c.GIS.PollLimit = Duration(DefaultPollLimit)
 	}
 	if len(c.GIS.Poll) == 0 {
 		for _, d := range DefaultPoll {
@@ -253,6 +258,9 @@ func (c Config) Validate() error {
 		if d <= 0 {
 			bad(fmt.Sprintf("gis.poll[%d]", i), "must be positive")
 		}
+	}
+	if c.GIS.PollLimit < 0 {
+		bad("gis.poll_limit", "must be positive (the longest wait for GIS to process one message, e.g. 2h)")
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -165,3 +165,35 @@ func FuzzParse(f *testing.F) {
 		_ = c.WithDefaults().Validate()
 	})
 }
+
+func TestPollLimit(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		yaml    string
+		want    time.Duration
+		wantErr string
+	}{
+		{"", config.DefaultPollLimit, ""},
+		{"gis:\n  poll_limit: 45m\n", 45 * time.Minute, ""},
+		{"gis:\n  poll_limit: -1m\n", 0, "gis.poll_limit"},
+		{"gis:\n  poll_limit: later\n", 0, `"later" is not a duration`},
+	} {
+		c, err := config.Parse(strings.NewReader(tc.yaml))
+		if err == nil {
+			c = c.WithDefaults()
+			err = c.Validate()
+		}
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%q: err = %v, want %q", tc.yaml, err, tc.wantErr)
+			}
+			continue
+		}
+		if time.Duration(c.GIS.PollLimit) != tc.want {
+			t.Errorf("%q: poll_limit = %s, want %s", tc.yaml, time.Duration(c.GIS.PollLimit), tc.want)
+		}
+	}
+	if config.DefaultPollLimit != 2*time.Hour {
+		t.Errorf("default poll limit %s, want 2h", config.DefaultPollLimit)
+	}
+}
