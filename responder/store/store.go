@@ -134,7 +134,8 @@ type Store interface {
 	// advisory lock, across processes; SQLite: within the process). ok is false while
 	// another holds it.
 	TryLockOrg(ctx context.Context, org string) (unlock func(), ok bool, err error)
-	// OpenPastDeadline lists sub-requests of org not answered, failed or auto-answered whose
+	// OpenPastDeadline lists the open sub-requests of org (domain.State.Open, failed ones
+	// included: the status refresh looks for GIS's automatic answer to them too) whose
 	// deadline is before day, earliest first (limit ≤ 0: all).
 	OpenPastDeadline(ctx context.Context, org string, day time.Time, limit int) ([]domain.SubRequest, error)
 

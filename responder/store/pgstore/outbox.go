@@ -529,14 +529,15 @@ func unlockConn(conn *pgxpool.Conn, key, org string) {
 	conn.Release()
 }
 
-// OpenPastDeadline lists sub-requests of org that are not answered, failed or auto-answered
-// and whose deadline is before day, earliest first (limit ≤ 0: all).
+// OpenPastDeadline lists the open sub-requests of org (domain.State.Open: failed ones
+// included, so that the status refresh finds GIS's automatic answer for them) whose deadline
+// is before day, earliest first (limit ≤ 0: all).
 func (s *Store) OpenPastDeadline(ctx context.Context, org string, day time.Time, limit int) ([]domain.SubRequest, error) {
 	if err := s.usable(ctx); err != nil {
 		return nil, err
 	}
 	q := `SELECT ` + subRequestCols + ` FROM sub_requests s WHERE s.org_guid = $1
-		AND s.state NOT IN ('answered', 'failed', 'auto_answered') AND s.response_date < $2` + subRequestOrder
+		AND s.state NOT IN (`+storecore.ClosedStates+`) AND s.response_date < $2` + subRequestOrder
 	args := []any{org, dateArg(storecore.Today(day))}
 	if limit > 0 {
 		q += ` LIMIT $3`

@@ -567,14 +567,15 @@ func (s *Store) TryLockOrg(ctx context.Context, org string) (unlock func(), ok b
 	}, true, nil
 }
 
-// OpenPastDeadline lists sub-requests of org that are not answered, failed or auto-answered
-// and whose deadline is before day, earliest first (limit ≤ 0: all).
+// OpenPastDeadline lists the open sub-requests of org (domain.State.Open: failed ones
+// included, so that the status refresh finds GIS's automatic answer for them) whose deadline
+// is before day, earliest first (limit ≤ 0: all).
 func (s *Store) OpenPastDeadline(ctx context.Context, org string, day time.Time, limit int) ([]domain.SubRequest, error) {
 	if err := s.usable(ctx); err != nil {
 		return nil, err
 	}
 	q := `SELECT ` + subRequestCols + ` FROM sub_requests s WHERE s.org_guid = ?
-		AND s.state NOT IN ('answered', 'failed', 'auto_answered') AND s.response_date < ?
+		AND s.state NOT IN (`+storecore.ClosedStates+`) AND s.response_date < ?
 		ORDER BY s.response_date, s.guid`
 	args := []any{org, dateArg(storecore.Today(day))}
 	if limit > 0 {

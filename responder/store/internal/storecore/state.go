@@ -153,3 +153,7 @@ func CheckDecisionBatch(ups []domain.DecisionUpdate, now time.Time) ([]domain.De
 	}
 	return out, guids, nil
 }
+
+// ClosedStates is the SQL list of the states domain.State.Closed reports: GIS holds an
+// answer. Every other state is open (failed included).
+const ClosedStates = `'answered', 'auto_answered'`

@@ -74,3 +74,12 @@ func TestSchemaErrorText(t *testing.T) {
 		t.Errorf("newer schema: %q", msg)
 	}
 }
+
+func TestClosedStates(t *testing.T) {
+	t.Parallel()
+	for _, s := range domain.States() {
+		if listed := strings.Contains(ClosedStates, "'"+string(s)+"'"); listed != s.Closed() {
+			t.Errorf("state %s: listed in ClosedStates = %t; domain says closed = %t", s, listed, s.Closed())
+		}
+	}
+}
