@@ -537,7 +537,7 @@ func (s *Store) OpenPastDeadline(ctx context.Context, org string, day time.Time,
 		return nil, err
 	}
 	q := `SELECT ` + subRequestCols + ` FROM sub_requests s WHERE s.org_guid = $1
-		AND s.state NOT IN (`+storecore.ClosedStates+`) AND s.response_date < $2` + subRequestOrder
+		AND s.state NOT IN (` + storecore.ClosedStates + `) AND s.response_date < $2` + subRequestOrder
 	args := []any{org, dateArg(storecore.Today(day))}
 	if limit > 0 {
 		q += ` LIMIT $3`

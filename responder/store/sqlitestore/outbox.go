@@ -575,7 +575,7 @@ func (s *Store) OpenPastDeadline(ctx context.Context, org string, day time.Time,
 		return nil, err
 	}
 	q := `SELECT ` + subRequestCols + ` FROM sub_requests s WHERE s.org_guid = ?
-		AND s.state NOT IN (`+storecore.ClosedStates+`) AND s.response_date < ?
+		AND s.state NOT IN (` + storecore.ClosedStates + `) AND s.response_date < ?
 		ORDER BY s.response_date, s.guid`
 	args := []any{org, dateArg(storecore.Today(day))}
 	if limit > 0 {
