@@ -32,6 +32,9 @@ var pipelineTests = []struct {
 	{"Watermark", testWatermark},
 	{"TryLockOrg", func(t *testing.T, b *bundle) { testTryLockOrg(t, b.st, b.st, b) }},
 	{"OpenPastDeadline", testOpenPastDeadline},
+	{"DeferReady", testDeferReady},
+	{"DeferReadyClearedOnSend", testDeferReadyClearedOnSend},
+	{"DeferReadyConflict", testDeferReadyConflict},
 }
 
 // ReplicaFactory opens two stores on one new, empty, migrated database, both with clock now:
