@@ -19,6 +19,10 @@ import (
 
 // Store is everything gisgw keeps. Implementations are safe for concurrent use.
 type Store interface {
+	// CheckWritable proves that the database takes writes (for /readyz): it commits a small
+	// write transaction. A database that is read-only or full gives an error matching
+	// ErrNotWritable that says which; it recovers by itself once the database does.
+	CheckWritable(ctx context.Context) error
 	// Migrate applies pending schema migrations, each in its own transaction.
 	Migrate(ctx context.Context) (MigrationResult, error)
 	// SchemaVersion returns the schema version in the database and the one this build needs.
@@ -102,6 +106,14 @@ type Store interface {
 	// ClaimReady leases up to limit ready sub-requests of org that have a decision, earliest
 	// deadline first, and returns their current decisions.
 	ClaimReady(ctx context.Context, org, owner string, limit int, lease time.Duration) ([]domain.Decision, error)
+	// DeferReady puts ready sub-requests leased to owner aside when their answer cannot be
+	// built now (a court act's file cannot be read, say): their lease ends at once,
+	// ClaimReady skips them until until (a time of the caller's clock, compared with the
+	// store's clock like settledBefore), and reason, in Russian for the officers, is kept on
+	// the sub-request (BlockedReason, BlockedUntil) and audited when it changes, not on every
+	// retry. ErrConflict, with nothing written, when any is not ready and leased to owner.
+	// CreateMessage clears it, as does a pull that closes the sub-request.
+	DeferReady(ctx context.Context, owner string, guids []string, until time.Time, reason string) error
 	// CreateMessage stores m (pending, leased to owner) with its actions and moves every
 	// sub-request in it from ready (leased to owner, of m's organization) to sending, in one
 	// transaction; ErrConflict, with nothing written, when any is not.
@@ -134,7 +146,8 @@ type Store interface {
 	// advisory lock, across processes; SQLite: within the process). ok is false while
 	// another holds it.
 	TryLockOrg(ctx context.Context, org string) (unlock func(), ok bool, err error)
-	// OpenPastDeadline lists sub-requests of org not answered, failed or auto-answered whose
+	// OpenPastDeadline lists the open sub-requests of org (domain.State.Open, failed ones
+	// included: the status refresh looks for GIS's automatic answer to them too) whose
 	// deadline is before day, earliest first (limit ≤ 0: all).
 	OpenPastDeadline(ctx context.Context, org string, day time.Time, limit int) ([]domain.SubRequest, error)
 
@@ -156,6 +169,10 @@ type (
 	MissingPremisesError = storecore.MissingPremisesError
 	ActPremises          = storecore.ActPremises
 )
+
+// ErrNotWritable matches the error of CheckWritable (and of any write) when the database
+// is read-only or full.
+var ErrNotWritable = storecore.ErrNotWritable
 
 // ErrStaleSchema matches errors about a database whose schema is not the one this build
 // needs; the error text tells the user to run `gisgw migrate --db DSN`.

@@ -12,8 +12,8 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// postgresURL returns TEST_DATABASE_URL, or the local default the Makefile also uses.
-func postgresURL() string {
+// PostgresURL returns TEST_DATABASE_URL, or the local default the Makefile also uses.
+func PostgresURL() string {
 	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
 		return u
 	}
@@ -26,16 +26,10 @@ func postgresURL() string {
 // except under CI (CI set), where it fails.
 func PostgresSchema(t testing.TB) string {
 	t.Helper()
-	base := postgresURL()
+	base := PostgresURL()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("PostgreSQL at TEST_DATABASE_URL is unreachable under CI: %v", err)
-		}
-		t.Skipf("PostgreSQL unreachable (set TEST_DATABASE_URL): %v", err)
-	}
+	admin := PostgresAdmin(t)
 	defer admin.Close(context.Background())
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
@@ -64,4 +58,21 @@ func PostgresSchema(t testing.TB) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// PostgresAdmin connects to TEST_DATABASE_URL for a test that manages databases or roles
+// of its own. When PostgreSQL is unreachable the test skips, except under CI (CI set), where
+// it fails. The caller closes the connection.
+func PostgresAdmin(t testing.TB) *pgx.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	admin, err := pgx.Connect(ctx, PostgresURL())
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("PostgreSQL at TEST_DATABASE_URL is unreachable under CI: %v", err)
+		}
+		t.Skipf("PostgreSQL unreachable (set TEST_DATABASE_URL): %v", err)
+	}
+	return admin
 }
