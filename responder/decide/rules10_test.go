@@ -52,7 +52,10 @@ func TestDecideWindow(t *testing.T) {
 			act: act("A", months("2023-04-01", "2023-04-30")), reason: "вне трёх последних лет",
 		},
 		{
-			name: "period given, sent date missing", sr: func(s *domain.SubRequest) { s.SentDate = time.Time{}; s.PeriodFrom, s.PeriodTo = date("2024-01-01"), date("2024-12-31") },
+			name: "period given, sent date missing", sr: func(s *domain.SubRequest) {
+				s.SentDate = time.Time{}
+				s.PeriodFrom, s.PeriodTo = date("2024-01-01"), date("2024-12-31")
+			},
 			act: act("A"), counted: true, codes: []string{CodeNoSentDate},
 		},
 	}
