@@ -18,7 +18,7 @@ import (
 
 // RuleVersion names the rules below; it is stored with every decision. Change it whenever a
 // rule changes what Decide returns.
-const RuleVersion = "2026.1"
+const RuleVersion = "2026.2"
 
 // Review reason codes (the stored reason is "code: Russian text").
 const (
@@ -30,6 +30,10 @@ const (
 	CodeNoPeriod      = "no_period"      // neither a period nor a sent date: the window is a guess
 	CodeBadPeriod     = "bad_period"     // the period ends before it starts
 	CodeFutureCancel  = "future_cancel"  // an act's cancellation date is after the decision date
+	// CodeUnknownBalance: an act that would count has no outstanding amount (blank, not 0).
+	CodeUnknownBalance = "unknown_balance"
+	// CodeNoSentDate: the three years are counted back from the decision date, not the sent date.
+	CodeNoSentDate = "no_sent_date"
 )
 
 // DescriptionMax is the longest description GIS accepts, in characters.
@@ -41,8 +45,9 @@ const dateLayout = "2006-01-02"
 // court acts at the matched premises (acts at other premises, or of another organization,
 // are ignored); today is the decision date. An act counts when it has entered into force on
 // or before today, is not cancelled on or before today, has a positive outstanding balance,
-// and its debt months overlap the requested period (when the sub-request has none: the three
-// years up to its sent date).
+// and its debt months overlap the window: the requested period (when the sub-request has
+// none: the three years up to its sent date) within the three years before the sent date
+// (LEGAL-RULES §10.1). An act whose balance is not given goes to a person (§10.3).
 func Decide(sr domain.SubRequest, m match.Result, acts []domain.CourtAct, today time.Time) domain.Decision {
 	d := domain.Decision{
 		SubRequestGUID: sr.GUID,
@@ -69,6 +74,11 @@ func Decide(sr domain.SubRequest, m match.Result, acts []domain.CourtAct, today 
 	case periodReversed:
 		rv.add(fmt.Sprintf("%s: период запроса указан в обратном порядке; использован %s", CodeBadPeriod, period))
 	}
+	years := lastThreeYears(sr, today)
+	if sr.SentDate.IsZero() && state != periodNone {
+		rv.add(fmt.Sprintf("%s: в запросе нет даты отправки; три последних года отсчитаны от даты решения (%s)", CodeNoSentDate, years))
+	}
+	win := period.intersect(years)
 
 	todayD := calendar.DateOf(today)
 	var counted []domain.CourtAct
@@ -82,7 +92,7 @@ func Decide(sr domain.SubRequest, m match.Result, acts []domain.CourtAct, today 
 			ev.Reason = "не учтён: не вступил в законную силу"
 		case calendar.DateOf(a.EffectiveOn).After(todayD):
 			ev.Reason = fmt.Sprintf("не учтён: вступает в законную силу %s, после даты решения %s", day(a.EffectiveOn), day(today))
-		case a.Outstanding <= 0:
+		case !a.OutstandingUnknown && a.Outstanding <= 0:
 			ev.Reason = "не учтён: задолженность погашена"
 			if !a.BalanceOn.IsZero() {
 				ev.Reason += " (остаток на " + day(a.BalanceOn) + ": " + money(a.Outstanding) + ")"
@@ -92,16 +102,29 @@ func Decide(sr domain.SubRequest, m match.Result, acts []domain.CourtAct, today 
 			months := monthsOf(a)
 			switch {
 			case months.unknown:
-				rv.add(fmt.Sprintf("%s: %s: месяцы долга не указаны или указаны неверно; нельзя проверить, что долг образовался в периоде %s", CodeUnknownMonths, name, period))
+				rv.add(fmt.Sprintf("%s: %s: месяцы долга не указаны или указаны неверно; нельзя проверить, что долг образовался в периоде %s", CodeUnknownMonths, name, win))
 				ev.Reason += "; месяцы долга неизвестны"
-			case !months.overlaps(period):
+			case !months.overlaps(win):
 				ev.Counted = false
-				ev.Reason = fmt.Sprintf("не учтён: период долга %s вне запрошенного периода %s", months, period)
-			case !months.inside(period):
-				rv.add(fmt.Sprintf("%s: %s: период долга %s лишь частично входит в запрошенный период %s", CodePartialPeriod, name, months, period))
-				ev.Reason += fmt.Sprintf("; период долга %s частично вне запрошенного периода %s", months, period)
+				ev.Reason = "не учтён: " + outsideReason(months, period, years)
+			case !months.inside(win):
+				rv.add(fmt.Sprintf("%s: %s: период долга %s лишь частично входит в учитываемый период %s (запрошенный период в пределах трёх лет до даты отправки запроса)", CodePartialPeriod, name, months, win))
+				ev.Reason += fmt.Sprintf("; период долга %s частично вне учитываемого периода %s", months, win)
+			case a.OutstandingUnknown:
+				ev.Reason += fmt.Sprintf(": вступил в силу %s, долг за %s", day(a.EffectiveOn), months)
 			default:
 				ev.Reason += fmt.Sprintf(": вступил в силу %s, долг за %s, остаток %s", day(a.EffectiveOn), months, money(a.Outstanding))
+			}
+			if ev.Counted && a.OutstandingUnknown {
+				// Neither paid nor unpaid: a person decides, and the proposal does not
+				// name the act's debtors on a guess.
+				rv.add(fmt.Sprintf("%s: %s: остаток долга не указан (пусто, а не 0); неизвестно, погашен ли долг", CodeUnknownBalance, name))
+				rest := strings.TrimLeft(strings.TrimPrefix(ev.Reason, "учтён"), ":; ")
+				ev.Counted = false
+				ev.Reason = "не учтён: остаток долга не указан, неизвестно, погашен ли долг; решает сотрудник"
+				if rest != "" {
+					ev.Reason += "; " + rest
+				}
 			}
 			if ev.Counted && !a.CancelledOn.IsZero() {
 				rv.add(fmt.Sprintf("%s: %s: дата отмены %s позже даты решения", CodeFutureCancel, name, day(a.CancelledOn)))
@@ -126,6 +149,23 @@ func Decide(sr domain.SubRequest, m match.Result, acts []domain.CourtAct, today 
 	d.DebtInfo = debtInfo(counted)
 	d.Review = len(d.ReviewReasons) > 0
 	return d
+}
+
+// outsideReason says why debt months wholly outside the window do not count: outside the
+// requested period, outside the three years before the sent date, or both.
+func outsideReason(months monthSpan, period, years window) string {
+	var where []string
+	if !months.overlaps(period) {
+		where = append(where, "вне запрошенного периода "+period.String())
+	}
+	if !months.overlaps(years) {
+		where = append(where, "вне трёх последних лет до даты отправки запроса ("+years.String()+")")
+	}
+	if len(where) == 0 {
+		// Each touches one of them, but no month is in both.
+		where = append(where, fmt.Sprintf("вне той части запрошенного периода %s, что входит в три последних года до даты отправки запроса (%s)", period, years))
+	}
+	return "период долга " + months.String() + " " + strings.Join(where, " и ")
 }
 
 // reviewer collects review reasons without repeats.
@@ -161,18 +201,18 @@ func sortActs(acts []domain.CourtAct) {
 	})
 }
 
-// debtInfo groups the counting acts' debtors by domain.Debtor.Key in order of first
-// appearance, each with the documents of the acts naming them (without repeats).
+// debtInfo lists each person of the counting acts once (LEGAL-RULES §10.5), in order of
+// first appearance, with the documents of every act naming them (without repeats). Two
+// records are one person when their SNILS agree; when either has no SNILS, when their full
+// names agree after ё→е and case folding. Records whose SNILS differ are two people even
+// with the same name.
 func debtInfo(acts []domain.CourtAct) []domain.DebtInfo {
 	var out []domain.DebtInfo
-	index := map[string]int{}
 	for _, a := range acts {
 		for _, db := range a.Debtors {
-			k := db.Key()
-			i, ok := index[k]
-			if !ok {
+			i := samePerson(out, db)
+			if i < 0 {
 				i = len(out)
-				index[k] = i
 				out = append(out, domain.DebtInfo{Person: domain.Person(db)})
 			}
 			fillPerson(&out[i].Person, db)
@@ -186,9 +226,38 @@ func debtInfo(acts []domain.CourtAct) []domain.DebtInfo {
 	return out
 }
 
-// fillPerson completes p from another act's record of the same debtor (same SNILS, or same
-// name without SNILS): a missing identity document is taken from the later act.
+// samePerson returns the index in out of the person d is, or -1: the same SNILS first, then
+// the same full name where one of the two has no SNILS.
+func samePerson(out []domain.DebtInfo, d domain.Debtor) int {
+	snils := strings.TrimSpace(d.SNILS)
+	if snils != "" {
+		if i := slices.IndexFunc(out, func(x domain.DebtInfo) bool { return strings.TrimSpace(x.Person.SNILS) == snils }); i >= 0 {
+			return i
+		}
+	}
+	name := fullName(d.LastName, d.FirstName, d.MiddleName)
+	return slices.IndexFunc(out, func(x domain.DebtInfo) bool {
+		other := strings.TrimSpace(x.Person.SNILS)
+		return (snils == "" || other == "") &&
+			fullName(x.Person.LastName, x.Person.FirstName, x.Person.MiddleName) == name
+	})
+}
+
+// fullName folds a full name for comparison: case, ё→е, spaces around and inside each part.
+func fullName(parts ...string) string {
+	for i, p := range parts {
+		p = strings.ReplaceAll(strings.ToLower(p), "ё", "е")
+		parts[i] = strings.Join(strings.Fields(p), " ")
+	}
+	return strings.Join(parts, "|")
+}
+
+// fillPerson completes p from another record of the same person: a missing SNILS, middle
+// name or identity document is taken from the later act.
 func fillPerson(p *domain.Person, d domain.Debtor) {
+	if p.SNILS == "" {
+		p.SNILS = d.SNILS
+	}
 	if p.MiddleName == "" {
 		p.MiddleName = d.MiddleName
 	}
@@ -201,10 +270,39 @@ func hasDocument(docs []domain.Document, d domain.Document) bool {
 	return slices.ContainsFunc(docs, func(x domain.Document) bool { return x.Path == d.Path })
 }
 
-// window is a span of calendar days, both ends included.
+// window is a span of calendar days, both ends included; empty when From is after To.
 type window struct{ From, To time.Time }
 
-func (p window) String() string { return day(p.From) + ".." + day(p.To) }
+func (p window) String() string {
+	if p.empty() {
+		return "(пусто)"
+	}
+	return day(p.From) + ".." + day(p.To)
+}
+
+func (p window) empty() bool { return p.From.After(p.To) }
+
+// intersect is the days in both p and q; empty when they share none.
+func (p window) intersect(q window) window {
+	from, to := p.From, p.To
+	if q.From.After(from) {
+		from = q.From
+	}
+	if q.To.Before(to) {
+		to = q.To
+	}
+	return window{From: from, To: to}
+}
+
+// lastThreeYears is the three years before sr's sent date (LEGAL-RULES §10.1), from the same
+// day three years earlier up to the sent date; without a sent date, up to today.
+func lastThreeYears(sr domain.SubRequest, today time.Time) window {
+	to := calendar.DateOf(today)
+	if !sr.SentDate.IsZero() {
+		to = calendar.DateOf(sr.SentDate)
+	}
+	return window{From: to.AddDate(-3, 0, 0), To: to}
+}
 
 type periodState int
 
@@ -215,7 +313,8 @@ const (
 )
 
 // requestedPeriod is sr's period; a missing start is three years before the end, a missing
-// end is the sent date; with neither, the three years up to the sent date (or today).
+// end is the sent date; with neither, the three years up to the sent date (or today) as
+// LEGAL-RULES §10.1 counts them, from the same day three years earlier.
 func requestedPeriod(sr domain.SubRequest, today time.Time) (window, periodState) {
 	from, to := calendar.DateOf(sr.PeriodFrom), calendar.DateOf(sr.PeriodTo)
 	state := periodGiven
@@ -229,7 +328,10 @@ func requestedPeriod(sr domain.SubRequest, today time.Time) (window, periodState
 			to = calendar.DateOf(today)
 		}
 	}
-	if sr.PeriodFrom.IsZero() {
+	switch {
+	case sr.PeriodFrom.IsZero() && sr.PeriodTo.IsZero():
+		from = to.AddDate(-3, 0, 0) // the three years of LEGAL-RULES §10.1 themselves
+	case sr.PeriodFrom.IsZero():
 		from = threeYearsBefore(to)
 	}
 	if from.After(to) {
@@ -260,14 +362,14 @@ func monthNo(t time.Time) int {
 }
 
 // overlaps reports whether a debt month touches the period (a month counts when any of its
-// days is inside).
+// days is inside); nothing touches an empty period.
 func (s monthSpan) overlaps(p window) bool {
-	return s.from <= monthNo(p.To) && s.to >= monthNo(p.From)
+	return !p.empty() && s.from <= monthNo(p.To) && s.to >= monthNo(p.From)
 }
 
 // inside reports whether every debt month touches the period.
 func (s monthSpan) inside(p window) bool {
-	return s.from >= monthNo(p.From) && s.to <= monthNo(p.To)
+	return !p.empty() && s.from >= monthNo(p.From) && s.to <= monthNo(p.To)
 }
 
 func (s monthSpan) String() string {

@@ -30,7 +30,7 @@ var (
 )
 
 // sub is a sub-request sent on 2026-04-01 with no period: the window is
-// 2023-04-02..2026-04-01.
+// 2023-04-01..2026-04-01 (LEGAL-RULES §10.1: from the same day three years earlier).
 func sub() domain.SubRequest {
 	return domain.SubRequest{GUID: "sr-1", OrgGUID: org, SentDate: date("2026-04-01")}
 }
@@ -80,7 +80,7 @@ func TestDecideActRules(t *testing.T) {
 		{name: "partly paid counts", act: act("A", func(a *domain.CourtAct) { a.Outstanding = 1 }), counted: true, reason: "остаток 0,01 руб."},
 		{
 			name: "debt before the default window", act: act("A", func(a *domain.CourtAct) { a.DebtFrom, a.DebtTo = date("2019-01-01"), date("2019-12-31") }),
-			reason: "период долга 2019-01..2019-12 вне запрошенного периода 2023-04-02..2026-04-01",
+			reason: "период долга 2019-01..2019-12 вне запрошенного периода 2023-04-01..2026-04-01",
 		},
 		{
 			name: "debt ending in the window's first month overlaps", act: act("A", func(a *domain.CourtAct) { a.DebtFrom, a.DebtTo = date("2023-01-01"), date("2023-04-30") }),

@@ -48,10 +48,13 @@ type CourtAct struct {
 	DebtTo       time.Time // last day of the last debt month
 	Amount       Money
 	Outstanding  Money
-	BalanceOn    time.Time
-	CancelledOn  time.Time // zero: not cancelled
-	Debtors      []Debtor
-	Document     *Document // the act's file; nil when none was given
+	// OutstandingUnknown is set when the outstanding amount was not given (blank, not 0):
+	// the act is then neither paid nor unpaid. Only a known 0 means repaid.
+	OutstandingUnknown bool
+	BalanceOn          time.Time
+	CancelledOn        time.Time // zero: not cancelled
+	Debtors            []Debtor
+	Document           *Document // the act's file; nil when none was given
 }
 
 // Debtor is a person named as debtor in a court act.

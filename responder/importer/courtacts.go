@@ -95,6 +95,9 @@ func parseCourtActs(t *Table, baseDir string) (parsedActs, error) {
 		a.PronouncedOn, a.EffectiveOn = date("pronounced_on"), date("effective_on")
 		a.DebtFrom, a.DebtTo = bound("debt_from", true), bound("debt_to", false)
 		a.Amount, a.Outstanding = money("amount"), money("outstanding")
+		// A blank (or absent) outstanding amount is unknown, not 0: only an explicit 0
+		// says the debt is repaid.
+		a.OutstandingUnknown = cols.get(r, "outstanding") == ""
 		a.BalanceOn, a.CancelledOn = date("balance_on"), date("cancelled_on")
 		checkActDates(r, a, cols, errs)
 		if !a.EffectiveOn.IsZero() && a.CaseNumber == "" {
@@ -204,7 +207,7 @@ func compareActRows(r Row, firstLine int, first, cur domain.CourtAct, errs *coll
 	differ("debt_from", first.DebtFrom.Equal(cur.DebtFrom))
 	differ("debt_to", first.DebtTo.Equal(cur.DebtTo))
 	differ("amount", first.Amount == cur.Amount)
-	differ("outstanding", first.Outstanding == cur.Outstanding)
+	differ("outstanding", first.Outstanding == cur.Outstanding && first.OutstandingUnknown == cur.OutstandingUnknown)
 	differ("balance_on", first.BalanceOn.Equal(cur.BalanceOn))
 	differ("cancelled_on", first.CancelledOn.Equal(cur.CancelledOn))
 	differ("document_file", (first.Document == nil) == (cur.Document == nil) &&

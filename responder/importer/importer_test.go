@@ -558,3 +558,54 @@ func TestImportOrg(t *testing.T) {
 		t.Fatal("a malformed --org was accepted")
 	}
 }
+
+// TestBlankOutstandingIsUnknown: a blank outstanding amount (LEGAL-RULES §10.3) is stored
+// as unknown, never as 0; an explicit 0 is a repaid debt; rows of one act must agree on it.
+func TestBlankOutstandingIsUnknown(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		outstanding string
+		unknown     bool
+		amount      domain.Money
+	}{
+		{"blank", "", true, 0},
+		{"spaces only", "  ", true, 0},
+		{"explicit zero", "0", false, 0},
+		{"zero with kopecks", "0,00", false, 0},
+		{"amount", "12,50", false, 1250},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			st := newSQLite(t)
+			mustImportExamplePremises(t, st)
+			path := writeFile(t, "acts.csv", actsHeader+"\n"+goodAct(map[string]string{"outstanding": tc.outstanding})+"\n")
+			if _, err := ImportCourtActs(t.Context(), st, path, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			acts, err := st.CourtActsByPremises(t.Context(), []string{"P-001"})
+			if err != nil || len(acts) != 1 {
+				t.Fatalf("acts at P-001 = %+v, %v; want one", acts, err)
+			}
+			if a := acts[0]; a.OutstandingUnknown != tc.unknown || a.Outstanding != tc.amount {
+				t.Errorf("outstanding %q stored as %d (unknown %v); want %d (unknown %v)", tc.outstanding, a.Outstanding, a.OutstandingUnknown, tc.amount, tc.unknown)
+			}
+		})
+	}
+
+	t.Run("rows of one act disagree", func(t *testing.T) {
+		t.Parallel()
+		content := actsHeader + "\n" + goodAct(map[string]string{"outstanding": "0"}) + "\n" +
+			goodAct(map[string]string{"outstanding": "", "debtor_last_name": "Орлова", "debtor_snils": ""}) + "\n"
+		tab, err := ReadFile(writeFile(t, "acts.csv", content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ParseCourtActs(tab, examples(""))
+		var re *RowErrors
+		if !errors.As(err, &re) || len(re.Errors) != 1 || re.Errors[0].Column != "outstanding" || re.Errors[0].Line != 3 {
+			t.Fatalf("err = %v; want one error at line 3, column outstanding", err)
+		}
+	})
+}

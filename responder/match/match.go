@@ -44,6 +44,7 @@ const (
 	CodeUnitFromAddress = "unit_from_address" // the flat was read from the address line
 	CodeNoUnit          = "no_unit"           // a flat or room is asked for, but no number is given
 	CodeRoomAsFlat      = "room_as_flat"      // the room is not on record; the flat (or a premises numbered like the room) is used
+	CodeBuilding        = "building"          // an apartment building without a flat or room: no one premises to answer for
 )
 
 // Reason is why a match needs a person: a stable code and a Russian text for compliance
@@ -165,6 +166,13 @@ func Match(ctx context.Context, l Lookup, sr domain.SubRequest) (Result, error) 
 func matchInHouse(sr domain.SubRequest, kind objectKind, house []domain.Premises) Result {
 	var r Result
 	details := strings.TrimSpace(sr.AddressDetails)
+	if details != "" {
+		// The flat number exactly as the organization wrote it ("12/1") wins over reading
+		// the text as flat and room (LEGAL-RULES §10.4).
+		if found := exactFlat(house, flatText(details)); len(found) > 0 {
+			return pickExact(found)
+		}
+	}
 	var unit Unit
 	var ok bool
 	switch {
@@ -183,9 +191,7 @@ func matchInHouse(sr domain.SubRequest, kind objectKind, house []domain.Premises
 		}
 		r.review(CodeUnitFromAddress, "номер помещения (%s) взят из строки адреса «%s»", unit, sr.Address)
 	default:
-		// A house-level object: every premises of the house.
-		r.Premises, r.Method = house, MethodHouse
-		return r
+		return matchHouse(sr, house)
 	}
 
 	r.Method = MethodHouseFlat
@@ -193,6 +199,12 @@ func matchInHouse(sr domain.SubRequest, kind objectKind, house []domain.Premises
 	switch {
 	case unit.Flat != "" && unit.Room != "":
 		found = filter(house, unit.Flat, unit.Room)
+		if len(found) == 0 && strings.Contains(details, "/") {
+			// "д. 5, кв. 12/1": the flat may be numbered "12/1" rather than have a room 1.
+			if exact := exactFlat(house, unit.Flat+"/"+unit.Room); len(exact) > 0 {
+				return pickExact(exact)
+			}
+		}
 		if len(found) == 0 {
 			if found = filter(house, unit.Flat, ""); len(found) > 0 {
 				r.review(CodeRoomAsFlat, "комнаты %s в квартире %s нет в учёте; взята квартира %s целиком", unit.Room, unit.Flat, unit.Flat)
@@ -224,6 +236,57 @@ func matchInHouse(sr domain.SubRequest, kind objectKind, house []domain.Premises
 		r.review(CodeAmbiguous, "в доме %s помещению «%s» соответствуют %d записей: %s", houseName(sr), unit, len(found), idList(found))
 	}
 	r.Premises = found
+	return r
+}
+
+// matchHouse answers a house-level request (no flat or room named). A house whose only
+// premises is the house itself (no flat, no room) is one premises. A house with numbered
+// premises is an apartment building: the request cannot be tied to one of them, and the
+// debtors of its flats are never proposed (LEGAL-RULES §10.4).
+func matchHouse(sr domain.SubRequest, house []domain.Premises) Result {
+	var r Result
+	if slices.ContainsFunc(house, func(p domain.Premises) bool {
+		return strings.TrimSpace(p.Flat) != "" || strings.TrimSpace(p.Room) != ""
+	}) {
+		r.review(CodeBuilding, "запрос о доме «%s» без номера квартиры или комнаты, а дом многоквартирный (помещений организации в нём: %d); ответ нельзя отнести к одному помещению, должники других квартир не предлагаются",
+			cmp.Or(strings.TrimSpace(sr.Address), houseName(sr)), len(house))
+		return r
+	}
+	r.Premises, r.Method = house, MethodHouse
+	if len(house) > 1 {
+		r.review(CodeAmbiguous, "дом «%s» учтён несколькими записями (%d: %s), ожидалась одна", cmp.Or(strings.TrimSpace(sr.Address), houseName(sr)), len(house), idList(house))
+	}
+	return r
+}
+
+// exactFlat returns the premises of house whose flat number, normalized by flatText, is
+// text; none for an empty text.
+func exactFlat(house []domain.Premises, text string) []domain.Premises {
+	if text == "" {
+		return nil
+	}
+	var out []domain.Premises
+	for _, p := range house {
+		if flatText(p.Flat) == text {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// pickExact is the match of the premises found by their exact flat number: the record of
+// the whole flat, or, when the flat is on record only room by room, all its rooms for a
+// person to confirm.
+func pickExact(found []domain.Premises) Result {
+	r := Result{Method: MethodHouseFlat}
+	whole := slices.DeleteFunc(slices.Clone(found), func(p domain.Premises) bool { return strings.TrimSpace(p.Room) != "" })
+	if len(whole) > 0 {
+		found = whole
+	}
+	r.Premises = found
+	if len(found) > 1 {
+		r.review(CodeAmbiguous, "квартире № %s соответствуют %d записей: %s", strings.TrimSpace(found[0].Flat), len(found), idList(found))
+	}
 	return r
 }
 

@@ -148,12 +148,13 @@ func TestMatch(t *testing.T) {
 			ids: []string{"P9a", "P9b"}, method: MethodHouseFlat, codes: []string{CodeAmbiguous},
 		},
 		{
+			// LEGAL-RULES §10.4: an apartment building without a flat is no one premises.
 			name: "house level without details", sr: domain.SubRequest{HouseGUID: house2},
-			ids: []string{"P40", "R30"}, method: MethodHouse,
+			codes: []string{CodeBuilding},
 		},
 		{
 			name: "house level by address type", sr: domain.SubRequest{FIASHouseGUID: house2, AddressType: "House"},
-			ids: []string{"P40", "R30"}, method: MethodHouse,
+			codes: []string{CodeBuilding},
 		},
 		{
 			name: "apartment without a number", sr: domain.SubRequest{FIASHouseGUID: house2, AddressType: "Apartment", Address: "г. Казань, ул. Баумана, д. 1"},

@@ -49,7 +49,8 @@ func TestMatchSQLiteStore(t *testing.T) {
 		{"hm object", domain.SubRequest{HMObjectGUID: "hm-1", AddressType: "Apartment"}, []string{"P1"}, match.MethodHMObject, false},
 		{"fias house and flat", domain.SubRequest{FIASHouseGUID: "f-1", AddressDetails: "кв. 12 a"}, []string{"P1"}, match.MethodHouseFlat, false},
 		{"house, flat and room", domain.SubRequest{HouseGUID: "h-1", AddressDetails: "кв.5 ком.3"}, []string{"P3"}, match.MethodHouseFlat, false},
-		{"whole house", domain.SubRequest{HouseGUID: "h-1", AddressType: "House"}, []string{"P1", "P2", "P3"}, match.MethodHouse, false},
+		// An apartment building without a flat: no premises, a person decides (LEGAL-RULES §10.4).
+		{"whole house", domain.SubRequest{HouseGUID: "h-1", AddressType: "House"}, nil, "", true},
 		{"address only", domain.SubRequest{Address: "Казань, Баумана ул, дом 1, квартира 3"}, []string{"P4"}, match.MethodAddress, true},
 		{"no match", domain.SubRequest{HouseGUID: "h-1", AddressDetails: "кв. 77"}, nil, "", true},
 	}

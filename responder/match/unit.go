@@ -376,3 +376,26 @@ func normalizeStored(s string, room bool) string {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '/'
 	}), " ")
 }
+
+// flatMarkers are the words that may precede a flat number in flatText, longest first.
+var flatMarkers = []string{"квартира", "кварт", "квар", "кв", "помещение", "помещ", "пом", "офис", "оф"}
+
+// flatText normalizes a flat number for the exact comparison of LEGAL-RULES §10.4: case,
+// ё, Latin look-alike letters and spaces do not matter, and a leading "кв."/"пом."/"№" is
+// dropped, but nothing else is read into it ("12/1" stays "12/1", "012" stays "012").
+func flatText(s string) string {
+	if len(s) > maxInput || !utf8.ValidString(s) {
+		return ""
+	}
+	t := strings.Join(strings.Fields(normalizeText(s)), "")
+	for _, m := range flatMarkers {
+		if rest, ok := strings.CutPrefix(t, m); ok {
+			rest = strings.TrimPrefix(strings.TrimPrefix(rest, "."), "№")
+			if rest != "" && rest[0] >= '0' && rest[0] <= '9' {
+				t = rest
+			}
+			break
+		}
+	}
+	return strings.TrimPrefix(t, "№")
+}

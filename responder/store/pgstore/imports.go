@@ -155,15 +155,15 @@ func (s *Store) MissingPremises(ctx context.Context, org string, ids []string) (
 }
 
 const actCols = `a.org_guid, a.act_id, a.premises_org, a.premise_id, a.case_number, a.kind, a.pronounced_on,
-	a.effective_on, a.debt_from, a.debt_to, a.amount, a.outstanding, a.balance_on, a.cancelled_on,
-	a.doc_name, a.doc_path, a.doc_size, a.doc_hash, a.doc_attachment_guid`
+	a.effective_on, a.debt_from, a.debt_to, a.amount, a.outstanding, a.outstanding_unknown, a.balance_on,
+	a.cancelled_on, a.doc_name, a.doc_path, a.doc_size, a.doc_hash, a.doc_attachment_guid`
 
 const debtorCols = `d.debtor_key, d.last_name, d.first_name, d.middle_name, d.snils, d.doc_type, d.doc_series, d.doc_number`
 
 func actCopyCols() []string {
 	return []string{"org_guid", "act_id", "premises_org", "premise_id", "case_number", "kind",
-		"pronounced_on", "effective_on", "debt_from", "debt_to", "amount", "outstanding", "balance_on",
-		"cancelled_on", "doc_name", "doc_path", "doc_size", "doc_hash", "doc_attachment_guid", "updated_at"}
+		"pronounced_on", "effective_on", "debt_from", "debt_to", "amount", "outstanding",
+		"outstanding_unknown", "balance_on", "cancelled_on", "doc_name", "doc_path", "doc_size", "doc_hash", "doc_attachment_guid", "updated_at"}
 }
 
 func debtorCopyCols() []string {
@@ -255,7 +255,7 @@ func writeActs(ctx context.Context, tx pgx.Tx, plan storecore.ActsPlan, now time
 	if _, err := tx.Exec(ctx, `UPDATE court_acts a SET premises_org = t.premises_org, premise_id = t.premise_id,
 		case_number = t.case_number, kind = t.kind, pronounced_on = t.pronounced_on, effective_on = t.effective_on,
 		debt_from = t.debt_from, debt_to = t.debt_to, amount = t.amount, outstanding = t.outstanding,
-		balance_on = t.balance_on, cancelled_on = t.cancelled_on, doc_name = t.doc_name, doc_path = t.doc_path,
+		outstanding_unknown = t.outstanding_unknown, 		balance_on = t.balance_on, cancelled_on = t.cancelled_on, doc_name = t.doc_name, doc_path = t.doc_path,
 		doc_size = t.doc_size, doc_hash = t.doc_hash, doc_attachment_guid = t.doc_attachment_guid,
 		updated_at = t.updated_at
 		FROM gisgw_acts_in t WHERE a.org_guid = t.org_guid AND a.act_id = t.act_id`); err != nil {
@@ -282,7 +282,7 @@ func actsSource(rows []storecore.ActRow, now time.Time) pgx.CopyFromSource {
 		}
 		return []any{a.OrgGUID, a.ID, r.PremisesOrg, a.PremisesID, a.CaseNumber, string(a.Kind),
 			dateArg(a.PronouncedOn), dateArg(a.EffectiveOn), dateArg(a.DebtFrom), dateArg(a.DebtTo),
-			int64(a.Amount), int64(a.Outstanding), dateArg(a.BalanceOn), dateArg(a.CancelledOn),
+			int64(a.Amount), int64(a.Outstanding), a.OutstandingUnknown, dateArg(a.BalanceOn), dateArg(a.CancelledOn),
 			doc.Name, doc.Path, doc.Size, doc.Hash, doc.AttachmentGUID, now}, nil
 	})
 }
@@ -309,12 +309,13 @@ func scanActs(rows pgx.Rows) ([]storecore.ActRow, error) {
 			kind                                        string
 			pron, eff, from, to, bal, canc              pgtype.Date
 			amount, outstanding, size                   int64
+			unknown                                     bool
 			docName, docPath, docHash, docGUID          string
 			key, last, first, middle, snils, dt, ds, dn pgtype.Text
 		)
 		a := &r.Act
 		if err := rows.Scan(&a.OrgGUID, &a.ID, &r.PremisesOrg, &a.PremisesID, &a.CaseNumber, &kind, &pron, &eff,
-			&from, &to, &amount, &outstanding, &bal, &canc, &docName, &docPath, &size, &docHash, &docGUID,
+			&from, &to, &amount, &outstanding, &unknown, &bal, &canc, &docName, &docPath, &size, &docHash, &docGUID,
 			&key, &last, &first, &middle, &snils, &dt, &ds, &dn); err != nil {
 			return nil, fmt.Errorf("read court acts: %w", err)
 		}
@@ -327,7 +328,7 @@ func scanActs(rows pgx.Rows) ([]storecore.ActRow, error) {
 			continue
 		}
 		a.Kind = domain.ActKind(kind)
-		a.Amount, a.Outstanding = domain.Money(amount), domain.Money(outstanding)
+		a.Amount, a.Outstanding, a.OutstandingUnknown = domain.Money(amount), domain.Money(outstanding), unknown
 		a.PronouncedOn, a.EffectiveOn, a.DebtFrom, a.DebtTo = dateOf(pron), dateOf(eff), dateOf(from), dateOf(to)
 		a.BalanceOn, a.CancelledOn = dateOf(bal), dateOf(canc)
 		if docPath != "" {

@@ -158,8 +158,8 @@ func missingIDs(org string, ids []string, keys []storecore.ActPremisesKey) []str
 }
 
 const actCols = `a.org_guid, a.act_id, a.premises_org, a.premise_id, a.case_number, a.kind, a.pronounced_on,
-	a.effective_on, a.debt_from, a.debt_to, a.amount, a.outstanding, a.balance_on, a.cancelled_on,
-	a.doc_name, a.doc_path, a.doc_size, a.doc_hash, a.doc_attachment_guid`
+	a.effective_on, a.debt_from, a.debt_to, a.amount, a.outstanding, a.outstanding_unknown, a.balance_on,
+	a.cancelled_on, a.doc_name, a.doc_path, a.doc_size, a.doc_hash, a.doc_attachment_guid`
 
 const debtorCols = `d.debtor_key, d.last_name, d.first_name, d.middle_name, d.snils, d.doc_type, d.doc_series, d.doc_number`
 
@@ -211,16 +211,16 @@ func (s *Store) ImportCourtActs(ctx context.Context, org string, acts []domain.C
 
 func (s *Store) writeActs(ctx context.Context, tx *sql.Tx, plan storecore.ActsPlan, now time.Time) error {
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO court_acts (org_guid, act_id, premises_org, premise_id,
-		case_number, kind, pronounced_on, effective_on, debt_from, debt_to, amount, outstanding, balance_on,
-		cancelled_on, doc_name, doc_path, doc_size, doc_hash, doc_attachment_guid, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		case_number, kind, pronounced_on, effective_on, debt_from, debt_to, amount, outstanding, outstanding_unknown,
+		balance_on, cancelled_on, doc_name, doc_path, doc_size, doc_hash, doc_attachment_guid, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
 	defer ins.Close()
 	upd, err := tx.PrepareContext(ctx, `UPDATE court_acts SET premises_org = ?, premise_id = ?, case_number = ?,
 		kind = ?, pronounced_on = ?, effective_on = ?, debt_from = ?, debt_to = ?, amount = ?, outstanding = ?,
-		balance_on = ?, cancelled_on = ?, doc_name = ?, doc_path = ?, doc_size = ?, doc_hash = ?,
+		outstanding_unknown = ?, balance_on = ?, cancelled_on = ?, doc_name = ?, doc_path = ?, doc_size = ?, doc_hash = ?,
 		doc_attachment_guid = ?, updated_at = ? WHERE org_guid = ? AND act_id = ?`)
 	if err != nil {
 		return err
@@ -254,7 +254,7 @@ func (s *Store) writeActs(ctx context.Context, tx *sql.Tx, plan storecore.ActsPl
 		doc := docOf(a)
 		if _, err := ins.ExecContext(ctx, a.OrgGUID, a.ID, r.PremisesOrg, a.PremisesID, a.CaseNumber, string(a.Kind),
 			dateArg(a.PronouncedOn), dateArg(a.EffectiveOn), dateArg(a.DebtFrom), dateArg(a.DebtTo),
-			int64(a.Amount), int64(a.Outstanding), dateArg(a.BalanceOn), dateArg(a.CancelledOn),
+			int64(a.Amount), int64(a.Outstanding), a.OutstandingUnknown, dateArg(a.BalanceOn), dateArg(a.CancelledOn),
 			doc.Name, doc.Path, doc.Size, doc.Hash, doc.AttachmentGUID, ts); err != nil {
 			return fmt.Errorf("insert court act %q: %w", a.ID, err)
 		}
@@ -267,7 +267,7 @@ func (s *Store) writeActs(ctx context.Context, tx *sql.Tx, plan storecore.ActsPl
 		doc := docOf(a)
 		if _, err := upd.ExecContext(ctx, r.PremisesOrg, a.PremisesID, a.CaseNumber, string(a.Kind),
 			dateArg(a.PronouncedOn), dateArg(a.EffectiveOn), dateArg(a.DebtFrom), dateArg(a.DebtTo),
-			int64(a.Amount), int64(a.Outstanding), dateArg(a.BalanceOn), dateArg(a.CancelledOn),
+			int64(a.Amount), int64(a.Outstanding), a.OutstandingUnknown, dateArg(a.BalanceOn), dateArg(a.CancelledOn),
 			doc.Name, doc.Path, doc.Size, doc.Hash, doc.AttachmentGUID, ts, a.OrgGUID, a.ID); err != nil {
 			return fmt.Errorf("update court act %q: %w", a.ID, err)
 		}
@@ -333,12 +333,13 @@ func scanActs(rows *sql.Rows) ([]storecore.ActRow, error) {
 			kind                                        string
 			pron, eff, from, to, bal, canc              sql.NullString
 			amount, outstanding, size                   int64
+			unknown                                     bool
 			docName, docPath, docHash, docGUID          string
 			key, last, first, middle, snils, dt, ds, dn sql.NullString
 		)
 		a := &r.Act
 		if err := rows.Scan(&a.OrgGUID, &a.ID, &r.PremisesOrg, &a.PremisesID, &a.CaseNumber, &kind, &pron, &eff,
-			&from, &to, &amount, &outstanding, &bal, &canc, &docName, &docPath, &size, &docHash, &docGUID,
+			&from, &to, &amount, &outstanding, &unknown, &bal, &canc, &docName, &docPath, &size, &docHash, &docGUID,
 			&key, &last, &first, &middle, &snils, &dt, &ds, &dn); err != nil {
 			return nil, fmt.Errorf("read court acts: %w", err)
 		}
@@ -351,7 +352,7 @@ func scanActs(rows *sql.Rows) ([]storecore.ActRow, error) {
 			continue
 		}
 		a.Kind = domain.ActKind(kind)
-		a.Amount, a.Outstanding = domain.Money(amount), domain.Money(outstanding)
+		a.Amount, a.Outstanding, a.OutstandingUnknown = domain.Money(amount), domain.Money(outstanding), unknown
 		var err error
 		for _, d := range []struct {
 			dst *time.Time

@@ -74,6 +74,7 @@ func Run(t *testing.T, f Factory) {
 		{"PremisesLookups", testPremisesLookups},
 		{"ImportCourtActs", testImportCourtActs},
 		{"ImportCourtActsBalanceDate", testImportCourtActsBalanceDate},
+		{"ImportCourtActsUnknownBalance", testImportCourtActsUnknownBalance},
 		{"ImportCourtActsMissingPremises", testImportCourtActsMissingPremises},
 		{"ImportCourtActsKeepsUpload", testImportCourtActsKeepsUpload},
 		{"ImportCourtActsOrgPremises", testImportCourtActsOrgPremises},
@@ -385,6 +386,36 @@ func testImportCourtActsBalanceDate(t *testing.T, b *bundle) {
 	}
 	if got := actsAt(t, b, "1")[0].BalanceOn; !got.Equal(date(2025, 3, 17)) {
 		t.Fatalf("BalanceOn after a balance change = %v; want the new import date", got)
+	}
+}
+
+// testImportCourtActsUnknownBalance: a blank outstanding amount is stored as unknown, not
+// as 0 (a repaid debt), and the flag alone makes a re-import an update, both ways.
+func testImportCourtActsUnknownBalance(t *testing.T, b *bundle) {
+	mustImportPremises(t, b, "", premises("1", ""))
+	unknown := act("U1", "1", debtor("Иванов", ""))
+	unknown.Outstanding, unknown.OutstandingUnknown = 0, true
+	paid := act("Z1", "1", debtor("Петров", ""))
+	paid.Outstanding = 0
+	mustImportActs(t, b, "", unknown, paid)
+	got := actsAt(t, b, "1")
+	if len(got) != 2 || !reflect.DeepEqual(got, []domain.CourtAct{unknown, paid}) {
+		t.Fatalf("CourtActsByPremises =\n%+v\nwant\n%+v", got, []domain.CourtAct{unknown, paid})
+	}
+	if !got[0].OutstandingUnknown || got[1].OutstandingUnknown {
+		t.Fatalf("unknown flags = %v, %v; want true (blank), false (explicit 0)", got[0].OutstandingUnknown, got[1].OutstandingUnknown)
+	}
+	if st, want := mustImportActs(t, b, "", unknown, paid), (store.ImportStats{Unchanged: 2}); st != want {
+		t.Fatalf("re-import = %+v; want %+v", st, want)
+	}
+	// The balance becomes known as 0, and the other act's becomes unknown.
+	unknown.OutstandingUnknown = false
+	paid.OutstandingUnknown = true
+	if st, want := mustImportActs(t, b, "", unknown, paid), (store.ImportStats{Updated: 2}); st != want {
+		t.Fatalf("import with the flags swapped = %+v; want %+v", st, want)
+	}
+	if got := actsAt(t, b, "1"); got[0].OutstandingUnknown || !got[1].OutstandingUnknown {
+		t.Fatalf("after the update the flags = %v, %v; want false, true", got[0].OutstandingUnknown, got[1].OutstandingUnknown)
 	}
 }
 

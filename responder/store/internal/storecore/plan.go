@@ -214,7 +214,7 @@ func sameAct(a, b ActRow) bool {
 		x.PremisesID != y.PremisesID || x.CaseNumber != y.CaseNumber || x.Kind != y.Kind ||
 		!x.PronouncedOn.Equal(y.PronouncedOn) || !x.EffectiveOn.Equal(y.EffectiveOn) ||
 		!x.DebtFrom.Equal(y.DebtFrom) || !x.DebtTo.Equal(y.DebtTo) ||
-		x.Amount != y.Amount || x.Outstanding != y.Outstanding ||
+		x.Amount != y.Amount || x.Outstanding != y.Outstanding || x.OutstandingUnknown != y.OutstandingUnknown ||
 		!x.BalanceOn.Equal(y.BalanceOn) || !x.CancelledOn.Equal(y.CancelledOn) {
 		return false
 	}
