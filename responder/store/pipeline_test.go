@@ -1,17 +1,14 @@
 package store_test
 
 import (
-	"context"
-
+	"github.com/gisgw/gisgw/responder/alert"
 	"github.com/gisgw/gisgw/responder/pipeline"
 	"github.com/gisgw/gisgw/responder/store"
 )
 
-// A store.Store is the daemon's pipeline.Store, with the UnfinishedMessages probe the
-// pipeline looks for. Checked here because package store must not import the pipeline.
+// A store.Store is every consumer's port. Checked here because package store must not
+// import its consumers.
 var (
 	_ pipeline.Store = store.Store(nil)
-	_ interface {
-		UnfinishedMessages(context.Context) (int, error)
-	} = store.Store(nil)
+	_ alert.Store    = store.Store(nil)
 )
