@@ -67,7 +67,6 @@ func NewWorld(t testing.TB, n int, seed uint64, today time.Time) *World {
 		houses[i] = house{guid(), guid(), guid(), fmt.Sprintf("ул. Тестовая-%d, д. %d", i, i+1)}
 	}
 	actAt := map[string]bool{}       // premises id → has a counting act
-	byHouse := map[string][]string{} // house GUID → premises ids
 	premisesByKey := map[string]string{}
 	nAct := 0
 	addPremises := func(key string, p domain.Premises) string {
@@ -77,9 +76,6 @@ func NewWorld(t testing.TB, n int, seed uint64, today time.Time) *World {
 		p.ID = fmt.Sprintf("W-%05d", len(w.Premises)+1)
 		premisesByKey[key] = p.ID
 		w.Premises = append(w.Premises, p)
-		if p.HouseGUID != "" {
-			byHouse[p.HouseGUID] = append(byHouse[p.HouseGUID], p.ID)
-		}
 		if rnd.IntN(10) < 3 {
 			nAct++
 			doc := filepath.Join(docDir, fmt.Sprintf("act-%d.pdf", nAct))
@@ -102,8 +98,6 @@ func NewWorld(t testing.TB, n int, seed uint64, today time.Time) *World {
 		return p.ID
 	}
 	var rows [][]string
-	type houseLevel struct{ sub, house string }
-	var pendingHouses []houseLevel
 	for len(rows) < n {
 		h := houses[rnd.IntN(len(houses))]
 		sub := guid()
@@ -140,21 +134,17 @@ func NewWorld(t testing.TB, n int, seed uint64, today time.Time) *World {
 			id := addPremises("hmhouse:"+h.hm, domain.Premises{HMObjectGUID: h.hm, Address: addr})
 			row["hm_object_guid"], row["adress_type"], row["address"] = h.hm, "House", addr
 			w.Debt[sub] = actAt[id]
-		default: // the whole house by its GUID: every premises of the house, decided below
-			row["house_guid"], row["address"] = h.guid, addr
-			pendingHouses = append(pendingHouses, houseLevel{sub, h.guid})
+		default:
+			// A single-family house by its GUID: the house is its only premises, so it is one
+			// premises (LEGAL-RULES §10.4). An apartment building named without a flat goes to
+			// review instead, which the match and decide tests cover; this world answers all.
+			sh := guid()
+			id := addPremises("house:"+sh, domain.Premises{HouseGUID: sh, Address: fmt.Sprintf("г. Тест, ул. Садовая, д. %d", len(rows)+1)})
+			row["house_guid"], row["fias_house_guid"], row["address"] = sh, guid(), fmt.Sprintf("г. Тест, ул. Садовая, д. %d", len(rows)+1)
+			w.Debt[sub] = actAt[id]
 		}
 		rows = append(rows, scenarioRow(row))
 		w.GUIDs = append(w.GUIDs, sub)
-	}
-	for _, hl := range pendingHouses {
-		if len(byHouse[hl.house]) == 0 {
-			// A house with no flat on record yet: record the house itself.
-			addPremises("house:"+hl.house, domain.Premises{HouseGUID: hl.house, Address: "дом " + hl.house})
-		}
-		for _, id := range byHouse[hl.house] {
-			w.Debt[hl.sub] = w.Debt[hl.sub] || actAt[id]
-		}
 	}
 	var buf bytes.Buffer
 	cw := csv.NewWriter(&buf)
