@@ -305,13 +305,21 @@ func uniqueIDs(root *etree.Element) error {
 				continue
 			}
 			if prev, ok := seen[a.Value]; ok && prev != e {
-				err = fmt.Errorf("%w: %w: Id=%q is on %s and on %s", ErrStructure, ErrDuplicateID, a.Value, prev.FullTag(), e.FullTag())
+				err = fmt.Errorf("%w: %w: Id=%q is on %s and on %s", ErrStructure, ErrDuplicateID, a.Value, place(prev), place(e))
 				return
 			}
 			seen[a.Value] = e
 		}
 	})
 	return err
+}
+
+// place names an element and its parent, enough to find it in a message.
+func place(e *etree.Element) string {
+	if p := e.Parent(); p != nil && p.Tag != "" {
+		return e.FullTag() + " in " + p.FullTag()
+	}
+	return e.FullTag()
 }
 
 // checkBody binds the signature to what a SOAP receiver reads: the document is a SOAP 1.1
