@@ -10,8 +10,10 @@
 //
 // Sign splices the signature into the caller's bytes and leaves every other byte as it was.
 // Verify treats its input as hostile: the size is capped, DTDs are refused, exactly one
-// signature is accepted, and its references must point at the element that holds it and at its
-// own SignedProperties, each Id occurring once in the document.
+// signature is accepted, its references must point at the element that holds it and at its
+// own SignedProperties, and no Id value occurs twice in the document. VerifyEnvelope also
+// requires the signed element to be the only element of the SOAP Body, the one a receiver
+// reads; receivers use it and read only Result.SignedXML.
 package xades
 
 import (
