@@ -347,7 +347,7 @@ func (v *verifier) checkBody(signed *etree.Element) error {
 		return fmt.Errorf("%w: %w: soapenv:Body holds %d elements, want only the signed one", ErrStructure, ErrNotBody, len(kids))
 	}
 	if kids[0] != signed {
-		return fmt.Errorf("%w: %w: the signed element %s is not the Body's element %s", ErrStructure, ErrNotBody, signed.FullTag(), kids[0].FullTag())
+		return fmt.Errorf("%w: %w: the signed element %s is not the body element %s", ErrStructure, ErrNotBody, place(signed), kids[0].FullTag())
 	}
 	return nil
 }
