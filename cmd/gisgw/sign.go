@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -17,7 +19,7 @@ func signCommand() command {
 }
 
 func verifyCommand() command {
-	return command{"verify the XAdES signature of an XML document (stdin) [--trust CERTFILE]", runVerify}
+	return command{"verify the XAdES signature of a SOAP message's body element (stdin) [--trust CERTFILE]", runVerify}
 }
 
 func runSign(_ context.Context, env *cliEnv, args []string) error {
@@ -82,7 +84,9 @@ func runSign(_ context.Context, env *cliEnv, args []string) error {
 func runVerify(_ context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "verify", "Usage: gisgw verify [--trust CERTFILE] < signed.xml\n\n"+
 		"Prints OK, the algorithm and the signer's certificate; exits 1 with the reason when the\n"+
-		"signature does not hold. An expired certificate is reported, not treated as a failure.\n")
+		"signature does not hold. The signed element must be the only element in soapenv:Body,\n"+
+		"the one a receiver reads; a signature elsewhere (header, beside or inside the body) fails.\n"+
+		"An expired certificate is reported, not treated as a failure.\n")
 	trustFile := fs.String("trust", "", "accept only this certificate or certificates it issued (PEM bundle or DER); default: any")
 	if _, err := fs.parse(args, ""); err != nil {
 		return err
@@ -103,7 +107,7 @@ func runVerify(_ context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, verr := xades.Verify(doc, opts)
+	res, verr := xades.VerifyEnvelope(doc, opts)
 	if verr != nil {
 		if res != nil {
 			printCertificate(env.stderr, res.Certificate)
@@ -114,6 +118,7 @@ func runVerify(_ context.Context, env *cliEnv, args []string) error {
 	fmt.Fprintln(w, "OK")
 	fmt.Fprintf(w, "algorithm:    %s\n", res.Algorithm)
 	fmt.Fprintf(w, "signed Id:    %s\n", res.SignedID)
+	fmt.Fprintf(w, "signed body:  %s\n", bodyElementName(res.SignedXML))
 	if !res.SigningTime.IsZero() {
 		fmt.Fprintf(w, "signing time: %s\n", res.SigningTime.Format(time.RFC3339))
 	}
@@ -149,4 +154,19 @@ func readDocument(r io.Reader) ([]byte, error) {
 		return nil, fmt.Errorf("%w: stdin holds more than %d bytes", xades.ErrTooLarge, xades.DefaultMaxSize)
 	}
 	return b, nil
+}
+
+// bodyElementName names the verified element from the bytes that were verified, never from
+// the document, which may hold anything beside them.
+func bodyElementName(signedXML []byte) string {
+	d := xml.NewDecoder(bytes.NewReader(signedXML))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return "?"
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			return "{" + se.Name.Space + "}" + se.Name.Local
+		}
+	}
 }

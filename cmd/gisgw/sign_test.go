@@ -83,3 +83,35 @@ func TestSignAndVerifyCommands(t *testing.T) {
 		t.Errorf("sign -h: code %d, stdout %q", code, out)
 	}
 }
+
+// TestVerifyCommandRefusesWrapping replays soap/xades/testdata/wrapped: signatures that
+// verify over an element the receiver does not read (moved to the header, beside or inside
+// an unsigned body), duplicated Ids and references that do not name exactly one element.
+// Only valid.xml passes.
+func TestVerifyCommandRefusesWrapping(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob(filepath.Join(xadesTestdata, "wrapped", "*.xml"))
+	if err != nil || len(files) < 10 {
+		t.Fatalf("wrapped variants: %d files, %v", len(files), err)
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".xml")
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			doc, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			code, out, stderr := runCLIStdin(t, doc, "verify")
+			if name == "valid" {
+				if code != 0 || !strings.HasPrefix(out, "OK\n") || !strings.Contains(out, "signed body:  {http://dom.gosuslugi.ru/schema/integration/drs/}importDSRResponsesRequest") {
+					t.Fatalf("valid message: code %d, stdout %q, stderr %q", code, out, stderr)
+				}
+				return
+			}
+			if code != 1 || strings.Contains(out, "OK") || !strings.Contains(stderr, "signature structure not accepted") {
+				t.Fatalf("wrapped message accepted or refused for another reason: code %d, stdout %q, stderr %q", code, out, stderr)
+			}
+		})
+	}
+}

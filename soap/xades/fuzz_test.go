@@ -1,12 +1,14 @@
 package xades
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 )
 
-// FuzzVerify feeds arbitrary documents to Verify: it must return an error or a complete
-// result, never panic.
+// FuzzVerify feeds arbitrary documents to Verify and VerifyEnvelope: each must return an
+// error or a complete result, never panic, and VerifyEnvelope accepts only what Verify accepts,
+// reporting the same signed element.
 func FuzzVerify(f *testing.F) {
 	s := newTestSigner(f, fixedKeyPair(f), Options{Clock: fixedClock, Rand: seededRand(3)})
 	signed := mustSign(f, s, readFile(f, "testdata/envelope.xml"), "")
@@ -17,10 +19,17 @@ func FuzzVerify(f *testing.F) {
 	f.Add([]byte(strings.Replace(string(small), "</ds:Signature>", "</ds:Signature><ds:Signature/>", 1)))
 	f.Add([]byte(`<!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>`))
 	f.Add([]byte(`<r><ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"/></r>`))
+	for _, name := range []string{"body-in-header", "inside-forged-body", "duplicate-id-wsu-spelling", "reference-xpointer", "signed-properties-outside-object"} {
+		f.Add(readFile(f, "testdata/wrapped/"+name+".xml"))
+	}
 	f.Add(signed[:len(signed)/2])
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
+		env, envErr := VerifyEnvelope(data, VerifyOptions{Now: fixedClock})
 		res, err := Verify(data, VerifyOptions{Now: fixedClock})
+		if envErr == nil && (err != nil || env.SignedID != res.SignedID || !bytes.Equal(env.SignedXML, res.SignedXML)) {
+			t.Fatalf("VerifyEnvelope accepts what Verify refuses (%v) or verified another element", err)
+		}
 		if err != nil {
 			return
 		}

@@ -61,7 +61,23 @@ type CertificateInfo struct {
 // with the KeyInfo certificate, both references (the element holding the signature and its
 // SignedProperties), and the SigningCertificate digest and serial. Errors wrap ErrNotSigned,
 // ErrStructure, ErrDigestMismatch, ErrBadSignature, ErrUntrusted and the parsing errors.
+//
+// Verify does not know which element the receiver will read; a SOAP receiver must use
+// VerifyEnvelope, which also binds the signature to the Body's operation element.
 func Verify(doc []byte, opts VerifyOptions) (*Result, error) {
+	return verify(doc, opts, false)
+}
+
+// VerifyEnvelope is Verify for a SOAP 1.1 message, bound to what a receiver processes: the
+// signed element must be the only element in soapenv:Body (the operation element), so a
+// signed element moved into the Header, beside the body or deeper inside it, with an unsigned
+// body in its place, is refused (ErrNotBody). Read the message from Result.SignedXML, the
+// bytes that were verified, and nothing else.
+func VerifyEnvelope(doc []byte, opts VerifyOptions) (*Result, error) {
+	return verify(doc, opts, true)
+}
+
+func verify(doc []byte, opts VerifyOptions, envelope bool) (*Result, error) {
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
@@ -70,7 +86,7 @@ func Verify(doc []byte, opts VerifyOptions) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("xades: verify: %w", err)
 	}
-	v := &verifier{root: tree.Root(), res: &Result{}, ns: namespaces(tree.Root())}
+	v := &verifier{root: tree.Root(), res: &Result{}, ns: namespaces(tree.Root()), envelope: envelope}
 	if err := v.run(now()); err != nil {
 		return v.resultOrNil(), fmt.Errorf("xades: verify: %w", err)
 	}
@@ -85,6 +101,8 @@ type verifier struct {
 	res  *Result
 	cert *x509.Certificate
 	ns   map[*etree.Element]string // namespace URI of every element read
+	// envelope requires the signed element to be the SOAP Body's operation element.
+	envelope bool
 }
 
 // is reports whether el is ns:local.
@@ -140,6 +158,14 @@ func (v *verifier) run(now time.Time) error {
 	}
 	if first := signed.ChildElements()[0]; first != sig {
 		return structuref("ds:Signature is not the first child of the element Id=%q", signedID)
+	}
+	if err := uniqueIDs(v.root); err != nil {
+		return err
+	}
+	if v.envelope {
+		if err := v.checkBody(signed); err != nil {
+			return err
+		}
 	}
 	v.res.SignedID = signedID
 	sigID := idOf(sig)
@@ -213,9 +239,9 @@ func (v *verifier) run(now time.Time) error {
 		if !v.is(ref, NSDSig, "Reference") {
 			return structuref("SignedInfo child %d is %s, want ds:Reference", i+3, ref.FullTag())
 		}
-		uri := ref.SelectAttrValue("URI", "")
-		if len(uri) < 2 || uri[0] != '#' {
-			return structuref("Reference URI %q is not a same-document #Id reference", uri)
+		uri, err := sameDocumentID(ref)
+		if err != nil {
+			return err
 		}
 		targets := elementsWithID(v.root, uri[1:])
 		if len(targets) != 1 {
@@ -247,6 +273,83 @@ func (v *verifier) run(now time.Time) error {
 		return structuref("the References must cover both the signed element and SignedProperties")
 	}
 	return v.checkSignedProperties(props)
+}
+
+// sameDocumentID returns a Reference's URI when it is a bare same-document reference "#Id".
+// An absent or empty URI (the whole document) and XPointers are refused: they select more, or
+// other, than the one element the Id names.
+func sameDocumentID(ref *etree.Element) (string, error) {
+	attr := ref.SelectAttr("URI")
+	switch {
+	case attr == nil:
+		return "", structuref("a Reference has no URI; only a same-document #Id reference is accepted")
+	case attr.Value == "":
+		return "", structuref(`Reference URI "" (the whole document) is not accepted; only a same-document #Id reference is`)
+	case strings.HasPrefix(attr.Value, "#xpointer("):
+		return "", structuref("Reference URI %q is an XPointer; only a same-document #Id reference is accepted", attr.Value)
+	case len(attr.Value) < 2 || attr.Value[0] != '#' || strings.ContainsAny(attr.Value[1:], "#()/ \t\r\n"):
+		return "", structuref("Reference URI %q is not a same-document #Id reference", attr.Value)
+	}
+	return attr.Value, nil
+}
+
+// uniqueIDs refuses a document in which two elements carry the same Id value, in any of the
+// spellings isIDAttr counts: with a duplicate, which element a "#Id" names depends on the
+// processor, and a signature-wrapping attack lives in that gap.
+func uniqueIDs(root *etree.Element) error {
+	seen := map[string]*etree.Element{}
+	var err error
+	walk(root, func(e *etree.Element) {
+		for _, a := range e.Attr {
+			if err != nil || !isIDAttr(a) {
+				continue
+			}
+			if prev, ok := seen[a.Value]; ok && prev != e {
+				err = fmt.Errorf("%w: %w: Id=%q is on %s and on %s", ErrStructure, ErrDuplicateID, a.Value, place(prev), place(e))
+				return
+			}
+			seen[a.Value] = e
+		}
+	})
+	return err
+}
+
+// place names an element and its parent, enough to find it in a message.
+func place(e *etree.Element) string {
+	if p := e.Parent(); p != nil && p.Tag != "" {
+		return e.FullTag() + " in " + p.FullTag()
+	}
+	return e.FullTag()
+}
+
+// checkBody binds the signature to what a SOAP receiver reads: the document is a SOAP 1.1
+// Envelope holding an optional Header and one Body, and the signed element is the Body's
+// only element.
+func (v *verifier) checkBody(signed *etree.Element) error {
+	if !v.is(v.root, nsSOAP, "Envelope") {
+		return fmt.Errorf("%w: %w: the document element is %s, not soapenv:Envelope", ErrStructure, ErrNotBody, v.root.FullTag())
+	}
+	var body *etree.Element
+	for i, c := range v.root.ChildElements() {
+		switch {
+		case i == 0 && v.is(c, nsSOAP, "Header"):
+		case body == nil && v.is(c, nsSOAP, "Body"):
+			body = c
+		default:
+			return fmt.Errorf("%w: %w: unexpected %s in soapenv:Envelope", ErrStructure, ErrNotBody, c.FullTag())
+		}
+	}
+	if body == nil {
+		return fmt.Errorf("%w: %w: soapenv:Envelope has no Body", ErrStructure, ErrNotBody)
+	}
+	kids := body.ChildElements()
+	if len(kids) != 1 {
+		return fmt.Errorf("%w: %w: soapenv:Body holds %d elements, want only the signed one", ErrStructure, ErrNotBody, len(kids))
+	}
+	if kids[0] != signed {
+		return fmt.Errorf("%w: %w: the signed element %s is not the body element %s", ErrStructure, ErrNotBody, place(signed), kids[0].FullTag())
+	}
+	return nil
 }
 
 // readCertificate takes the certificate from KeyInfo/X509Data/X509Certificate (the first one;

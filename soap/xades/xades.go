@@ -10,8 +10,10 @@
 //
 // Sign splices the signature into the caller's bytes and leaves every other byte as it was.
 // Verify treats its input as hostile: the size is capped, DTDs are refused, exactly one
-// signature is accepted, and its references must point at the element that holds it and at its
-// own SignedProperties, each Id occurring once in the document.
+// signature is accepted, its references must point at the element that holds it and at its
+// own SignedProperties, and no Id value occurs twice in the document. VerifyEnvelope also
+// requires the signed element to be the only element of the SOAP Body, the one a receiver
+// reads; receivers use it and read only Result.SignedXML.
 package xades
 
 import (
@@ -55,6 +57,7 @@ const (
 	TransformEnveloped = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 
 	NSDSig               = "http://www.w3.org/2000/09/xmldsig#"
+	nsSOAP               = "http://schemas.xmlsoap.org/soap/envelope/"
 	NSXAdES              = "http://uri.etsi.org/01903/v1.3.2#"
 	TypeSignedProperties = "http://uri.etsi.org/01903#SignedProperties"
 )
@@ -66,6 +69,7 @@ var (
 	ErrMalformed            = errors.New("malformed XML")
 	ErrIDNotFound           = errors.New("no element has that Id")
 	ErrDuplicateID          = errors.New("more than one element has that Id")
+	ErrNotBody              = errors.New("the signed element is not the SOAP Body's operation element")
 	ErrAlreadySigned        = errors.New("element is already signed")
 	ErrNotSigned            = errors.New("document has no ds:Signature")
 	ErrStructure            = errors.New("signature structure not accepted")
@@ -243,12 +247,22 @@ func walk(el *etree.Element, f func(*etree.Element)) {
 	}
 }
 
-// elementsWithID returns every element whose Id attribute is id.
+// isIDAttr reports whether a is an identifier some XML-DSig processor resolves "#value"
+// against: Id, ID, id, wsu:Id, xml:id and the like. Verify counts them all, so a second
+// element that another processor would pick is never overlooked.
+func isIDAttr(a etree.Attr) bool {
+	return strings.EqualFold(a.Key, "id") && !isNSDecl(a)
+}
+
+// elementsWithID returns every element that carries id in an attribute isIDAttr accepts.
 func elementsWithID(root *etree.Element, id string) []*etree.Element {
 	var out []*etree.Element
 	walk(root, func(e *etree.Element) {
-		if idOf(e) == id {
-			out = append(out, e)
+		for _, a := range e.Attr {
+			if isIDAttr(a) && a.Value == id {
+				out = append(out, e)
+				return
+			}
 		}
 	})
 	return out
