@@ -96,7 +96,9 @@ func parseAgreements(t *Table) (parsedAgreements, error) {
 			a.Kind = k
 		}
 		a.ScheduleEnd = date("schedule_end", false)
+		moneyErrs := len(errs.errs)
 		a.Amount, a.Paid = money("amount"), money("paid")
+		moneyOK := len(errs.errs) == moneyErrs
 		if v := required(r, cols, errs, "status"); v != "" {
 			s, err := parseAgreementStatus(v)
 			if err != nil {
@@ -108,7 +110,7 @@ func parseAgreements(t *Table) (parsedAgreements, error) {
 			errs.add(r.Line, "schedule_end", "the schedule ends (%s) before the agreement was made (%s)",
 				a.ScheduleEnd.Format(time.DateOnly), a.Date.Format(time.DateOnly))
 		}
-		if a.Paid > a.Amount {
+		if moneyOK && a.Paid > a.Amount {
 			errs.add(r.Line, "paid", "more is paid than the agreement covers (amount)")
 		}
 		if a.ActID == "" || a.Number == "" {
