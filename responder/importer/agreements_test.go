@@ -32,8 +32,8 @@ func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0,
 // exampleAgreements is what testdata/import/agreements.csv holds.
 func exampleAgreements() map[string][]domain.Agreement {
 	return map[string][]domain.Agreement{
-		"A-001": {{ActID: "A-001", Number: "15", Date: day(2026, 3, 1), Kind: domain.AgreementRepayment,
-			ScheduleEnd: day(2027, 2, 28), Amount: 4000000, Paid: 1200000, Status: domain.AgreementActive}},
+		"A-001": {{ActID: "A-001", Number: "15", Date: day(2024, 12, 1), Kind: domain.AgreementRepayment,
+			ScheduleEnd: day(2025, 11, 30), Amount: 4000000, Paid: 1200000, Status: domain.AgreementActive}},
 		"A-002": {{ActID: "A-002", Number: "2-987/2023-Р", Date: day(2023, 11, 10), Kind: domain.AgreementInstalment,
 			ScheduleEnd: day(2024, 11, 10), Amount: 3000000, Paid: 0, Status: domain.AgreementBroken}},
 	}
@@ -63,7 +63,7 @@ func writeAgreementsXLSX(t *testing.T) string {
 	sheet := f.GetSheetName(0)
 	rows := [][]any{
 		{"act_id", "agreement_number", "agreement_date", "kind", "schedule_end", "amount", "paid", "status"},
-		{"A-001", 15, day(2026, 3, 1), "agreement", day(2027, 2, 28), 40000.0, 12000, "active"},
+		{"A-001", 15, day(2024, 12, 1), "agreement", day(2025, 11, 30), 40000.0, 12000, "active"},
 		{"A-002", "2-987/2023-Р", day(2023, 11, 10), "Рассрочка", day(2024, 11, 10), 30000, 0, "НАРУШЕНО"},
 	}
 	for i, r := range rows {
