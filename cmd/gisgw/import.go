@@ -24,6 +24,12 @@ func importCourtActsCommand() command {
 	}}
 }
 
+func importAgreementsCommand() command {
+	return command{"import repayment agreements and instalments from CSV/XLSX (FILE --db DSN [--org GUID])", func(ctx context.Context, env *cliEnv, args []string) error {
+		return runImport(ctx, env, args, "agreements")
+	}}
+}
+
 func runImport(ctx context.Context, env *cliEnv, args []string, kind string) error {
 	fs := newFlags(env, "import "+kind, fmt.Sprintf("Usage: gisgw import %s FILE --db DSN [--org GUID]\n\n"+
 		"FILE is CSV (UTF-8 or Windows-1251, ';' or ',') or XLSX (first sheet); see docs/import.md.\n"+
@@ -44,9 +50,12 @@ func runImport(ctx context.Context, env *cliEnv, args []string, kind string) err
 	defer st.Close()
 	opts := importer.Options{Org: *org, Progress: importProgress(env.stderr, file, kind)}
 	var res importer.Result
-	if kind == "premises" {
+	switch kind {
+	case "premises":
 		res, err = importer.ImportPremises(ctx, st, file, opts)
-	} else {
+	case "agreements":
+		res, err = importer.ImportAgreements(ctx, st, file, opts)
+	default:
 		res, err = importer.ImportCourtActs(ctx, st, file, opts)
 	}
 	if err != nil {
@@ -59,8 +68,11 @@ func runImport(ctx context.Context, env *cliEnv, args []string, kind string) err
 }
 
 func recordsName(kind string) string {
-	if kind == "premises" {
+	switch kind {
+	case "premises":
 		return "premises"
+	case "agreements":
+		return "agreements"
 	}
 	return "acts"
 }

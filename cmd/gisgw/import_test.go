@@ -41,6 +41,8 @@ func TestMigrateAndImportCommands(t *testing.T) {
 		{[]string{"import", "court-acts", filepath.Join(examples, "court-acts.csv"), "--db", db}, "5 rows, 4 acts: 4 inserted, 0 updated, 0 unchanged"},
 		{[]string{"import", "court-acts", filepath.Join(examples, "court-acts-cp1251.csv"), "--db", db}, "4 acts: 0 inserted, 0 updated, 4 unchanged"},
 		{[]string{"import", "court-acts", "--db", db, filepath.Join(examples, "court-acts.xlsx")}, "4 acts: 0 inserted, 0 updated, 4 unchanged"},
+		{[]string{"import", "agreements", filepath.Join(examples, "agreements.csv"), "--db", db}, "2 rows, 2 agreements: 2 inserted, 0 updated, 0 unchanged"},
+		{[]string{"import", "agreements", filepath.Join(examples, "agreements.csv"), "--db", db}, "2 agreements: 0 inserted, 0 updated, 2 unchanged"},
 	}
 	for _, tc := range tests {
 		code, _, stderr := runCLI(t, tc.args...)
@@ -59,6 +61,19 @@ func TestMigrateAndImportCommands(t *testing.T) {
 	for _, want := range []string{"nothing imported", "line 2, column debtor_snils", "line 3, column premise_id", "line 3, column act_kind"} {
 		if code != 1 || !strings.Contains(stderr, want) {
 			t.Errorf("bad file: code %d, stderr %q; want %q", code, stderr, want)
+		}
+	}
+
+	badAgreements := filepath.Join(t.TempDir(), "bad-agreements.csv")
+	content = "act_id;agreement_number;agreement_date;kind;amount;paid;status\n" +
+		"A-001;16;01.03.2026;соглашение;100;0;действует\nA-404;1;2026-13-01;мировое;1;0;нарушено\n"
+	if err := os.WriteFile(badAgreements, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runCLI(t, "import", "agreements", badAgreements, "--db", db)
+	for _, want := range []string{"nothing imported", "line 3, column act_id", "line 3, column agreement_date", "line 3, column kind"} {
+		if code != 1 || !strings.Contains(stderr, want) {
+			t.Errorf("bad agreements file: code %d, stderr %q; want %q", code, stderr, want)
 		}
 	}
 

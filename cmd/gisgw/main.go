@@ -44,6 +44,7 @@ func commands() map[string]command {
 		"migrate":           migrateCommand(),
 		"import premises":   importPremisesCommand(),
 		"import court-acts": importCourtActsCommand(),
+		"import agreements": importAgreementsCommand(),
 		"sign":              signCommand(),
 		"verify":            verifyCommand(),
 		"gis export":        gisExportCommand(),

@@ -109,14 +109,41 @@ func runReviewShow(ctx context.Context, env *cliEnv, args []string) error {
 	default:
 		dp = &d
 	}
+	var acts []domain.CourtAct
+	if dp != nil && len(dp.PremisesIDs) > 0 {
+		// Read for the agreements on the acts, which the evidence names only briefly.
+		if acts, err = st.CourtActsByPremises(ctx, dp.PremisesIDs); err != nil {
+			return fmt.Errorf("court acts of sub-request %s: %w", guid, err)
+		}
+	}
 	audit, err := st.Audit(ctx, guid)
 	if err != nil {
 		return fmt.Errorf("audit trail of sub-request %s: %w", guid, err)
 	}
-	return printSubRequest(env.stdout, sr, dp, audit, cal, day)
+	return printSubRequest(env.stdout, sr, dp, acts, audit, cal, day)
 }
 
-func printSubRequest(w io.Writer, sr domain.SubRequest, d *domain.Decision, audit []domain.AuditEntry, cal *calendar.Calendar, today time.Time) error {
+// agreementLines describes the repayment agreements and instalments on the acts of sr's
+// organization (or of none), one line each.
+func agreementLines(sr domain.SubRequest, acts []domain.CourtAct) []string {
+	var out []string
+	for _, a := range acts {
+		if a.OrgGUID != "" && sr.OrgGUID != "" && a.OrgGUID != sr.OrgGUID {
+			continue
+		}
+		for _, g := range a.Agreements {
+			line := fmt.Sprintf("акт %s: %s № %s от %s (%s", a.ID, decide.AgreementKindName(g.Kind), g.Number,
+				dayText(g.Date), decide.AgreementStatusName(g.Kind, g.Status))
+			if !g.ScheduleEnd.IsZero() {
+				line += ", график платежей до " + dayText(g.ScheduleEnd)
+			}
+			out = append(out, line+"), оплачено "+ru.Money(g.Paid)+" из "+ru.Money(g.Amount))
+		}
+	}
+	return out
+}
+
+func printSubRequest(w io.Writer, sr domain.SubRequest, d *domain.Decision, acts []domain.CourtAct, audit []domain.AuditEntry, cal *calendar.Calendar, today time.Time) error {
 	var b strings.Builder
 	line := func(label, value string) {
 		if strings.TrimSpace(value) != "" {
@@ -174,6 +201,12 @@ func printSubRequest(w io.Writer, sr domain.SubRequest, d *domain.Decision, audi
 					mark = "учтён"
 				}
 				fmt.Fprintf(&b, "    акт %s — %s: %s\n", e.ActID, mark, e.Reason)
+			}
+		}
+		if lines := agreementLines(sr, acts); len(lines) > 0 {
+			b.WriteString("  соглашения о погашении и рассрочки (долг остаётся непогашенным):\n")
+			for _, l := range lines {
+				fmt.Fprintf(&b, "    %s\n", l)
 			}
 		}
 		if len(d.ReviewReasons) > 0 {

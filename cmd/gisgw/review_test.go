@@ -375,3 +375,25 @@ func storedReview(t *testing.T, db, guid string) (domain.Decision, domain.AuditE
 	}
 	return d, audit[len(audit)-1]
 }
+
+func TestReviewShowAgreements(t *testing.T) {
+	t.Parallel()
+	db := reviewDB(t)
+	ctx := context.Background()
+	st, err := storeopen.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.ImportAgreements(ctx, reporttest.OrgA, []domain.Agreement{{ActID: "A-1", Number: "15",
+		Date: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), Kind: domain.AgreementInstalment, Amount: 100000, Paid: 25000,
+		Status: domain.AgreementBroken}})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "review", "show", reporttest.GUID(2), "--db", db, "--today", "2026-03-16")
+	want := "акт A-1: рассрочка, предоставленная судом № 15 от 01.03.2026 (нарушена), оплачено 250,00\u00a0₽ из 1\u00a0000,00\u00a0₽"
+	if code != 0 || !strings.Contains(stdout, "соглашения о погашении и рассрочки") || !strings.Contains(stdout, want) {
+		t.Errorf("code %d, stderr %q; want the agreement line %q in:\n%s", code, stderr, want, stdout)
+	}
+}

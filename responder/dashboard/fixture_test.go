@@ -133,6 +133,9 @@ func seed(t *testing.T, ctx context.Context, st store.Store, clk *clock) {
 			Document: &domain.Document{Name: "reshenie-2-202.pdf", Path: "/srv/acts/reshenie-2-202.pdf", Size: 2048}},
 	})
 	must(t, "import court acts", err)
+	_, err = st.ImportAgreements(ctx, org, []domain.Agreement{{ActID: "A1", Number: "15", Date: day(2, 1), Kind: domain.AgreementRepayment,
+		ScheduleEnd: day(12, 31), Amount: 734500, Paid: 200000, Status: domain.AgreementBroken}})
+	must(t, "import agreements", err)
 
 	hostile := sub(srHostile, day(3, 10), day(3, 17), domain.StateNew)
 	hostile.Address = hostileAddress

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gisgw/gisgw/responder/decide"
 	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/ru"
 )
@@ -137,6 +138,9 @@ var templateFuncs = template.FuncMap{
 		return string(k)
 	},
 	"money": ru.Money,
+	// Agreements on court acts (LEGAL-RULES §10.6), named as in the answer's description.
+	"agreementKind":   decide.AgreementKindName,
+	"agreementStatus": decide.AgreementStatusName,
 	"yesno": func(b bool) string {
 		if b {
 			return "да"

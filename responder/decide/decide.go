@@ -10,15 +10,17 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/match"
+	"github.com/gisgw/gisgw/responder/ru"
 )
 
 // RuleVersion names the rules below; it is stored with every decision. Change it whenever a
 // rule changes what Decide returns.
-const RuleVersion = "2026.2"
+const RuleVersion = "2026.3"
 
 // Review reason codes (the stored reason is "code: Russian text").
 const (
@@ -47,7 +49,9 @@ const dateLayout = "2006-01-02"
 // or before today, is not cancelled on or before today, has a positive outstanding balance,
 // and its debt months overlap the window: the requested period (when the sub-request has
 // none: the three years up to its sent date) within the three years before the sent date
-// (LEGAL-RULES §10.1). An act whose balance is not given goes to a person (§10.3).
+// (LEGAL-RULES §10.1). An act whose balance is not given goes to a person (§10.3). A
+// repayment agreement or instalment on a counting act leaves the answer "debt"; the
+// description names it so that the requester can apply a regional rule (§10.6).
 func Decide(sr domain.SubRequest, m match.Result, acts []domain.CourtAct, today time.Time) domain.Decision {
 	d := domain.Decision{
 		SubRequestGUID: sr.GUID,
@@ -131,6 +135,9 @@ func Decide(sr domain.SubRequest, m match.Result, acts []domain.CourtAct, today 
 				ev.Reason += "; дата отмены " + day(a.CancelledOn) + " ещё не наступила"
 			}
 		}
+		for _, g := range a.Agreements {
+			ev.Reason += "; " + agreementNote(g)
+		}
 		if ev.Counted {
 			counted = append(counted, a)
 			if a.Document == nil || strings.TrimSpace(a.Document.Path) == "" {
@@ -147,6 +154,7 @@ func Decide(sr domain.SubRequest, m match.Result, acts []domain.CourtAct, today 
 
 	d.HasDebt = len(counted) > 0
 	d.DebtInfo = debtInfo(counted)
+	d.Description = agreementsDescription(counted)
 	d.Review = len(d.ReviewReasons) > 0
 	return d
 }
@@ -392,4 +400,133 @@ func actName(a domain.CourtAct) string {
 		return fmt.Sprintf("акт %s (дело № %s)", a.ID, a.CaseNumber)
 	}
 	return "акт " + a.ID
+}
+
+// agreementsDescription is the answer's description naming every repayment agreement and
+// instalment on the counting acts (LEGAL-RULES §10.6), one sentence each, at most
+// DescriptionMax characters: sentences that do not fit are counted in a closing one instead.
+// "" when there is none.
+func agreementsDescription(counted []domain.CourtAct) string {
+	var sentences []string
+	for _, a := range counted {
+		for _, g := range a.Agreements {
+			sentences = append(sentences, agreementSentence(a, g))
+		}
+	}
+	return joinWithin(sentences, DescriptionMax)
+}
+
+// joinWithin joins sentences with spaces into at most limit characters. When they do not
+// all fit, it keeps as many leading ones as fit together with a last sentence saying how
+// many were left out. When not even the first fits beside that count, the first is kept
+// alone, cut with "…" when it is longer than the limit.
+func joinWithin(sentences []string, limit int) string {
+	total := len(sentences) - 1
+	for _, s := range sentences {
+		total += utf8.RuneCountInString(s)
+	}
+	if total <= limit {
+		return strings.Join(sentences, " ")
+	}
+	var b strings.Builder
+	used := 0
+	for i, s := range sentences {
+		rest := fmt.Sprintf("Ещё соглашений и рассрочек: %d (полный список есть у организации).", len(sentences)-i)
+		sep := 0
+		if i > 0 {
+			sep = 1
+		}
+		n := utf8.RuneCountInString(s)
+		if used+sep+n+1+utf8.RuneCountInString(rest) > limit {
+			if i == 0 {
+				// The first sentence does not fit beside the count: it is kept alone,
+				// cut when it is longer than the limit itself.
+				if rs := []rune(s); len(rs) > limit {
+					return string(rs[:limit-1]) + "…"
+				}
+				return s
+			}
+			b.WriteString(" " + rest)
+			return b.String()
+		}
+		if sep > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(s)
+		used += sep + n
+	}
+	return b.String()
+}
+
+// agreementSentence says, in plain Russian, that act a's debt is under agreement g:
+// «По судебному акту № 2-123/2025 заключено соглашение о погашении задолженности № 15 от
+// 01.03.2026 (действует), оплачено 12 000,00 ₽ из 40 000,00 ₽.»
+func agreementSentence(a domain.CourtAct, g domain.Agreement) string {
+	act := "По судебному акту № " + a.CaseNumber
+	if a.CaseNumber == "" {
+		act = "По судебному акту (код " + a.ID + ")"
+	}
+	verb := "заключено соглашение о погашении задолженности"
+	if g.Kind == domain.AgreementInstalment {
+		verb = "судом предоставлена рассрочка"
+	}
+	return act + " " + verb + " " + agreementDetails(g) + "."
+}
+
+// agreementNote is the evidence line of agreement g: «соглашение о погашении задолженности
+// № 15 от 01.03.2026 (действует), оплачено 12 000,00 ₽ из 40 000,00 ₽».
+func agreementNote(g domain.Agreement) string {
+	name := "соглашение о погашении задолженности"
+	if g.Kind == domain.AgreementInstalment {
+		name = "рассрочка, предоставленная судом,"
+	}
+	return name + " " + agreementDetails(g)
+}
+
+// agreementDetails is «№ 15 от 01.03.2026 (действует, график платежей до 28.02.2027),
+// оплачено 12 000,00 ₽ из 40 000,00 ₽».
+func agreementDetails(g domain.Agreement) string {
+	var b strings.Builder
+	b.WriteString("№ " + g.Number)
+	if !g.Date.IsZero() {
+		b.WriteString(" от " + ru.Date(g.Date))
+	}
+	b.WriteString(" (" + AgreementStatusName(g.Kind, g.Status))
+	if !g.ScheduleEnd.IsZero() {
+		b.WriteString(", график платежей до " + ru.Date(g.ScheduleEnd))
+	}
+	b.WriteString("), оплачено " + ru.Money(g.Paid))
+	if g.Amount > 0 {
+		b.WriteString(" из " + ru.Money(g.Amount))
+	}
+	return b.String()
+}
+
+// AgreementStatusName is the status of an agreement in Russian, agreeing in gender with
+// its kind: «нарушено» (соглашение), «нарушена» (рассрочка).
+func AgreementStatusName(k domain.AgreementKind, s domain.AgreementStatus) string {
+	fem := k == domain.AgreementInstalment
+	switch s {
+	case domain.AgreementActive:
+		return "действует"
+	case domain.AgreementBroken:
+		if fem {
+			return "нарушена"
+		}
+		return "нарушено"
+	case domain.AgreementFulfilled:
+		if fem {
+			return "исполнена"
+		}
+		return "исполнено"
+	}
+	return "состояние не указано"
+}
+
+// AgreementKindName is the kind of an agreement in Russian.
+func AgreementKindName(k domain.AgreementKind) string {
+	if k == domain.AgreementInstalment {
+		return "рассрочка, предоставленная судом"
+	}
+	return "соглашение о погашении задолженности"
 }

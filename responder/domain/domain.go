@@ -55,6 +55,42 @@ type CourtAct struct {
 	CancelledOn        time.Time // zero: not cancelled
 	Debtors            []Debtor
 	Document           *Document // the act's file; nil when none was given
+	// Agreements are the repayment agreements and court-granted instalments on this act's
+	// debt, by number; the store fills them in with the act (nil when there are none).
+	Agreements []Agreement
+}
+
+// AgreementKind tells a repayment agreement with the debtor (соглашение о погашении
+// задолженности) from an instalment plan a court granted (рассрочка, ГПК ст. 203).
+type AgreementKind string
+
+const (
+	AgreementRepayment  AgreementKind = "agreement"
+	AgreementInstalment AgreementKind = "instalment"
+)
+
+// AgreementStatus is where an agreement stands.
+type AgreementStatus string
+
+const (
+	AgreementActive    AgreementStatus = "active"
+	AgreementBroken    AgreementStatus = "broken"
+	AgreementFulfilled AgreementStatus = "fulfilled"
+)
+
+// Agreement is a repayment agreement or instalment plan on the debt of one court act. It
+// does not make the debt any less "debt" (LEGAL-RULES §10.6); the answer names it so that
+// the requester can apply any regional rule.
+type Agreement struct {
+	OrgGUID     string
+	ActID       string // the court act (of the same organization) whose debt it covers
+	Number      string
+	Date        time.Time
+	Kind        AgreementKind
+	ScheduleEnd time.Time // last payment date of the schedule; zero when not given
+	Amount      Money     // the debt the agreement covers
+	Paid        Money     // paid under it so far
+	Status      AgreementStatus
 }
 
 // Debtor is a person named as debtor in a court act.

@@ -44,6 +44,14 @@ type Store interface {
 	// MissingPremises returns the ids (in order, without repeats) that match no premises of
 	// org or of no organization: the import's validation calls it before writing.
 	MissingPremises(ctx context.Context, org string, ids []string) ([]string, error)
+	// ImportAgreements upserts the repayment agreements and instalments of org by act_id and
+	// agreement number in one transaction; rows that did not change are not rewritten. Every
+	// agreement's court act must be stored for org; otherwise nothing is written and the
+	// error is a *MissingActsError.
+	ImportAgreements(ctx context.Context, org string, agreements []domain.Agreement) (ImportStats, error)
+	// MissingCourtActs returns the ids (in order, without repeats) that match no court act of
+	// org: the agreements import's validation calls it before writing.
+	MissingCourtActs(ctx context.Context, org string, ids []string) ([]string, error)
 	// SetDocumentAttachment records the AttachmentHASH and AttachmentGUID of the document of
 	// court act actID of org once the file store has it, so it is never uploaded twice.
 	SetDocumentAttachment(ctx context.Context, org, actID, hash, attachmentGUID string) error
@@ -62,7 +70,8 @@ type Store interface {
 	PremisesByHMObjects(ctx context.Context, org string, hmObjectGUIDs []string) (map[string][]domain.Premises, error)
 	PremisesByHouses(ctx context.Context, org string, houseGUIDs []string) (map[string][]domain.Premises, error)
 	// CourtActsByPremises returns the court acts at these premises ids with debtors (in file
-	// order) and document, ordered by premises id, organization, act id.
+	// order), document and agreements (by date, then number; nil when none), ordered by
+	// premises id, organization, act id.
 	CourtActsByPremises(ctx context.Context, premisesIDs []string) ([]domain.CourtAct, error)
 
 	// UpsertSubRequests records pulled sub-requests, idempotent by GUID, and returns how many
@@ -167,6 +176,7 @@ type (
 	MigrationResult      = storecore.MigrationResult
 	SchemaError          = storecore.SchemaError
 	MissingPremisesError = storecore.MissingPremisesError
+	MissingActsError     = storecore.MissingActsError
 	ActPremises          = storecore.ActPremises
 )
 

@@ -51,8 +51,8 @@ func (s *Store) premisesWhere(ctx context.Context, cond, org, value string) ([]d
 	return ps, nil
 }
 
-// CourtActsByPremises returns the court acts at the given premises ids with their debtors
-// and documents, ordered by premises id, organization and act id.
+// CourtActsByPremises returns the court acts at the given premises ids with their debtors,
+// documents and agreements, ordered by premises id, organization and act id.
 func (s *Store) CourtActsByPremises(ctx context.Context, premisesIDs []string) ([]domain.CourtAct, error) {
 	if err := s.usable(ctx); err != nil {
 		return nil, err
@@ -84,5 +84,8 @@ func (s *Store) CourtActsByPremises(ctx context.Context, premisesIDs []string) (
 		}
 	}
 	sortActs(out)
+	if err := s.attachAgreements(ctx, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }

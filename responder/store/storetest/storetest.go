@@ -94,6 +94,7 @@ func Run(t *testing.T, f Factory) {
 	tests = append(tests, pipelineTests...)
 	tests = append(tests, alertTests...)
 	tests = append(tests, batchTests...)
+	tests = append(tests, agreementTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
