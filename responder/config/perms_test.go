@@ -14,11 +14,11 @@ func TestPermissionProblems(t *testing.T) {
 	const withSecret = "db: x.db\ndashboard:\n  token: t0ken-t0ken-t0ken-t0ken-t0ken\n"
 	const noSecret = "db: x.db\n"
 	cases := []struct {
-		name       string
-		cfg        string
-		cfgMode    os.FileMode
-		keyMode    os.FileMode
-		wantFiles  []string // base names named by a problem
+		name      string
+		cfg       string
+		cfgMode   os.FileMode
+		keyMode   os.FileMode
+		wantFiles []string // base names named by a problem
 	}{
 		{"all private", withSecret, 0o600, 0o600, nil},
 		{"key 0644", noSecret, 0o600, 0o644, []string{"key.pem"}},
