@@ -106,8 +106,13 @@ type Signing struct {
 	Key           string `yaml:"key"`  // PEM PKCS#8
 	Cert          string `yaml:"cert"` // PEM or DER
 	KeyPassword   Secret `yaml:"key_password"`
-	RefuseExpired bool   `yaml:"refuse_expired"`
+	// RefuseExpired refuses to start and to sign while the certificate is outside its
+	// validity (GIS rejects such a signature anyway); false only warns. Unset means true.
+	RefuseExpired *bool `yaml:"refuse_expired"`
 }
+
+// RefusesExpired is RefuseExpired with its default applied.
+func (s Signing) RefusesExpired() bool { return s.RefuseExpired == nil || *s.RefuseExpired }
 
 // Organization is one organization the daemon answers for.
 type Organization struct {
@@ -209,6 +214,10 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.Alerts.DaysBefore == 0 {
 		c.Alerts.DaysBefore = DefaultAlertDays
+	}
+	if c.Signing.RefuseExpired == nil {
+		refuse := true
+		c.Signing.RefuseExpired = &refuse
 	}
 	return c
 }
