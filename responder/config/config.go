@@ -103,9 +103,9 @@ type Retry struct {
 }
 
 type Signing struct {
-	Key           string `yaml:"key"`  // PEM PKCS#8
-	Cert          string `yaml:"cert"` // PEM or DER
-	KeyPassword   Secret `yaml:"key_password"`
+	Key         string `yaml:"key"`  // PEM PKCS#8
+	Cert        string `yaml:"cert"` // PEM or DER
+	KeyPassword Secret `yaml:"key_password"`
 	// RefuseExpired refuses to start and to sign while the certificate is outside its
 	// validity (GIS rejects such a signature anyway); false only warns. Unset means true.
 	RefuseExpired *bool `yaml:"refuse_expired"`
