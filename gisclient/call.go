@@ -349,7 +349,9 @@ func (c *Client) send(ctx context.Context, op operation, body any) (*soap.Messag
 	resp, err := c.http.Do(req)
 	if err != nil {
 		e := transportError(ctx, op.name, "POST "+c.logURL, err)
-		if op.changes && written.Load() {
+		var redirect *RedirectError
+		// A redirect is an answer, not a lost one: the message went nowhere else.
+		if op.changes && written.Load() && !errors.As(err, &redirect) {
 			e = outcomeUnknown(ctx, op.name, "waiting for the answer to "+guid, e)
 		}
 		return nil, guid, e

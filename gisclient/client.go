@@ -99,7 +99,8 @@ type Options struct {
 	OrgPPAGUID string
 	// IsOperatorSignature marks messages signed by the IS operator rather than the organization.
 	IsOperatorSignature bool
-	// HTTPClient sends the requests; nil = NewHTTPClient(TransportOptions{}).
+	// HTTPClient sends the requests; nil = NewHTTPClient(TransportOptions{}). Whatever its
+	// CheckRedirect, the Client never follows a redirect (see RedirectError).
 	HTTPClient *http.Client
 	// Signer signs exportDSRsRequest and importDSRResponsesRequest; nil = send unsigned
 	// (a simulator or a test stand). getState is never signed.
@@ -194,6 +195,8 @@ func New(opts Options) (*Client, error) {
 		if c.http, err = NewHTTPClient(TransportOptions{}); err != nil {
 			return nil, err
 		}
+	} else {
+		c.http = noRedirects(c.http)
 	}
 	if c.now == nil {
 		c.now = time.Now

@@ -154,6 +154,7 @@ func transportError(ctx context.Context, op, what string, err error) error {
 	}
 	e := &Error{Op: op, Message: what + ": " + err.Error(), Err: err}
 	var ne net.Error
+	var re *RedirectError
 	switch {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		e.Message, e.Transient = what+": connection closed by the server", true
@@ -161,6 +162,8 @@ func transportError(ctx context.Context, op, what string, err error) error {
 		e.Message, e.Transient = what+": connection reset (GIS may be throttling)", true
 	case errors.As(err, &ne) && ne.Timeout():
 		e.Message, e.Transient = what+": timed out", true
+	case errors.As(err, &re):
+		e.Message = what + ": " + re.Error()
 	case errors.Is(err, syscall.ECONNREFUSED):
 		e.Message = what + ": connection refused — is the endpoint (or the local stunnel) running?"
 	}

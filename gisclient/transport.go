@@ -46,7 +46,8 @@ func (o TransportOptions) LogValue() slog.Value {
 func (o TransportOptions) String() string { return o.LogValue().String() }
 
 // NewHTTPClient builds an *http.Client for the DRS service: TLS client certificate and CA
-// when given, HTTP basic auth when BasicUser is set, plain HTTP otherwise.
+// when given, HTTP basic auth when BasicUser is set, plain HTTP otherwise. The client
+// never follows a redirect: it fails with a *RedirectError naming the target.
 func NewHTTPClient(o TransportOptions) (*http.Client, error) {
 	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: o.InsecureSkipVerify} //nolint:gosec // opt-in for test stands
 	if (o.ClientCertFile == "") != (o.ClientKeyFile == "") {
@@ -84,7 +85,37 @@ func NewHTTPClient(o TransportOptions) (*http.Client, error) {
 	if o.BasicUser != "" {
 		rt = &basicAuth{user: o.BasicUser, password: o.BasicPassword, next: rt}
 	}
-	return &http.Client{Transport: rt, Timeout: cmp.Or(o.Timeout, 2*time.Minute)}, nil
+	return &http.Client{Transport: rt, Timeout: cmp.Or(o.Timeout, 2*time.Minute), CheckRedirect: refuseRedirect}, nil
+}
+
+// RedirectError is a redirect the client refused. SOAP and file-store endpoints never
+// redirect; following one would hand the basic-auth credentials and the signed envelope to
+// whatever host the Location header names.
+type RedirectError struct {
+	Status int    // the 3xx status
+	Target string // the Location, resolved and with any password redacted
+}
+
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("the server answered HTTP %d %s to %s; GIS endpoints never redirect, so the request was not repeated there (check gis.endpoint and any proxy in between)",
+		e.Status, http.StatusText(e.Status), e.Target)
+}
+
+// refuseRedirect is the CheckRedirect of every client gisclient uses.
+func refuseRedirect(req *http.Request, _ []*http.Request) error {
+	status := 0
+	if req.Response != nil {
+		status = req.Response.StatusCode
+	}
+	return &RedirectError{Status: status, Target: req.URL.Redacted()}
+}
+
+// noRedirects returns hc, or a copy of it that refuses redirects when hc would follow them:
+// a client injected by the caller gets the same protection as one NewHTTPClient builds.
+func noRedirects(hc *http.Client) *http.Client {
+	cp := *hc
+	cp.CheckRedirect = refuseRedirect
+	return &cp
 }
 
 // basicAuth adds HTTP basic credentials to every request it forwards.
@@ -94,6 +125,11 @@ type basicAuth struct {
 }
 
 func (b *basicAuth) RoundTrip(r *http.Request) (*http.Response, error) {
+	// r.Response is set only on a request made to follow a redirect: even a client whose
+	// CheckRedirect was replaced must not carry the credentials to the redirect's target.
+	if r.Response != nil {
+		return nil, &RedirectError{Status: r.Response.StatusCode, Target: r.URL.Redacted()}
+	}
 	r = r.Clone(r.Context()) // a RoundTripper must not modify the caller's request
 	r.SetBasicAuth(b.user, b.password)
 	return b.next.RoundTrip(r)

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/gisgw/gisgw/responder/config"
 )
 
 var version = "dev"
@@ -89,7 +91,8 @@ func run(args []string, env *cliEnv) int {
 		if errors.Is(err, errHelp) {
 			return 0
 		}
-		fmt.Fprintf(env.stderr, "gisgw %s: %v\n", name, err)
+		// A DSN or URL in an error may carry a password.
+		fmt.Fprintf(env.stderr, "gisgw %s: %s\n", name, config.Redact(err.Error()))
 		return 1
 	}
 	return 0

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/gisgw/gisgw/responder/app"
 	"github.com/gisgw/gisgw/responder/config"
@@ -18,6 +20,7 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	path := fs.String("config", os.Getenv("GISGW_CONFIG"), "configuration file (YAML); default $GISGW_CONFIG")
 	once := fs.Bool("once", false, "do one full pass and exit when nothing more can move without a person or the clock")
 	dump := fs.Bool("print-config", false, "print the effective configuration (secrets redacted) and exit")
+	strictPerms := fs.Bool("strict-permissions", false, "refuse to start when the signing key, the TLS client key or a configuration file with secrets is readable by group or others (default: a warning)")
 	var f config.Flags
 	fs.StringVar(&f.DB, "db", "", "database: a postgres:// URL or an SQLite file path (overrides db)")
 	fs.StringVar(&f.Endpoint, "endpoint", "", "GIS base URL (overrides gis.endpoint)")
@@ -47,6 +50,9 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkPermissions(log, *path, cfg, *strictPerms); err != nil {
+		return err
+	}
 	a, err := app.New(ctx, cfg, app.Deps{Logger: log})
 	if err != nil {
 		return err
@@ -56,4 +62,25 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 		return a.RunOnce(ctx)
 	}
 	return a.Run(ctx)
+}
+
+// checkPermissions warns about secret files readable by group or others, or refuses to
+// start with --strict-permissions.
+func checkPermissions(log *slog.Logger, path string, cfg config.Config, strict bool) error {
+	problems, err := config.PermissionProblems(path, cfg)
+	if err != nil {
+		return err
+	}
+	if strict && len(problems) > 0 {
+		msgs := make([]string, len(problems))
+		for i, p := range problems {
+			msgs[i] = p.String()
+		}
+		return fmt.Errorf("--strict-permissions: %s", strings.Join(msgs, "; "))
+	}
+	for _, p := range problems {
+		log.Warn("a file with secrets is readable by group or others; gisgw --strict-permissions would refuse to start",
+			"file", p.File, "holds", p.What, "mode", fmt.Sprintf("%#o", p.Mode), "fix", p.Fix())
+	}
+	return nil
 }

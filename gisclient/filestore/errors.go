@@ -40,6 +40,25 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// redirectError is a redirect the client refused to follow.
+type redirectError struct {
+	status int
+	target string // resolved, any password redacted
+}
+
+func (e *redirectError) Error() string {
+	return fmt.Sprintf("the file store answered with a redirect to %s; it never redirects, so the request was not repeated there (check gis.endpoint and any proxy in between)", e.target)
+}
+
+// refuseRedirect is the CheckRedirect of the Client's HTTP client.
+func refuseRedirect(req *http.Request, _ []*http.Request) error {
+	e := &redirectError{target: req.URL.Redacted()}
+	if req.Response != nil {
+		e.status = req.Response.StatusCode
+	}
+	return e
+}
+
 // IsTransient reports whether err is a file-store failure worth retrying later.
 func IsTransient(err error) bool {
 	var e *Error

@@ -88,7 +88,9 @@ type Client struct {
 }
 
 // New checks opts and builds a Client that sends its requests with hc (nil =
-// http.DefaultClient; pass the same TLS client as the SOAP calls use).
+// http.DefaultClient; pass the same TLS client as the SOAP calls use). Whatever hc's
+// CheckRedirect, the Client never follows a redirect: the file store never sends one, and
+// following it would carry the credentials and the file to another host.
 func New(hc *http.Client, opts Options) (*Client, error) {
 	u, err := url.Parse(opts.Endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
@@ -104,6 +106,10 @@ func New(hc *http.Client, opts Options) (*Client, error) {
 	if hc == nil {
 		hc = http.DefaultClient
 	}
+	// A copy, so the caller's client keeps its own redirect policy.
+	cp := *hc
+	cp.CheckRedirect = refuseRedirect
+	hc = &cp
 	r := opts.Retry
 	r.InitialInterval = cmp.Or(r.InitialInterval, time.Second)
 	r.MaxInterval = cmp.Or(r.MaxInterval, 30*time.Second)
@@ -301,6 +307,10 @@ func (c *Client) do(ctx context.Context, op string, build func() (*http.Request,
 		}
 		resp, err := c.http.Do(req)
 		if err != nil {
+			var re *redirectError
+			if errors.As(err, &re) {
+				return backoff.Permanent(&Error{Op: op, HTTPStatus: re.status, Message: re.Error()})
+			}
 			if ctx.Err() != nil {
 				return backoff.Permanent(fmt.Errorf("filestore: %s: %w", op, context.Cause(ctx)))
 			}

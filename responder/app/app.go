@@ -256,7 +256,7 @@ func loadSigner(s config.Signing, now func() time.Time, log *slog.Logger) (*xade
 		return nil, fmt.Errorf("signing key %s with certificate %s: %w", s.Key, s.Cert, err)
 	}
 	return xades.NewSigner(kp, xades.Options{
-		Clock: func() time.Time { return now().In(calendar.Moscow()) }, RefuseExpired: s.RefuseExpired, Logger: log,
+		Clock: func() time.Time { return now().In(calendar.Moscow()) }, RefuseExpired: s.RefusesExpired(), Logger: log,
 	})
 }
 

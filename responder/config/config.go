@@ -103,11 +103,16 @@ type Retry struct {
 }
 
 type Signing struct {
-	Key           string `yaml:"key"`  // PEM PKCS#8
-	Cert          string `yaml:"cert"` // PEM or DER
-	KeyPassword   Secret `yaml:"key_password"`
-	RefuseExpired bool   `yaml:"refuse_expired"`
+	Key         string `yaml:"key"`  // PEM PKCS#8
+	Cert        string `yaml:"cert"` // PEM or DER
+	KeyPassword Secret `yaml:"key_password"`
+	// RefuseExpired refuses to start and to sign while the certificate is outside its
+	// validity (GIS rejects such a signature anyway); false only warns. Unset means true.
+	RefuseExpired *bool `yaml:"refuse_expired"`
 }
+
+// RefusesExpired is RefuseExpired with its default applied.
+func (s Signing) RefusesExpired() bool { return s.RefuseExpired == nil || *s.RefuseExpired }
 
 // Organization is one organization the daemon answers for.
 type Organization struct {
@@ -210,6 +215,10 @@ func (c Config) WithDefaults() Config {
 	if c.Alerts.DaysBefore == 0 {
 		c.Alerts.DaysBefore = DefaultAlertDays
 	}
+	if c.Signing.RefuseExpired == nil {
+		refuse := true
+		c.Signing.RefuseExpired = &refuse
+	}
 	return c
 }
 
@@ -227,7 +236,7 @@ func (c Config) Validate() error {
 	if c.GIS.Endpoint == "" {
 		bad("gis.endpoint", "required, e.g. https://api.dom.gosuslugi.ru")
 	} else if u, err := url.Parse(c.GIS.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		bad("gis.endpoint", "%q is not an http(s) URL", c.GIS.Endpoint)
+		bad("gis.endpoint", "%q is not an http(s) URL", Redact(c.GIS.Endpoint))
 	}
 	if (c.GIS.ClientCert == "") != (c.GIS.ClientKey == "") {
 		bad("gis.client_cert", "client_cert and client_key go together")
@@ -481,8 +490,13 @@ func setDuration(dst *Duration, v string) error {
 	return nil
 }
 
-// Dump writes the configuration as YAML with secrets redacted.
+// Dump writes the configuration as YAML with secrets redacted: the Secret settings, the
+// passwords of the database DSN and of URLs, and the webhook's path and query.
 func (c Config) Dump(w io.Writer) error {
+	c.DB = Redact(c.DB)
+	c.GIS.Endpoint = Redact(c.GIS.Endpoint)
+	c.Dashboard.URL = Redact(c.Dashboard.URL)
+	c.Alerts.Webhook = Redact(c.Alerts.Webhook, c.Alerts.Webhook)
 	enc := yaml.NewEncoder(w)
 	enc.SetIndent(2)
 	if err := enc.Encode(c); err != nil {

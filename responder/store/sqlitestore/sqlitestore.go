@@ -14,6 +14,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -66,6 +68,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if err := createPrivate(path); err != nil {
+		return nil, err
+	}
 	const common = "_busy_timeout=10000&_foreign_keys=1"
 	s.w, err = sql.Open("sqlite", path+"?"+common+"&_journal_mode=WAL&_txlock=immediate")
 	if err != nil {
@@ -104,6 +109,12 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 		cur = latest
 	}
+	// SQLite creates -wal and -shm with the database's mode; an older or hand-made
+	// database may have been readable by others, and so would its journal be.
+	if err := restrictMode(path, path+"-wal", path+"-shm"); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if cur == latest {
 		s.current.Store(true)
 	} else if !opts.AllowStale {
@@ -111,6 +122,43 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("sqlite store %s: %w", path, &storecore.SchemaError{Current: cur, Latest: latest})
 	}
 	return s, nil
+}
+
+// createPrivate creates the database file readable and writable by its owner only, before
+// the driver would create it with 0644: the store holds debtors' names and SNILS. An
+// existing file is left alone here (restrictMode narrows it after the open).
+func createPrivate(path string) error {
+	if path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil // not a plain file name: nothing to create
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create sqlite database %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// restrictMode takes the group's and others' permissions off each existing file; the
+// owner's stay (a database made read-only on purpose stays read-only).
+func restrictMode(paths ...string) error {
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite store: %w", err)
+		}
+		if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+			if err := os.Chmod(p, perm&^0o077); err != nil {
+				return fmt.Errorf("sqlite store: %s holds personal data and is readable by others; make it private (chmod 600 %s): %w", p, p, err)
+			}
+		}
+	}
+	return nil
 }
 
 // Close releases both pools.
