@@ -66,7 +66,7 @@ func NewWorld(t testing.TB, n int, seed uint64, today time.Time) *World {
 	for i := range houses {
 		houses[i] = house{guid(), guid(), guid(), fmt.Sprintf("ул. Тестовая-%d, д. %d", i, i+1)}
 	}
-	actAt := map[string]bool{}       // premises id → has a counting act
+	actAt := map[string]bool{} // premises id → has a counting act
 	premisesByKey := map[string]string{}
 	nAct := 0
 	addPremises := func(key string, p domain.Premises) string {
@@ -175,7 +175,8 @@ func TestKey(t testing.TB) (keyPath, certPath string) {
 		t.Fatal(err)
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "gisgw test"},
-		NotBefore: time.Now().AddDate(-1, 0, 0), NotAfter: time.Now().AddDate(1, 0, 0)}
+		// Valid for any simulated date the tests use, so that no test depends on today.
+		NotBefore: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2099, 12, 31, 0, 0, 0, 0, time.UTC)}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		t.Fatal(err)
