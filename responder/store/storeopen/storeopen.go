@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gisgw/gisgw/responder/config"
 	"github.com/gisgw/gisgw/responder/store"
 	"github.com/gisgw/gisgw/responder/store/pgstore"
 	"github.com/gisgw/gisgw/responder/store/sqlitestore"
@@ -53,7 +54,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (store.Store, error) 
 		return s, nil
 	}
 	if strings.Contains(dsn, "=") && strings.Contains(dsn, " ") {
-		return nil, fmt.Errorf("open store: %q looks like a key=value PostgreSQL DSN: use a postgres:// URL", redact(dsn))
+		return nil, fmt.Errorf("open store: %q looks like a key=value PostgreSQL DSN: use a postgres:// URL", config.Redact(dsn))
 	}
 	s, err := sqlitestore.Open(ctx, dsn, sqlitestore.Options{Now: o.now, AutoMigrate: o.autoMigrate, AllowStale: o.allowStale})
 	if err != nil {
@@ -66,17 +67,6 @@ func Open(ctx context.Context, dsn string, opts ...Option) (store.Store, error) 
 func IsPostgres(dsn string) bool {
 	l := strings.ToLower(dsn)
 	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
-}
-
-// redact hides a password in a key=value DSN before it goes into an error message.
-func redact(dsn string) string {
-	f := strings.Fields(dsn)
-	for i, kv := range f {
-		if strings.HasPrefix(strings.ToLower(kv), "password=") {
-			f[i] = "password=xxx"
-		}
-	}
-	return strings.Join(f, " ")
 }
 
 // Compile-time checks that both implementations satisfy store.Store.
