@@ -110,6 +110,11 @@ type SubRequest struct {
 	// sets them when it records a message's outcome).
 	ErrorCode string
 	ErrorText string
+	// BlockedReason (in Russian, for officers) and BlockedUntil say why a ready answer was
+	// put aside and when it is tried again (read-only: the store sets them when the pipeline
+	// defers the answer, and clears them when the answer goes out).
+	BlockedReason string
+	BlockedUntil  time.Time
 }
 
 // State is where a sub-request stands in the pipeline.

@@ -102,6 +102,14 @@ type Store interface {
 	// ClaimReady leases up to limit ready sub-requests of org that have a decision, earliest
 	// deadline first, and returns their current decisions.
 	ClaimReady(ctx context.Context, org, owner string, limit int, lease time.Duration) ([]domain.Decision, error)
+	// DeferReady puts ready sub-requests leased to owner aside when their answer cannot be
+	// built now (a court act's file cannot be read, say): their lease ends at once,
+	// ClaimReady skips them until until (a time of the caller's clock, compared with the
+	// store's clock like settledBefore), and reason, in Russian for the officers, is kept on
+	// the sub-request (BlockedReason, BlockedUntil) and audited when it changes, not on every
+	// retry. ErrConflict, with nothing written, when any is not ready and leased to owner.
+	// CreateMessage clears it, as does a pull that closes the sub-request.
+	DeferReady(ctx context.Context, owner string, guids []string, until time.Time, reason string) error
 	// CreateMessage stores m (pending, leased to owner) with its actions and moves every
 	// sub-request in it from ready (leased to owner, of m's organization) to sending, in one
 	// transaction; ErrConflict, with nothing written, when any is not.
@@ -134,7 +142,8 @@ type Store interface {
 	// advisory lock, across processes; SQLite: within the process). ok is false while
 	// another holds it.
 	TryLockOrg(ctx context.Context, org string) (unlock func(), ok bool, err error)
-	// OpenPastDeadline lists sub-requests of org not answered, failed or auto-answered whose
+	// OpenPastDeadline lists the open sub-requests of org (domain.State.Open, failed ones
+	// included: the status refresh looks for GIS's automatic answer to them too) whose
 	// deadline is before day, earliest first (limit ≤ 0: all).
 	OpenPastDeadline(ctx context.Context, org string, day time.Time, limit int) ([]domain.SubRequest, error)
 

@@ -86,13 +86,14 @@ func (s *Store) ClaimReady(ctx context.Context, org, owner string, limit int, le
 		UPDATE sub_requests u SET lease_owner = $2, lease_until = $3
 		WHERE u.guid = ANY(ARRAY(SELECT x.guid FROM sub_requests x
 			WHERE x.org_guid = $1 AND x.state = 'ready' AND `+fmt.Sprintf(leaseFree, 4)+`
+			AND (x.blocked_until IS NULL OR x.blocked_until <= $6)
 			AND EXISTS (SELECT 1 FROM decisions e WHERE e.subrequest_guid = x.guid)
 			ORDER BY x.response_date NULLS LAST, x.guid COLLATE "C" LIMIT $5 FOR UPDATE SKIP LOCKED))
 		RETURNING u.guid, u.response_date)
 		SELECT `+decisionCols+` FROM c
 		JOIN LATERAL (SELECT * FROM decisions x WHERE x.subrequest_guid = c.guid ORDER BY x.id DESC LIMIT 1) d ON true
 		ORDER BY c.response_date NULLS LAST, c.guid COLLATE "C"`,
-		org, owner, now.Add(lease), now, limit)
+		org, owner, now.Add(lease), now, limit, now)
 	if err != nil {
 		return nil, fmt.Errorf("claim ready answers of %s: %w", org, translate(err))
 	}
@@ -128,7 +129,8 @@ func (s *Store) CreateMessage(ctx context.Context, owner string, m domain.Messag
 	}
 	now := storecore.Stamp(s.now())
 	err := s.write(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `UPDATE sub_requests SET state = 'sending', lease_owner = '', lease_until = NULL, updated_at = $4
+		rows, err := tx.Query(ctx, `UPDATE sub_requests SET state = 'sending', lease_owner = '', lease_until = NULL, updated_at = $4,
+			blocked_reason = '', blocked_until = NULL
 			WHERE guid = ANY($1) AND state = 'ready' AND lease_owner = $2 AND org_guid = $3 RETURNING guid`,
 			guids, owner, m.OrgGUID, now)
 		if err != nil {
@@ -185,6 +187,58 @@ func (s *Store) notClaimed(ctx context.Context, tx pgx.Tx, owner, org string, gu
 			g, st, lo, o, owner, org, domain.ErrConflict)
 	}
 	return fmt.Errorf("sub-requests moved while the message was stored: %w", domain.ErrConflict)
+}
+
+// DeferReady puts ready sub-requests leased to owner aside until until, with reason: their
+// lease ends, ClaimReady skips them until then, and the reason is kept for officers (audited
+// when it differs from the one they had). Any that is not ready and leased to owner is
+// ErrConflict (an unknown one ErrNotFound), and nothing is written.
+func (s *Store) DeferReady(ctx context.Context, owner string, guids []string, until time.Time, reason string) error {
+	if err := s.usable(ctx); err != nil {
+		return err
+	}
+	if err := storecore.CheckDefer(owner, guids, until, reason); err != nil {
+		return fmt.Errorf("put ready answers aside: %w", err)
+	}
+	if len(guids) == 0 {
+		return nil
+	}
+	now := storecore.Stamp(s.now())
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT guid, state, lease_owner, blocked_reason FROM sub_requests
+			WHERE guid = ANY($1) ORDER BY guid COLLATE "C" FOR UPDATE`, guids)
+		if err != nil {
+			return fmt.Errorf("lock sub-requests: %w", err)
+		}
+		found := make(map[string]storecore.DeferRow, len(guids))
+		var r storecore.DeferRow
+		var st string
+		if _, err := pgx.ForEachRow(rows, []any{&r.GUID, &st, &r.LeaseOwner, &r.Reason}, func() error {
+			r.State = domain.State(st)
+			found[r.GUID] = r
+			return nil
+		}); err != nil {
+			return fmt.Errorf("lock sub-requests: %w", err)
+		}
+		audit, err := storecore.PlanDefer(owner, guids, reason, found)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE sub_requests SET lease_owner = '', lease_until = NULL, blocked_reason = $2,
+			blocked_until = $3, updated_at = $4 WHERE guid = ANY($1)`, guids, reason, storecore.Stamp(until), now); err != nil {
+			return fmt.Errorf("put sub-requests aside: %w", err)
+		}
+		for _, g := range audit {
+			if err := s.audit(ctx, tx, now, g, storecore.SystemActor, storecore.DeferAction, reason); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("put ready answers aside: %w", err)
+	}
+	return nil
 }
 
 // messageStatus reads a message's status and GIS MessageGUID, locking the row.
@@ -529,14 +583,15 @@ func unlockConn(conn *pgxpool.Conn, key, org string) {
 	conn.Release()
 }
 
-// OpenPastDeadline lists sub-requests of org that are not answered, failed or auto-answered
-// and whose deadline is before day, earliest first (limit ≤ 0: all).
+// OpenPastDeadline lists the open sub-requests of org (domain.State.Open: failed ones
+// included, so that the status refresh finds GIS's automatic answer for them) whose deadline
+// is before day, earliest first (limit ≤ 0: all).
 func (s *Store) OpenPastDeadline(ctx context.Context, org string, day time.Time, limit int) ([]domain.SubRequest, error) {
 	if err := s.usable(ctx); err != nil {
 		return nil, err
 	}
 	q := `SELECT ` + subRequestCols + ` FROM sub_requests s WHERE s.org_guid = $1
-		AND s.state NOT IN ('answered', 'failed', 'auto_answered') AND s.response_date < $2` + subRequestOrder
+		AND s.state NOT IN (` + storecore.ClosedStates + `) AND s.response_date < $2` + subRequestOrder
 	args := []any{org, dateArg(storecore.Today(day))}
 	if limit > 0 {
 		q += ` LIMIT $3`

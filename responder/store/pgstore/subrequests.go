@@ -81,7 +81,8 @@ func (s *Store) CourtActsByPremises(ctx context.Context, premisesIDs []string) (
 
 const subRequestCols = `s.guid, s.org_guid, s.request_guid, s.request_number, s.requester_guid, s.requester_name,
 	s.house_guid, s.address_details, s.hm_object_guid, s.address_type, s.fias_house_guid, s.address,
-	s.period_from, s.period_to, s.sent_date, s.response_date, s.response_status, s.state, s.error_code, s.error_text`
+	s.period_from, s.period_to, s.sent_date, s.response_date, s.response_status, s.state, s.error_code, s.error_text,
+	s.blocked_reason, s.blocked_until`
 
 const subRequestOrder = ` ORDER BY s.response_date NULLS LAST, s.guid COLLATE "C"`
 
@@ -90,14 +91,18 @@ func scanSubRequest(row pgx.Row, extra ...any) (domain.SubRequest, error) {
 		r                    domain.SubRequest
 		from, to, sent, resp pgtype.Date
 		state                string
+		blocked              pgtype.Timestamptz
 	)
 	dest := []any{&r.GUID, &r.OrgGUID, &r.RequestGUID, &r.RequestNumber, &r.RequesterGUID, &r.RequesterName,
 		&r.HouseGUID, &r.AddressDetails, &r.HMObjectGUID, &r.AddressType, &r.FIASHouseGUID, &r.Address,
-		&from, &to, &sent, &resp, &r.ResponseStatus, &state, &r.ErrorCode, &r.ErrorText}
+		&from, &to, &sent, &resp, &r.ResponseStatus, &state, &r.ErrorCode, &r.ErrorText, &r.BlockedReason, &blocked}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return r, err
 	}
 	r.State = domain.State(state)
+	if blocked.Valid {
+		r.BlockedUntil = blocked.Time.UTC()
+	}
 	r.PeriodFrom, r.PeriodTo, r.SentDate, r.ResponseDate = dateOf(from), dateOf(to), dateOf(sent), dateOf(resp)
 	return r, nil
 }
@@ -175,7 +180,9 @@ func (s *Store) UpsertSubRequests(ctx context.Context, in []domain.SubRequest) (
 			if _, err := tx.Exec(ctx, `UPDATE sub_requests SET org_guid = $2, request_guid = $3, request_number = $4,
 				requester_guid = $5, requester_name = $6, house_guid = $7, address_details = $8, hm_object_guid = $9,
 				address_type = $10, fias_house_guid = $11, address = $12, period_from = $13, period_to = $14,
-				sent_date = $15, response_date = $16, response_status = $17, state = $18, updated_at = $19
+				sent_date = $15, response_date = $16, response_status = $17, state = $18, updated_at = $19,
+				blocked_reason = CASE WHEN $18 = 'ready' THEN blocked_reason ELSE '' END,
+				blocked_until = CASE WHEN $18 = 'ready' THEN blocked_until END
 				WHERE guid = $1`,
 				r.GUID, r.OrgGUID, r.RequestGUID, r.RequestNumber, r.RequesterGUID, r.RequesterName, r.HouseGUID,
 				r.AddressDetails, r.HMObjectGUID, r.AddressType, r.FIASHouseGUID, r.Address, dateArg(r.PeriodFrom),

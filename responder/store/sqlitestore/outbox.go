@@ -110,7 +110,8 @@ func (s *Store) ClaimReady(ctx context.Context, org, owner string, limit int, le
 	var out []domain.Decision
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		srs, err := s.leaseSubRequests(ctx, tx, `s.org_guid = ? AND s.state = 'ready'
-			AND EXISTS (SELECT 1 FROM decisions e WHERE e.subrequest_guid = s.guid)`, []any{org}, owner, limit, lease)
+			AND (s.blocked_until IS NULL OR s.blocked_until <= ?)
+			AND EXISTS (SELECT 1 FROM decisions e WHERE e.subrequest_guid = s.guid)`, []any{org, stamp(s.now())}, owner, limit, lease)
 		if err != nil {
 			return err
 		}
@@ -182,7 +183,7 @@ func (s *Store) CreateMessage(ctx context.Context, owner string, m domain.Messag
 				return fmt.Errorf("insert action for %s: %w", a.SubRequestGUID, err)
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE sub_requests SET state = 'sending', lease_owner = '', lease_until = NULL,
-				updated_at = ? WHERE guid = ?`, stamp(now), a.SubRequestGUID); err != nil {
+				blocked_reason = '', blocked_until = NULL, updated_at = ? WHERE guid = ?`, stamp(now), a.SubRequestGUID); err != nil {
 				return fmt.Errorf("move sub-request %s to sending: %w", a.SubRequestGUID, err)
 			}
 			if err := s.audit(ctx, tx, now, a.SubRequestGUID, storecore.SystemActor, "queued", storecore.QueuedDetail(m.ID, a)); err != nil {
@@ -193,6 +194,64 @@ func (s *Store) CreateMessage(ctx context.Context, owner string, m domain.Messag
 	})
 	if err != nil {
 		return fmt.Errorf("store outbox message %s: %w", m.ID, err)
+	}
+	return nil
+}
+
+// DeferReady puts ready sub-requests leased to owner aside until until, with reason: their
+// lease ends, ClaimReady skips them until then, and the reason is kept for officers (audited
+// when it differs from the one they had). Any that is not ready and leased to owner is
+// ErrConflict (an unknown one ErrNotFound), and nothing is written.
+func (s *Store) DeferReady(ctx context.Context, owner string, guids []string, until time.Time, reason string) error {
+	if err := s.usable(ctx); err != nil {
+		return err
+	}
+	if err := storecore.CheckDefer(owner, guids, until, reason); err != nil {
+		return fmt.Errorf("put ready answers aside: %w", err)
+	}
+	if len(guids) == 0 {
+		return nil
+	}
+	now := s.now()
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		ph, in := inArgs(guids)
+		rows, err := tx.QueryContext(ctx, `SELECT guid, state, lease_owner, blocked_reason FROM sub_requests
+			WHERE guid IN (`+ph+`)`, in...)
+		if err != nil {
+			return fmt.Errorf("read sub-requests: %w", err)
+		}
+		found := make(map[string]storecore.DeferRow, len(guids))
+		for rows.Next() {
+			var r storecore.DeferRow
+			var st string
+			if err := rows.Scan(&r.GUID, &st, &r.LeaseOwner, &r.Reason); err != nil {
+				rows.Close()
+				return fmt.Errorf("read sub-requests: %w", err)
+			}
+			r.State = domain.State(st)
+			found[r.GUID] = r
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read sub-requests: %w", err)
+		}
+		audit, err := storecore.PlanDefer(owner, guids, reason, found)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sub_requests SET lease_owner = '', lease_until = NULL, blocked_reason = ?,
+			blocked_until = ?, updated_at = ? WHERE guid IN (`+ph+`)`, append([]any{reason, stamp(until), stamp(now)}, in...)...); err != nil {
+			return fmt.Errorf("put sub-requests aside: %w", err)
+		}
+		for _, g := range audit {
+			if err := s.audit(ctx, tx, now, g, storecore.SystemActor, storecore.DeferAction, reason); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("put ready answers aside: %w", err)
 	}
 	return nil
 }
@@ -550,14 +609,15 @@ func (s *Store) TryLockOrg(ctx context.Context, org string) (unlock func(), ok b
 	}, true, nil
 }
 
-// OpenPastDeadline lists sub-requests of org that are not answered, failed or auto-answered
-// and whose deadline is before day, earliest first (limit ≤ 0: all).
+// OpenPastDeadline lists the open sub-requests of org (domain.State.Open: failed ones
+// included, so that the status refresh finds GIS's automatic answer for them) whose deadline
+// is before day, earliest first (limit ≤ 0: all).
 func (s *Store) OpenPastDeadline(ctx context.Context, org string, day time.Time, limit int) ([]domain.SubRequest, error) {
 	if err := s.usable(ctx); err != nil {
 		return nil, err
 	}
 	q := `SELECT ` + subRequestCols + ` FROM sub_requests s WHERE s.org_guid = ?
-		AND s.state NOT IN ('answered', 'failed', 'auto_answered') AND s.response_date < ?
+		AND s.state NOT IN (` + storecore.ClosedStates + `) AND s.response_date < ?
 		ORDER BY s.response_date, s.guid`
 	args := []any{org, dateArg(storecore.Today(day))}
 	if limit > 0 {

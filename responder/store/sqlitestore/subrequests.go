@@ -16,7 +16,8 @@ import (
 
 const subRequestCols = `s.guid, s.org_guid, s.request_guid, s.request_number, s.requester_guid, s.requester_name,
 	s.house_guid, s.address_details, s.hm_object_guid, s.address_type, s.fias_house_guid, s.address,
-	s.period_from, s.period_to, s.sent_date, s.response_date, s.response_status, s.state, s.error_code, s.error_text`
+	s.period_from, s.period_to, s.sent_date, s.response_date, s.response_status, s.state, s.error_code, s.error_text,
+	s.blocked_reason, s.blocked_until`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -46,15 +47,21 @@ func scanSubRequest(sc scanner, extra ...any) (domain.SubRequest, error) {
 		r                    domain.SubRequest
 		from, to, sent, resp sql.NullString
 		state                string
+		blocked              sql.NullString
 	)
 	dest := []any{&r.GUID, &r.OrgGUID, &r.RequestGUID, &r.RequestNumber, &r.RequesterGUID, &r.RequesterName,
 		&r.HouseGUID, &r.AddressDetails, &r.HMObjectGUID, &r.AddressType, &r.FIASHouseGUID, &r.Address,
-		&from, &to, &sent, &resp, &r.ResponseStatus, &state, &r.ErrorCode, &r.ErrorText}
+		&from, &to, &sent, &resp, &r.ResponseStatus, &state, &r.ErrorCode, &r.ErrorText, &r.BlockedReason, &blocked}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return r, err
 	}
 	r.State = domain.State(state)
 	var err error
+	if blocked.Valid {
+		if r.BlockedUntil, err = parseStamp(blocked.String); err != nil {
+			return r, fmt.Errorf("sub-request %s: %w", r.GUID, err)
+		}
+	}
 	for _, d := range []struct {
 		dst *time.Time
 		src sql.NullString
@@ -114,13 +121,15 @@ func (s *Store) UpsertSubRequests(ctx context.Context, in []domain.SubRequest) (
 			if state == old.State && len(changed) == 0 {
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE sub_requests SET org_guid = ?, request_guid = ?, request_number = ?,
+			if _, err := tx.ExecContext(ctx, `UPDATE sub_requests SET state = ?1, org_guid = ?, request_guid = ?, request_number = ?,
 				requester_guid = ?, requester_name = ?, house_guid = ?, address_details = ?, hm_object_guid = ?,
 				address_type = ?, fias_house_guid = ?, address = ?, period_from = ?, period_to = ?, sent_date = ?,
-				response_date = ?, response_status = ?, state = ?, updated_at = ? WHERE guid = ?`,
-				r.OrgGUID, r.RequestGUID, r.RequestNumber, r.RequesterGUID, r.RequesterName, r.HouseGUID,
+				response_date = ?, response_status = ?, updated_at = ?,
+				blocked_reason = CASE WHEN ?1 = 'ready' THEN blocked_reason ELSE '' END,
+				blocked_until = CASE WHEN ?1 = 'ready' THEN blocked_until END WHERE guid = ?`,
+				string(state), r.OrgGUID, r.RequestGUID, r.RequestNumber, r.RequesterGUID, r.RequesterName, r.HouseGUID,
 				r.AddressDetails, r.HMObjectGUID, r.AddressType, r.FIASHouseGUID, r.Address, dateArg(r.PeriodFrom),
-				dateArg(r.PeriodTo), dateArg(r.SentDate), dateArg(r.ResponseDate), r.ResponseStatus, string(state),
+				dateArg(r.PeriodTo), dateArg(r.SentDate), dateArg(r.ResponseDate), r.ResponseStatus,
 				stamp(now), r.GUID); err != nil {
 				return fmt.Errorf("update sub-request %s: %w", r.GUID, err)
 			}

@@ -32,6 +32,9 @@ var pipelineTests = []struct {
 	{"Watermark", testWatermark},
 	{"TryLockOrg", func(t *testing.T, b *bundle) { testTryLockOrg(t, b.st, b.st, b) }},
 	{"OpenPastDeadline", testOpenPastDeadline},
+	{"DeferReady", testDeferReady},
+	{"DeferReadyClearedOnSend", testDeferReadyClearedOnSend},
+	{"DeferReadyConflict", testDeferReadyConflict},
 }
 
 // ReplicaFactory opens two stores on one new, empty, migrated database, both with clock now:
@@ -613,15 +616,18 @@ func testOpenPastDeadline(t *testing.T, b *bundle) {
 		subRequest(5, orgB, date(2025, 3, 1)),  // another organization
 		subRequest(6, orgA, date(2025, 3, 11)), // failed
 		subRequest(7, orgA, date(2025, 3, 9)),  // sending
+		subRequest(8, orgA, date(2025, 3, 8)),  // auto-answered
 	}
 	subs[2].State, subs[5].State, subs[6].State = domain.StateAnswered, domain.StateFailed, domain.StateSending
+	subs[7].State = domain.StateAutoAnswered
 	mustUpsert(t, b, subs...)
 	got, err := b.st.OpenPastDeadline(b.ctx, orgA, date(2025, 3, 14), 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ids := guidsOf(got); !slices.Equal(ids, []int{7, 1, 2}) {
-		t.Fatalf("OpenPastDeadline = %v; want [7 1 2]", ids)
+	// Failed is open: the status refresh must find GIS's automatic answer to it.
+	if ids := guidsOf(got); !slices.Equal(ids, []int{7, 1, 6, 2}) {
+		t.Fatalf("OpenPastDeadline = %v; want [7 1 6 2] (open ones, failed included)", ids)
 	}
 	if got, _ := b.st.OpenPastDeadline(b.ctx, orgA, date(2025, 3, 14), 2); len(got) != 2 {
 		t.Fatalf("OpenPastDeadline with limit 2 = %d; want 2", len(got))

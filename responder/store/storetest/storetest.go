@@ -79,6 +79,8 @@ func Run(t *testing.T, f Factory) {
 		{"ImportCourtActsLarge", testImportCourtActsLarge},
 		{"MissingPremises", testMissingPremises},
 		{"UpsertSubRequests", testUpsertSubRequests},
+		{"UpsertResponseStatus", testUpsertResponseStatus},
+		{"PullAfterOwnAnswer", testPullAfterOwnAnswer},
 		{"ListSubRequests", testListSubRequests},
 		{"Decisions", testDecisions},
 		{"Review", testReview},

@@ -143,3 +143,55 @@ func ResultDetail(messageID string, r ActionResult, from domain.State) string {
 func QueuedDetail(messageID string, a domain.Action) string {
 	return fmt.Sprintf("ready→sending: message %s, %s %s", messageID, a.Kind, a.TransportGUID)
 }
+
+// DeferAction is the audit action of a ready answer put aside (DeferReady).
+const DeferAction = "deferred"
+
+// CheckDefer validates the arguments of DeferReady.
+func CheckDefer(owner string, guids []string, until time.Time, reason string) error {
+	switch {
+	case owner == "":
+		return errors.New("putting answers aside needs the lease owner's name")
+	case strings.TrimSpace(reason) == "":
+		return errors.New("putting answers aside needs a reason for the officers")
+	case until.IsZero() && len(guids) > 0:
+		return errors.New("putting answers aside needs the time to try them again")
+	}
+	seen := make(map[string]bool, len(guids))
+	for _, g := range guids {
+		if g == "" || seen[g] {
+			return fmt.Errorf("sub-request %q is empty or listed twice", g)
+		}
+		seen[g] = true
+	}
+	return nil
+}
+
+// DeferRow is what DeferReady reads of a sub-request before putting it aside.
+type DeferRow struct {
+	GUID       string
+	State      domain.State
+	LeaseOwner string
+	Reason     string // the reason it is put aside with now ("" when it is not)
+}
+
+// PlanDefer checks that every sub-request of guids is ready and leased to owner (found holds
+// the stored ones) and returns those whose reason changes, which get an audit entry: a
+// retry for the same cause is not news.
+func PlanDefer(owner string, guids []string, reason string, found map[string]DeferRow) ([]string, error) {
+	var changed []string
+	for _, g := range guids {
+		r, ok := found[g]
+		if !ok {
+			return nil, fmt.Errorf("sub-request %s: %w", g, domain.ErrNotFound)
+		}
+		if r.State != domain.StateReady || r.LeaseOwner != owner {
+			return nil, fmt.Errorf("sub-request %s is %s, leased to %q; want ready, leased to %q: %w",
+				g, r.State, r.LeaseOwner, owner, domain.ErrConflict)
+		}
+		if r.Reason != reason {
+			changed = append(changed, g)
+		}
+	}
+	return changed, nil
+}
