@@ -580,16 +580,16 @@ func (s *fakeStore) SetState(_ context.Context, guid string, from, to domain.Sta
 type fakeGIS struct {
 	faults
 
-	mu        sync.Mutex
-	subs      []domain.SubRequest
-	status    map[string]string // responseStatus by sub-request
-	refuse    map[string]string // GIS error code an action of this sub-request gets
-	pulls     [][2]time.Time
-	uploads   int
-	submitted []domain.Message
-	awaited   []domain.Message
-	acked     map[string][]string // TransportGUIDs GIS acknowledged, by GIS MessageGUID
-	statusCalls int // Statuses calls that reached GIS
+	mu          sync.Mutex
+	subs        []domain.SubRequest
+	status      map[string]string // responseStatus by sub-request
+	refuse      map[string]string // GIS error code an action of this sub-request gets
+	pulls       [][2]time.Time
+	uploads     int
+	submitted   []domain.Message
+	awaited     []domain.Message
+	acked       map[string][]string // TransportGUIDs GIS acknowledged, by GIS MessageGUID
+	statusCalls int                 // Statuses calls that reached GIS
 	// failUpload fails every upload of these court acts' files.
 	failUpload map[string]error
 	// awaitErr, when set, is what every Await returns (a poll limit that keeps running out).
