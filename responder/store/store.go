@@ -19,6 +19,10 @@ import (
 
 // Store is everything gisgw keeps. Implementations are safe for concurrent use.
 type Store interface {
+	// CheckWritable proves that the database takes writes (for /readyz): it commits a small
+	// write transaction. A database that is read-only or full gives an error matching
+	// ErrNotWritable that says which; it recovers by itself once the database does.
+	CheckWritable(ctx context.Context) error
 	// Migrate applies pending schema migrations, each in its own transaction.
 	Migrate(ctx context.Context) (MigrationResult, error)
 	// SchemaVersion returns the schema version in the database and the one this build needs.
@@ -165,6 +169,10 @@ type (
 	MissingPremisesError = storecore.MissingPremisesError
 	ActPremises          = storecore.ActPremises
 )
+
+// ErrNotWritable matches the error of CheckWritable (and of any write) when the database
+// is read-only or full.
+var ErrNotWritable = storecore.ErrNotWritable
 
 // ErrStaleSchema matches errors about a database whose schema is not the one this build
 // needs; the error text tells the user to run `gisgw migrate --db DSN`.

@@ -22,8 +22,35 @@ import (
 // just took fails the re-checked WHERE. A lease is free when lease_until is NULL or past.
 // The sub-select is an ARRAY(…) compared with = ANY: with IN (…) the planner joins it to a
 // scan of every sub-request ever recorded; an array is looked up by primary key.
+//
+// Lease times are the database's clock (statement_timestamp()), never a replica's, so that a
+// replica whose clock runs ahead cannot take another's live lease. Each lease query gets
+// offsets in microseconds from that clock (see leaseAt); audit entries and other records
+// keep the store's clock, and settledBefore and DeferReady's retry time stay the caller's.
 
-const leaseFree = `(lease_until IS NULL OR lease_until <= $%d)`
+// dbTime is the lease clock plus the offset (µs) in parameter n: the database's
+// statement_timestamp(), or for a store on an injected clock the database's time when the
+// store opened (see leaseAt).
+func (s *Store) dbTime(n int) string {
+	return fmt.Sprintf("(%s + $%d::bigint * interval '1 microsecond')", s.leaseClock, n)
+}
+
+// leaseFree is the condition that a row's lease is free at dbTime(n).
+func (s *Store) leaseFree(n int) string {
+	return `(lease_until IS NULL OR lease_until <= ` + s.dbTime(n) + `)`
+}
+
+// leaseAt is the offset (µs) for a lease of d from now. With the real clock that is d on
+// the database's clock at the statement. A store with an injected clock (tests on simulated
+// time, which advance it to expire leases) counts from the database's time at Open plus how
+// far the injected clock moved since: its progress counts, its absolute value never does, so
+// a replica whose clock is an hour ahead still cannot take a live lease.
+func (s *Store) leaseAt(d time.Duration) int64 {
+	if s.simulated {
+		d += s.now().Sub(s.openedAt)
+	}
+	return d.Microseconds()
+}
 
 // endLease frees a sub-request's lease (SaveDecision: the decision is taken).
 func endLease(ctx context.Context, tx pgx.Tx, guid string) error {
@@ -52,15 +79,14 @@ func (s *Store) ClaimForDecision(ctx context.Context, owner string, limit int, l
 	if err := checkClaim(owner, limit, lease); err != nil {
 		return nil, fmt.Errorf("claim sub-requests to decide: %w", err)
 	}
-	now := storecore.Stamp(s.now())
 	rows, err := s.pool.Query(ctx, `WITH s AS (
-		UPDATE sub_requests u SET lease_owner = $1, lease_until = $2
+		UPDATE sub_requests u SET lease_owner = $1, lease_until = `+s.dbTime(2)+`
 		WHERE u.guid = ANY(ARRAY(SELECT guid FROM sub_requests
-			WHERE state = 'new' AND `+fmt.Sprintf(leaseFree, 3)+`
+			WHERE state = 'new' AND `+s.leaseFree(3)+`
 			ORDER BY response_date NULLS LAST, guid COLLATE "C" LIMIT $4 FOR UPDATE SKIP LOCKED))
 		RETURNING u.*)
 		SELECT `+subRequestCols+` FROM s`+subRequestOrder,
-		owner, now.Add(lease), now, limit)
+		owner, s.leaseAt(lease), s.leaseAt(0), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim sub-requests to decide: %w", translate(err))
 	}
@@ -83,9 +109,9 @@ func (s *Store) ClaimReady(ctx context.Context, org, owner string, limit int, le
 	}
 	now := storecore.Stamp(s.now())
 	rows, err := s.pool.Query(ctx, `WITH c AS (
-		UPDATE sub_requests u SET lease_owner = $2, lease_until = $3
+		UPDATE sub_requests u SET lease_owner = $2, lease_until = `+s.dbTime(3)+`
 		WHERE u.guid = ANY(ARRAY(SELECT x.guid FROM sub_requests x
-			WHERE x.org_guid = $1 AND x.state = 'ready' AND `+fmt.Sprintf(leaseFree, 4)+`
+			WHERE x.org_guid = $1 AND x.state = 'ready' AND `+s.leaseFree(4)+`
 			AND (x.blocked_until IS NULL OR x.blocked_until <= $6)
 			AND EXISTS (SELECT 1 FROM decisions e WHERE e.subrequest_guid = x.guid)
 			ORDER BY x.response_date NULLS LAST, x.guid COLLATE "C" LIMIT $5 FOR UPDATE SKIP LOCKED))
@@ -93,7 +119,7 @@ func (s *Store) ClaimReady(ctx context.Context, org, owner string, limit int, le
 		SELECT `+decisionCols+` FROM c
 		JOIN LATERAL (SELECT * FROM decisions x WHERE x.subrequest_guid = c.guid ORDER BY x.id DESC LIMIT 1) d ON true
 		ORDER BY c.response_date NULLS LAST, c.guid COLLATE "C"`,
-		org, owner, now.Add(lease), now, limit, now)
+		org, owner, s.leaseAt(lease), s.leaseAt(0), limit, now)
 	if err != nil {
 		return nil, fmt.Errorf("claim ready answers of %s: %w", org, translate(err))
 	}
@@ -144,7 +170,7 @@ func (s *Store) CreateMessage(ctx context.Context, owner string, m domain.Messag
 			return s.notClaimed(ctx, tx, owner, m.OrgGUID, guids, moved)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO messages (id, org_guid, created_at, status, lease_owner, lease_until)
-			VALUES ($1, $2, $3, 'pending', $4, $5)`, m.ID, m.OrgGUID, now, owner, now.Add(lease)); err != nil {
+			VALUES ($1, $2, $3, 'pending', $4, `+s.dbTime(5)+`)`, m.ID, m.OrgGUID, now, owner, s.leaseAt(lease)); err != nil {
 			return fmt.Errorf("insert message: %w", err)
 		}
 		var b pgx.Batch
@@ -333,9 +359,8 @@ func (s *Store) RenewMessage(ctx context.Context, id, owner string, lease time.D
 	if err := storecore.CheckLease(owner, lease); err != nil {
 		return fmt.Errorf("renew lease on message %s: %w", id, err)
 	}
-	now := storecore.Stamp(s.now())
-	tag, err := s.pool.Exec(ctx, `UPDATE messages SET lease_until = $3 WHERE id = $1 AND lease_owner = $2 AND status <> 'done'`,
-		id, owner, now.Add(lease))
+	tag, err := s.pool.Exec(ctx, `UPDATE messages SET lease_until = `+s.dbTime(3)+` WHERE id = $1 AND lease_owner = $2 AND status <> 'done'`,
+		id, owner, s.leaseAt(lease))
 	if err != nil {
 		return fmt.Errorf("renew lease on message %s: %w", id, translate(err))
 	}
@@ -364,18 +389,17 @@ func (s *Store) ClaimMessages(ctx context.Context, owner string, settledBefore t
 	if err := checkClaim(owner, limit, lease); err != nil {
 		return nil, fmt.Errorf("claim unfinished messages: %w", err)
 	}
-	now := storecore.Stamp(s.now())
 	var out []domain.Message
 	err := s.write(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `WITH c AS (
-			UPDATE messages u SET lease_owner = $1, lease_until = $2
+			UPDATE messages u SET lease_owner = $1, lease_until = `+s.dbTime(2)+`
 			WHERE u.id IN (SELECT id FROM messages
-				WHERE status <> 'done' AND `+fmt.Sprintf(leaseFree, 3)+`
+				WHERE status <> 'done' AND `+s.leaseFree(3)+`
 				AND (status = 'acked' OR coalesce(last_attempt_at, created_at) < $4)
 				ORDER BY created_at, id COLLATE "C" LIMIT $5 FOR UPDATE SKIP LOCKED)
 			RETURNING u.id, u.org_guid, u.created_at, u.status, u.gis_message_guid, u.attempts, u.last_error)
 			SELECT * FROM c ORDER BY created_at, id COLLATE "C"`,
-			owner, now.Add(lease), now, storecore.Stamp(settledBefore), limit)
+			owner, s.leaseAt(lease), s.leaseAt(0), storecore.Stamp(settledBefore), limit)
 		if err != nil {
 			return fmt.Errorf("lease messages: %w", err)
 		}

@@ -27,3 +27,22 @@ func TestReplicas(t *testing.T) {
 		return a, b
 	})
 }
+
+// TestClockSkew: leases run on the database's clock, so a replica whose clock is an hour
+// ahead cannot take another's live lease.
+func TestClockSkew(t *testing.T) {
+	t.Parallel()
+	storetest.RunClockSkew(t, func(t *testing.T, nowB func() time.Time) (store.Store, store.Store) {
+		dsn := storetest.PostgresSchema(t)
+		a, err := pgstore.Open(t.Context(), dsn, pgstore.Options{AutoMigrate: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := pgstore.Open(t.Context(), dsn, pgstore.Options{Now: nowB})
+		if err != nil {
+			a.Close()
+			t.Fatal(err)
+		}
+		return a, b
+	})
+}

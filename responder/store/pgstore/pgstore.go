@@ -36,7 +36,9 @@ const (
 
 // Options tune Open and New.
 type Options struct {
-	// Now is the clock for audit entries and timestamps; nil means time.Now.
+	// Now is the clock for audit entries and timestamps; nil means time.Now. Leases run on
+	// the database's clock; only this clock's progress since Open moves them on (simulated
+	// time in tests), never its absolute value.
 	Now func() time.Time
 	// AutoMigrate applies pending migrations while opening.
 	AutoMigrate bool
@@ -52,6 +54,12 @@ type Store struct {
 	now        func() time.Time
 	migrations []storecore.Migration
 	current    atomic.Bool
+	// Leases run on the database's clock (leaseClock, SQL). With an injected clock
+	// (simulated), leaseClock is the database's time at open, and lease times add that
+	// clock's progress since openedAt.
+	simulated  bool
+	openedAt   time.Time
+	leaseClock string
 }
 
 // Open connects to the database at dsn (a postgres:// URL or key=value string).
@@ -82,12 +90,21 @@ func newStore(ctx context.Context, pool *pgxpool.Pool, own bool, opts Options) (
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: %w", err)
 	}
-	s := &Store{pool: pool, ownPool: own, now: opts.Now, migrations: ms}
+	s := &Store{pool: pool, ownPool: own, now: opts.Now, migrations: ms, simulated: opts.Now != nil}
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.openedAt, s.leaseClock = s.now(), "statement_timestamp()"
 	if err := pool.Ping(ctx); err != nil {
 		return nil, fmt.Errorf("postgres store: connect to %s: %w", pool.Config().ConnConfig.Host, err)
+	}
+	if s.simulated {
+		var at time.Time
+		if err := pool.QueryRow(ctx, `SELECT statement_timestamp()`).Scan(&at); err != nil {
+			return nil, fmt.Errorf("postgres store: read the database's clock: %w", err)
+		}
+		// A literal written from a time value: nothing of the caller's reaches the SQL.
+		s.leaseClock = "'" + storecore.Stamp(at).Format(time.RFC3339Nano) + "'::timestamptz"
 	}
 	cur, latest, err := s.SchemaVersion(ctx)
 	if err != nil {

@@ -171,3 +171,22 @@ func GroupPremises(rows []domain.Premises, keys []string, keysOf func(domain.Pre
 // HMObjectKeys and HouseKeys are the keysOf of GroupPremises for the two batched lookups.
 func HMObjectKeys(p domain.Premises) []string { return []string{p.HMObjectGUID} }
 func HouseKeys(p domain.Premises) []string    { return []string{p.HouseGUID, p.FIASHouseGUID} }
+
+// ErrNotWritable matches errors of a database that refuses writes (read-only or full).
+var ErrNotWritable = errors.New("the database does not take writes")
+
+// NotWritableError says why the database refuses writes, in words that tell what to do.
+type NotWritableError struct {
+	Full bool  // the disk or the database's size limit is full; otherwise it is read-only
+	Err  error // the driver's error
+}
+
+func (e *NotWritableError) Error() string {
+	if e.Full {
+		return fmt.Sprintf("the disk or database is full, so nothing can be recorded: free disk space for the database (or raise its size limit): %v", e.Err)
+	}
+	return fmt.Sprintf("the database is read-only, so nothing can be recorded: make it writable (connect to the primary server, not a standby; turn default_transaction_read_only off; check the file's permissions): %v", e.Err)
+}
+
+// Unwrap makes the error match ErrNotWritable and the driver's error.
+func (e *NotWritableError) Unwrap() []error { return []error{ErrNotWritable, e.Err} }
