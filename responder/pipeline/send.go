@@ -296,13 +296,23 @@ func (p *Pipeline) await(ctx context.Context, m domain.Message, known []domain.O
 	outs, err := p.o.GIS.Await(ctx, m)
 	if err != nil {
 		f := p.classify(ctx, err)
+		if f == refused && ErrorCode(err) == "" {
+			// Not GIS's refusal of the message but nonsense about it (a state that went
+			// back): GIS may or may not process it.
+			f = unknown
+		}
 		if f == unknown {
-			// The poll limit ran out: GIS may process the message later, so nothing of it
-			// is sent again. Should GIS show every answer already, the message is done;
-			// otherwise it is polled again.
-			outs, lerr := p.lookUp(ctx, m, m.Actions)
-			if lerr == nil && len(outs) == len(m.Actions) {
-				return p.finish(ctx, m, outs, known)
+			// GIS may process the message later, so nothing of it is sent again yet.
+			// Should GIS show every answer already, the message is done; otherwise it is
+			// polled again, and after pollGiveUp such polls the answers GIS still does
+			// not show go back to ready, to be sent in a fresh message.
+			found, lerr := p.lookUp(ctx, m, m.Actions)
+			if lerr == nil && (len(found) == len(m.Actions) || m.Attempts+1 >= pollGiveUp) {
+				if len(found) < len(m.Actions) {
+					p.log.Warn("GIS did not process an acknowledged message after repeated polls; the answers it does not show are sent again",
+						"message", m.ID, "gis_message", m.GISMessageGUID, "polls", m.Attempts+1, "resend", len(m.Actions)-len(found), "err", err)
+				}
+				return p.finish(ctx, m, found, known)
 			}
 		}
 		return p.failed(ctx, m, known, f, "poll", err)
@@ -320,6 +330,11 @@ func (p *Pipeline) await(ctx context.Context, m domain.Message, known []domain.O
 	}
 	return p.finish(ctx, m, outs, known)
 }
+
+// pollGiveUp is how many polls of an acknowledged message may end without a result (the
+// poll limit ran out, the state went back) before the answers GIS does not show are sent
+// again: with the default gis.poll_limit, six hours.
+const pollGiveUp = 3
 
 // finish records the outcomes GIS gave (outs) together with known.
 func (p *Pipeline) finish(ctx context.Context, m domain.Message, outs, known []domain.Outcome) (Progress, error) {

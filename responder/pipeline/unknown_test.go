@@ -233,3 +233,29 @@ func TestCodeLabel(t *testing.T) {
 		t.Errorf("an unbounded code became a label (%v)", got)
 	}
 }
+
+// TestPollNonsense: polling that fails without a GIS refusal (a state that went back) does
+// not fail the answers; after pollGiveUp polls the answers GIS does not show go back to
+// ready, those it shows are recorded.
+func TestPollNonsense(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(o *Options) { withUnknown(o); o.BatchSize = 2 })
+	b.gis.awaitErr = errors.New("GIS reported RequestState 1 after 2")
+	b.ready(t, "a", "b")
+	if _, err := b.p.send(t.Context(), org); err == nil {
+		t.Fatal("send: no error; want the poll's")
+	}
+	b.wantStates(t, map[string]domain.State{"a": domain.StateSending, "b": domain.StateSending})
+	if _, err := b.p.recover(t.Context()); err == nil {
+		t.Fatal("second poll: no error; want the poll's")
+	}
+	b.wantStates(t, map[string]domain.State{"a": domain.StateSending, "b": domain.StateSending})
+	b.gis.setStatus("b", "Sent") // answered elsewhere meanwhile
+	if _, err := b.p.recover(t.Context()); err != nil {
+		t.Fatalf("third poll: %v; want the message given up without an error", err)
+	}
+	b.wantStates(t, map[string]domain.State{"a": domain.StateReady, "b": domain.StateAnswered})
+	if n := len(b.gis.submitted); n != 1 {
+		t.Errorf("%d submits; want 1 (the resend comes with the next send step)", n)
+	}
+}
