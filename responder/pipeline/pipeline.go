@@ -77,8 +77,10 @@ type Store interface {
 	// Watermark is the date through which org was last pulled (zero: never pulled).
 	Watermark(ctx context.Context, org string) (time.Time, error)
 	SetWatermark(ctx context.Context, org string, t time.Time) error
-	// TryLockOrg makes this process the only puller of org until unlock; ok is false while
-	// another holds it.
+	// TryLockOrg makes the caller the only puller of org until unlock; ok is false while
+	// another holds it. PostgreSQL: an advisory lock, across processes. SQLite: a lock within
+	// the process (a second TryLockOrg in it is refused); it does not reach other processes,
+	// which is why SQLite serves one daemon process.
 	TryLockOrg(ctx context.Context, org string) (unlock func(), ok bool, err error)
 	// OpenPastDeadline lists sub-requests of org not answered, failed or auto-answered whose
 	// deadline is before day, earliest first.
