@@ -326,6 +326,10 @@ func TestMissingCourtActFile(t *testing.T) {
 		return true
 	})
 	t.Logf("%d answers waited for their files; sent %s after the files came back", len(blocked), took.Round(time.Millisecond))
+	waitFor(t, 10*time.Second, "GIS's results recorded", func() bool {
+		srs, err := st.ListSubRequests(ctx, store.SubRequestFilter{States: []domain.State{domain.StateAnswered}})
+		return err == nil && len(srs) == len(h.w.GUIDs)
+	})
 	h.check(ctx, st)
 }
 
