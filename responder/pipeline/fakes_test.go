@@ -590,6 +590,8 @@ type fakeGIS struct {
 	awaited     []domain.Message
 	acked       map[string][]string // TransportGUIDs GIS acknowledged, by GIS MessageGUID
 	statusCalls int                 // Statuses calls that reached GIS
+	// pullPartial, when set, fails every Pull after it returned what it found.
+	pullPartial error
 	// failUpload fails every upload of these court acts' files.
 	failUpload map[string]error
 	// awaitErr, when set, is what every Await returns (a poll limit that keeps running out).
@@ -635,7 +637,7 @@ func (g *fakeGIS) Pull(_ context.Context, org string, from, to time.Time) ([]dom
 			out = append(out, sr)
 		}
 	}
-	return out, nil
+	return out, g.pullPartial
 }
 
 func (g *fakeGIS) Statuses(_ context.Context, _ string, guids []string) (map[string]string, error) {

@@ -259,3 +259,23 @@ func TestPollNonsense(t *testing.T) {
 		t.Errorf("%d submits; want 1 (the resend comes with the next send step)", n)
 	}
 }
+
+// TestPullPartial: what a failed pull got before the failure is recorded; the watermark
+// stays, so the next pull asks for the period again.
+func TestPullPartial(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil, subRequests("a", "b")...)
+	b.gis.pullPartial = errTransient
+	pr, err := b.p.Pull(t.Context(), org)
+	if !errors.Is(err, errTransient) || pr.Pulled != 2 {
+		t.Fatalf("pull: %+v, %v; want both recorded and the error", pr, err)
+	}
+	b.wantStates(t, map[string]domain.State{"a": domain.StateNew, "b": domain.StateNew})
+	if wm := b.st.watermarks[org]; !wm.IsZero() {
+		t.Errorf("watermark moved to %v after a failed pull", wm)
+	}
+	b.st.failNext("UpsertSubRequests", errors.New("disk full"), 1)
+	if _, err := b.p.Pull(t.Context(), org); err == nil || !strings.Contains(err.Error(), "disk full") || !errors.Is(err, errTransient) {
+		t.Errorf("pull: %v; want both the GIS and the store error", err)
+	}
+}
