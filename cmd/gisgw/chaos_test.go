@@ -30,8 +30,14 @@ import (
 	"github.com/gisgw/gisgw/responder/store"
 )
 
-// chaosFaults is the chaos run's fault mix: one SOAP or file-store call in five fails.
-var chaosFaults = gissim.Faults{HTTP500: 0.06, HTTP503: 0.05, EXP001000: 0.05, Drop: 0.04}
+// chaosFaults is the chaos run's fault mix: one SOAP or file-store call in five fails
+// outright; besides, GIS loses the answer to some imports it processed, leaves some exports
+// at RequestState 2 (each until the poll limit ends that call), sends some states
+// backwards, and fails some file-store uploads.
+var chaosFaults = gissim.Faults{
+	HTTP500: 0.06, HTTP503: 0.05, EXP001000: 0.05, Drop: 0.04,
+	LostResponse: 0.1, Stuck: 0.05, Backwards: 0.02, UploadFail: 0.03,
+}
 
 // TestChaos answers GISGW_CHAOS_N generated sub-requests (default 600; `make chaos` runs
 // 5,000) through a simulated GIS that fails 20% of the calls, with a real daemon process
@@ -85,7 +91,7 @@ func TestChaos(t *testing.T) {
 	key, cert := apptest.TestKey(t)
 	cfg := writeChildConfig(t, dir, childConfig{
 		DSN: dsn, Endpoint: srv.URL, Key: key, Cert: cert, Poll: "[20ms, 50ms]", LogLevel: "info",
-		BatchSize: min(max(n/60, 10), 50), Concurrency: 4, Lease: "2s", PullEvery: "5s",
+		BatchSize: min(max(n/60, 10), 50), Concurrency: 4, Lease: "2s", PullEvery: "5s", PollLimit: "3s",
 	})
 	logPath := filepath.Join(dir, "daemon.log")
 	logFile, err := os.Create(logPath)
@@ -244,6 +250,12 @@ func TestChaos(t *testing.T) {
 		if !seen[g] {
 			t.Errorf("%s: GIS holds no answer", g)
 		}
+		if k := sim.Sends(g); k != 1 {
+			t.Errorf("%s: GIS recorded %d Send actions; want 1", g, k)
+		}
+	}
+	if f := stats.Faults; f.LostResponse == 0 || f.Stuck == 0 || f.Backwards == 0 || f.UploadFail == 0 {
+		t.Errorf("faults %+v: every kind should have been injected", f)
 	}
 	// The store agrees: every sub-request recorded once and answered.
 	srs, err := st.ListSubRequests(ctx, store.SubRequestFilter{})

@@ -1,7 +1,8 @@
 // Package alert tells compliance officers, by e-mail (SMTP) and/or a webhook, about the
 // sub-requests that need them: those not answered whose deadline is at most DaysBefore
 // working days away, those GIS refused (failed), and those GIS answered on the
-// organization's behalf after a missed deadline (auto_answered).
+// organization's behalf after a missed deadline (auto_answered), and the ready answers that
+// wait because a court-act file they cite cannot be read or uploaded (blocked).
 //
 // Each alert is sent once per sub-request, kind and channel, across restarts and replicas:
 // before sending, the Alerter claims the alert in the store (a row keyed by sub-request and
@@ -15,6 +16,8 @@ package alert
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,7 +38,16 @@ import (
 const (
 	KindFailed       = "failed"
 	KindAutoAnswered = "auto_answered"
+	// KindBlocked prefixes the kind of the alert about a ready answer put aside, followed by
+	// a digest of the cause (BlockedKind): a new cause alerts again, a retry does not.
+	KindBlocked = "blocked"
 )
+
+// BlockedKind is the kind of the alert about answers put aside for reason.
+func BlockedKind(reason string) string {
+	sum := sha256.Sum256([]byte(reason))
+	return KindBlocked + "-" + hex.EncodeToString(sum[:6])
+}
 
 // DeadlineKind is the kind of the alert about sub-requests not answered whose deadline is at
 // most days working days away: "deadline-2" for 2.
@@ -203,12 +215,19 @@ func (a *Alerter) Check(ctx context.Context) (sent int, err error) {
 		return 0, fmt.Errorf("alerts: list auto-answered sub-requests: %w", err)
 	}
 
+	ready, err := a.st.ListSubRequests(ctx, store.SubRequestFilter{States: []domain.State{domain.StateReady}})
+	if err != nil {
+		return 0, fmt.Errorf("alerts: list ready sub-requests: %w", err)
+	}
+
 	var errs []error
-	for _, b := range []batch{
+	batches := []batch{
 		{kind: DeadlineKind(a.days), items: near},
 		{kind: KindFailed, items: failed},
 		{kind: KindAutoAnswered, items: auto},
-	} {
+	}
+	batches = append(batches, blockedBatches(ready)...)
+	for _, b := range batches {
 		b.days, b.today, b.limit = a.days, today, limit
 		for _, ch := range a.channels {
 			n, err := a.deliver(ctx, ch, b)
@@ -256,7 +275,7 @@ func (a *Alerter) deliver(ctx context.Context, ch channel, b batch) (int, error)
 			}
 		}
 		a.log.Warn("alert not sent; retrying on the next check", "kind", b.kind, "channel", ch.name(),
-			"subrequests", len(claimed), "error", err)
+			"subrequests", len(claimed), "err", err)
 		errs = append(errs, fmt.Errorf("alerts: send %s alert by %s for %d sub-requests: %w", b.kind, ch.name(), len(claimed), err))
 		return 0, errors.Join(errs...)
 	}
@@ -265,6 +284,26 @@ func (a *Alerter) deliver(ctx context.Context, ch channel, b batch) (int, error)
 	}
 	a.log.Info("alert sent", "kind", b.kind, "channel", ch.name(), "subrequests", len(claimed))
 	return len(claimed), errors.Join(errs...)
+}
+
+// blockedBatches groups the ready answers put aside by their cause, one batch per cause.
+func blockedBatches(ready []domain.SubRequest) []batch {
+	var out []batch
+	at := map[string]int{}
+	for _, s := range ready {
+		if s.BlockedReason == "" {
+			continue
+		}
+		k := BlockedKind(s.BlockedReason)
+		i, ok := at[k]
+		if !ok {
+			i = len(out)
+			at[k] = i
+			out = append(out, batch{kind: k})
+		}
+		out[i].items = append(out[i].items, s)
+	}
+	return out
 }
 
 // deadline is GIS's responseDate, or the calendar's deadline when GIS gave none.

@@ -599,3 +599,49 @@ func TestNew(t *testing.T) {
 		t.Fatalf("New without channels: %v; want ErrNoChannel", err)
 	}
 }
+
+// blockThroughDefer makes guid a ready answer put aside for reason, as the pipeline does
+// when a court-act file it cites cannot be uploaded.
+func blockThroughDefer(t *testing.T, st store.Store, guid, reason string) {
+	t.Helper()
+	ctx := t.Context()
+	ds, err := st.ClaimReady(ctx, "org", "me", 10, time.Minute)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("ClaimReady = %d, %v", len(ds), err)
+	}
+	// Already due again, so that the test can put it aside once more.
+	if err := st.DeferReady(ctx, "me", []string{guid}, friday.Add(-time.Hour), reason); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBlockedOncePerCause(t *testing.T) {
+	t.Parallel()
+	s := newSetup(t, []seed{{"b", day(2025, 3, 28), domain.StateNew}})
+	if err := s.st.SaveDecision(t.Context(), domain.Decision{SubRequestGUID: "b", RuleVersion: "test"}, domain.StateReady); err != nil {
+		t.Fatal(err)
+	}
+	const reason = "Ответ ждёт файла судебного акта «акт-1.pdf» (судебный акт A-1): файл не удалось прочитать"
+	blockThroughDefer(t, s.st, "b", reason)
+	a := s.alerter(t, 1, friday)
+	check(t, a, 2) // e-mail and webhook
+	check(t, a, 0) // the same cause: not again
+	mails := s.sink.Messages()
+	if len(mails) != 1 {
+		t.Fatalf("%d e-mails; want 1", len(mails))
+	}
+	d := decode(t, mails[0])
+	if d.subject != "gisgw: 1 подзапрос — ответ не отправлен: недоступен файл судебного акта" {
+		t.Errorf("subject = %q", d.subject)
+	}
+	if !strings.Contains(d.body, "Причина: "+reason) || !strings.Contains(d.body, "Остальные ответы отправляются") {
+		t.Errorf("body lacks the cause:\n%s", d.body)
+	}
+	hooks := s.hook.Payloads()
+	if len(hooks) != 1 || hooks[0].Kind != alert.BlockedKind(reason) || len(hooks[0].Items) != 1 || hooks[0].Items[0].BlockedReason != reason {
+		t.Fatalf("webhook payloads = %+v", hooks)
+	}
+	// Another cause for the same answer alerts again.
+	blockThroughDefer(t, s.st, "b", reason+" (другой файл)")
+	check(t, s.alerter(t, 1, friday), 2)
+}

@@ -32,11 +32,17 @@ func subject(b batch) string {
 	case KindAutoAnswered:
 		return "gisgw: " + n + " — срок пропущен, ГИС ЖКХ ответила автоматически"
 	}
+	if blocked(b) {
+		return "gisgw: " + n + " — ответ не отправлен: недоступен файл судебного акта"
+	}
 	if b.days == 0 {
 		return "gisgw: " + n + " — срок ответа сегодня или истёк"
 	}
 	return "gisgw: " + n + " — срок ответа через ≤" + ru.WorkingDays(b.days)
 }
+
+// blocked reports whether b is about answers put aside (BlockedKind).
+func blocked(b batch) bool { return strings.HasPrefix(b.kind, KindBlocked+"-") }
 
 // intro is the first paragraph of an e-mail.
 func intro(b batch) string {
@@ -46,6 +52,11 @@ func intro(b batch) string {
 	case KindAutoAnswered:
 		return "Ответ на эти подзапросы не был отправлен в срок, и ГИС ЖКХ сформировала его автоматически " +
 			"(«задолженности нет»). Проверьте, нужно ли отозвать автоматический ответ и отправить верный."
+	}
+	if blocked(b) {
+		return "Ответы на эти подзапросы готовы, но не отправлены: файл судебного акта, на который они ссылаются, " +
+			"не удалось прочитать или загрузить в ГИС ЖКХ. Остальные ответы отправляются. Проверьте файл: " +
+			"как только он станет доступен, ответ уйдёт в течение минуты."
 	}
 	if b.days == 0 {
 		return "Ответ на эти подзапросы ещё не отправлен, а срок ответа истекает сегодня (" + ruDate(b.today) +
@@ -74,6 +85,9 @@ func (a *Alerter) body(b batch) string {
 		d := a.deadline(s)
 		fmt.Fprintf(&sb, "   Срок ответа: %s%s\n", ruDate(d), a.left(b, d))
 		fmt.Fprintf(&sb, "   Состояние: %s\n", ru.StateName(s.State))
+		if s.BlockedReason != "" {
+			fmt.Fprintf(&sb, "   Причина: %s\n", clean(s.BlockedReason))
+		}
 		if s.ErrorCode != "" || s.ErrorText != "" {
 			fmt.Fprintf(&sb, "   Ошибка ГИС ЖКХ: %s\n", clean(strings.TrimSpace(s.ErrorCode+" "+s.ErrorText)))
 		}

@@ -23,7 +23,7 @@ type webhook struct {
 
 // Payload is the webhook's JSON body.
 type Payload struct {
-	Kind  string        `json:"kind"` // deadline-N, failed, auto_answered
+	Kind  string        `json:"kind"` // deadline-N, failed, auto_answered, blocked-<digest of the cause>
 	Text  string        `json:"text"` // the e-mail subject, in Russian, for chat receivers
 	Items []PayloadItem `json:"items"`
 }
@@ -37,7 +37,8 @@ type PayloadItem struct {
 	State          string `json:"state"`
 	ErrorCode      string `json:"error_code"`
 	ErrorText      string `json:"error_text"`
-	URL            string `json:"url,omitempty"` // the dashboard page, with a {guid} dashboard URL
+	BlockedReason  string `json:"blocked_reason,omitempty"` // why a ready answer waits, in Russian
+	URL            string `json:"url,omitempty"`            // the dashboard page, with a {guid} dashboard URL
 }
 
 func (w *webhook) name() string { return ChannelWebhook }
@@ -46,7 +47,7 @@ func (w *webhook) send(ctx context.Context, b batch) error {
 	p := Payload{Kind: b.kind, Text: subject(b), Items: make([]PayloadItem, 0, len(b.items))}
 	for _, s := range b.items {
 		it := PayloadItem{SubRequestGUID: s.GUID, RequestNumber: s.RequestNumber, Address: s.Address,
-			State: string(s.State), ErrorCode: s.ErrorCode, ErrorText: s.ErrorText, URL: w.a.itemURL(s.GUID)}
+			State: string(s.State), ErrorCode: s.ErrorCode, ErrorText: s.ErrorText, BlockedReason: s.BlockedReason, URL: w.a.itemURL(s.GUID)}
 		if d := w.a.deadline(s); !d.IsZero() {
 			it.Deadline = d.Format(time.DateOnly)
 		}

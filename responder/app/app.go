@@ -12,7 +12,10 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/cenkalti/backoff/v4"
 
 	"github.com/gisgw/gisgw/responder/store/storeopen"
 
@@ -56,6 +59,8 @@ type App struct {
 	alerts *alert.Alerter       // nil when no channel is configured
 	dash   *dashboard.Dashboard // nil when no login is configured
 
+	health *health
+
 	td          teardown
 	stopTimeout time.Duration // bounds Close
 	serveErr    chan error    // the HTTP server's failure, for Run
@@ -63,6 +68,9 @@ type App struct {
 
 // stopTimeout bounds Close: the HTTP server's graceful shutdown and the store's close.
 const stopTimeout = 10 * time.Second
+
+// readyTimeout bounds /readyz's write check: a store that hangs is not ready either.
+const readyTimeout = 5 * time.Second
 
 // New opens the store (applying pending migrations), loads the signing key and builds the
 // pipeline. The caller closes the App. When New fails, what it had built is undone, newest
@@ -72,7 +80,7 @@ func New(ctx context.Context, cfg config.Config, d Deps) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
-	a := &App{cfg: cfg, deps: d, log: d.Logger, now: d.Now, reg: d.Registry, stopTimeout: stopTimeout}
+	a := &App{cfg: cfg, deps: d, log: d.Logger, now: d.Now, reg: d.Registry, stopTimeout: stopTimeout, health: newHealth(cfg.Pipeline.UnreadyAfter)}
 	if err := a.build(ctx); err != nil {
 		return nil, errors.Join(err, a.Close())
 	}
@@ -129,11 +137,20 @@ func (a *App) build(ctx context.Context) error {
 		Concurrency: cfg.Pipeline.Concurrency,
 		Lease:       time.Duration(cfg.Pipeline.Lease),
 		Settle:      time.Duration(cfg.Pipeline.Settle),
-		PullWindow:  time.Duration(cfg.Pipeline.PullWindow),
+		PullWindow:  firstPullWindow(cfg, a.now()),
 		Now:         a.now,
 		Logger:      a.log,
 		IsTransient: gisclient.IsTransient,
-		Metrics:     pipeline.NewMetrics(reg),
+		// A lost answer to an import and a poll that ran out leave GIS holding the message
+		// maybe: the pipeline looks such answers up before sending any again.
+		OutcomeUnknown: func(err error) bool {
+			return errors.Is(err, gisclient.ErrOutcomeUnknown) || errors.Is(err, gisclient.ErrPollLimit)
+		},
+		CodeLabel:    gisclient.CodeLabel,
+		RefreshEvery: time.Duration(cfg.Pipeline.RefreshEvery),
+		DeferMin:     time.Duration(cfg.Pipeline.FileRetry),
+		DeferMax:     time.Duration(cfg.Pipeline.FileRetryMax),
+		Metrics:      pipeline.NewMetrics(reg),
 	})
 	if err != nil {
 		return err
@@ -168,6 +185,22 @@ func (a *App) build(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// gisStart is the first day GIS ZhKKh keeps debt sub-requests for: answers through GIS
+// began on 2022-01-01 (LEGAL-RULES.md).
+var gisStart = time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// firstPullWindow is how far back an organization's first pull reaches: gis.first_pull_days,
+// else the deprecated pipeline.pull_window, else everything GIS keeps.
+func firstPullWindow(cfg config.Config, now time.Time) time.Duration {
+	switch {
+	case cfg.GIS.FirstPullDays > 0:
+		return time.Duration(cfg.GIS.FirstPullDays) * 24 * time.Hour
+	case cfg.Pipeline.PullWindow > 0:
+		return time.Duration(cfg.Pipeline.PullWindow)
+	}
+	return max(now.Sub(gisStart), 24*time.Hour)
 }
 
 // alert sends the alerts due now; a failure is logged and retried on the next pass.
@@ -313,32 +346,105 @@ func (a *App) Run(ctx context.Context) (err error) {
 	}
 }
 
-// loop passes until stop ends; work is the context of the calls themselves.
+// loop runs the steps until stop ends; work is the context of the calls themselves. Each
+// organization is pulled and refreshed in loops of its own, answers are decided and sent
+// in another, and alerts go out on their own schedule, so that a GIS call that hangs or
+// fails holds back neither the other steps nor the other organizations.
 func (a *App) loop(stop, work context.Context) error {
-	interval := time.Duration(a.cfg.Pipeline.PullInterval)
-	var lastPull time.Time
+	var wg sync.WaitGroup
+	for _, o := range a.cfg.Organizations {
+		wg.Go(func() { a.pullLoop(stop, work, o.OrgPPAGUID) })
+		wg.Go(func() { a.refreshLoop(stop, work, o.OrgPPAGUID) })
+	}
+	wg.Go(func() { a.alertLoop(stop, work) })
+	a.answerLoop(stop, work)
+	wg.Wait()
+	return nil
+}
+
+// pullLoop pulls org every pipeline.pull_interval; a failed pull is retried with an
+// exponential backoff from pipeline.pull_retry up to pipeline.pull_retry_max.
+func (a *App) pullLoop(stop, work context.Context, org string) {
+	b := backoff.NewExponentialBackOff(
+		backoff.WithInitialInterval(time.Duration(a.cfg.Pipeline.PullRetry)),
+		backoff.WithMaxInterval(time.Duration(a.cfg.Pipeline.PullRetryMax)),
+		backoff.WithMaxElapsedTime(0), // never give up: the daemon keeps trying
+	)
 	for stop.Err() == nil {
-		pull := lastPull.IsZero() || a.now().Sub(lastPull) >= interval
-		if pull {
-			lastPull = a.now()
-		}
-		pr, err := a.pipe.Pass(work, pull)
+		_, err := a.pipe.Pull(work, org)
 		if work.Err() != nil {
-			return nil
+			return
 		}
+		a.health.pulled(org, err)
+		wait := time.Duration(a.cfg.Pipeline.PullInterval)
+		if err != nil {
+			wait = b.NextBackOff()
+			a.log.Warn("pull failed; retrying", "org", org, "retry_in", wait.String(), "err", err)
+		} else {
+			b.Reset()
+		}
+		if !pause(stop, wait) {
+			return
+		}
+	}
+}
+
+// refreshLoop looks org's overdue open sub-requests up in GIS; the pipeline bounds how often
+// the same ones are asked about (pipeline.refresh_every).
+func (a *App) refreshLoop(stop, work context.Context, org string) {
+	for stop.Err() == nil {
+		if _, err := a.pipe.Refresh(work, org); err != nil && work.Err() == nil {
+			a.log.Warn("status refresh failed; retrying later", "org", org, "err", err)
+		}
+		if !pause(stop, time.Second) {
+			return
+		}
+	}
+}
+
+// answerLoop decides, resumes and sends, at once again while it moves.
+func (a *App) answerLoop(stop, work context.Context) {
+	for stop.Err() == nil {
+		pr, err := a.pipe.Answer(work)
+		if work.Err() != nil {
+			return
+		}
+		a.health.answered(err)
 		if err != nil {
 			a.log.Warn("pass finished with errors", "err", err)
 		}
-		a.alert(work)
 		if pr.Moved() {
 			continue
 		}
-		select {
-		case <-stop.Done():
-		case <-time.After(time.Second):
+		if !pause(stop, time.Second) {
+			return
 		}
 	}
-	return nil
+}
+
+// alertLoop sends the due alerts every alerts.every.
+func (a *App) alertLoop(stop, work context.Context) {
+	if a.alerts == nil {
+		return
+	}
+	for stop.Err() == nil {
+		a.alert(work)
+		if !pause(stop, time.Duration(a.cfg.Alerts.Every)) {
+			return
+		}
+	}
+}
+
+// pause waits d; false when stop ended first.
+func pause(stop context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-stop.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 // Handler returns the HTTP endpoints: /healthz, /readyz, /metrics and the dashboard.
@@ -354,6 +460,18 @@ func (a *App) Handler() http.Handler {
 		if err != nil || cur != latest {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprintf(w, "store not ready: schema %d of %d: %v\n", cur, latest, err)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		defer cancel()
+		if err := a.store.CheckWritable(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, "store not ready: %v\n", err)
+			return
+		}
+		if why := a.health.unready(); why != "" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, why)
 			return
 		}
 		fmt.Fprintln(w, "ready")

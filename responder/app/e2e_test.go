@@ -51,14 +51,19 @@ type harness struct {
 }
 
 func newHarness(t testing.TB, dsn string, n int, faults gissim.Faults) *harness {
+	return newHarnessWith(t, dsn, n, gissim.Options{Faults: faults})
+}
+
+// newHarnessWith is newHarness with more of the simulator's options (Faults, StuckOrgs,
+// UploadFailNames); the harness sets the clock, delay, seed and checks.
+func newHarnessWith(t testing.TB, dsn string, n int, so gissim.Options) *harness {
 	t.Helper()
 	h := &harness{t: t, w: apptest.NewWorld(t, n, 7, apptest.Today), logs: &lockedBuffer{}}
 	base := time.Now()
 	h.now = func() time.Time { return apptest.Today.Add(time.Since(base)) }
-	h.sim = gissim.New(gissim.Options{
-		Now: h.now, Delay: 20 * time.Millisecond, Seed: 11, Faults: faults,
-		Verify: gissim.VerifySignatures(nil), CheckAttachments: true,
-	})
+	so.Now, so.Delay, so.Seed = h.now, 20*time.Millisecond, 11
+	so.Verify, so.CheckAttachments = gissim.VerifySignatures(nil), true
+	h.sim = gissim.New(so)
 	h.sim.SetToday(apptest.Today)
 	if err := h.sim.LoadScenario(bytes.NewReader(h.w.Scenario)); err != nil {
 		t.Fatalf("load scenario: %v", err)
@@ -122,6 +127,11 @@ func (h *harness) check(ctx context.Context, st store.Store) {
 	if stats.SendActions != len(h.w.GUIDs) {
 		t.Errorf("simulator accepted %d Send actions for %d sub-requests; want exactly one each", stats.SendActions, len(h.w.GUIDs))
 	}
+	for _, g := range h.w.GUIDs {
+		if n := h.sim.Sends(g); n != 1 {
+			t.Errorf("GIS recorded %d Send actions for %s; want 1", n, g)
+		}
+	}
 	debts := 0
 	for _, a := range h.sim.Answers() {
 		want, ok := h.w.Debt[a.SubrequestGUID]
@@ -161,10 +171,13 @@ func (h *harness) check(ctx context.Context, st store.Store) {
 	t.Logf("%d sub-requests, %d debts, %d messages, faults %+v, files %d", len(srs), debts, stats.Messages, stats.Faults, stats.FileStore.Files)
 }
 
-func runWorld(t *testing.T, dsn string, replicas, n int, faults gissim.Faults) {
+func runWorld(t *testing.T, dsn string, replicas, n int, faults gissim.Faults, mods ...func(*config.Config)) *harness {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	h := newHarness(t, dsn, n, faults)
+	for _, mod := range mods {
+		mod(&h.cfg)
+	}
 	apps := make([]*app.App, replicas)
 	for i := range apps {
 		apps[i] = h.newApp(ctx, fmt.Sprintf("replica-%d", i+1))
@@ -202,6 +215,7 @@ func runWorld(t *testing.T, dsn string, replicas, n int, faults gissim.Faults) {
 			t.Errorf("%d files uploaded for %d cited attachments; want one upload each", got, len(cited))
 		}
 	}
+	return h
 }
 
 type lockedBuffer struct {

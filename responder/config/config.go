@@ -90,6 +90,10 @@ type GIS struct {
 	PollLimit          Duration   `yaml:"poll_limit"` // longest getState polling of one message; default 2h
 	DumpDir            string     `yaml:"dump_dir"`
 	Retry              Retry      `yaml:"retry"`
+	// FirstPullDays limits how many days back an organization's first pull reaches; 0: as
+	// far as GIS keeps sub-requests (since 2022-01-01, when answers through GIS began), so
+	// that earlier automatic answers and answers sent elsewhere are counted.
+	FirstPullDays int `yaml:"first_pull_days"`
 }
 
 // Signing is the organization's key for XAdES signatures.
@@ -123,10 +127,20 @@ type Organization struct {
 
 // Pipeline tunes the daemon's work loop.
 type Pipeline struct {
-	BatchSize    int      `yaml:"batch_size"`    // actions per importDSRResponsesRequest, 1..100
-	Concurrency  int      `yaml:"concurrency"`   // messages in flight
-	PullInterval Duration `yaml:"pull_interval"` // how often to ask GIS for new sub-requests
-	PullWindow   Duration `yaml:"pull_window"`   // how far back the first pull reaches
+	BatchSize    int      `yaml:"batch_size"`     // actions per importDSRResponsesRequest, 1..100
+	Concurrency  int      `yaml:"concurrency"`    // messages in flight
+	PullInterval Duration `yaml:"pull_interval"`  // how often to ask GIS for new sub-requests
+	PullWindow   Duration `yaml:"pull_window"`    // deprecated: gis.first_pull_days; used when that is 0
+	PullRetry    Duration `yaml:"pull_retry"`     // first wait after a failed pull, doubling; default 5s
+	PullRetryMax Duration `yaml:"pull_retry_max"` // longest wait between failed pulls; default 5m
+	// RefreshEvery is how often the same overdue open sub-requests are looked up in GIS at
+	// most (each look-up is an export); default 5m.
+	RefreshEvery Duration `yaml:"refresh_every"`
+	FileRetry    Duration `yaml:"file_retry"`     // first retry of an answer whose court-act file failed; default 15s
+	FileRetryMax Duration `yaml:"file_retry_max"` // longest wait between those retries; default 1m
+	// UnreadyAfter failed passes in a row of one organization make /readyz answer 503;
+	// default 3.
+	UnreadyAfter int      `yaml:"unready_after"`
 	Lease        Duration `yaml:"lease"`         // how long a replica holds work before another may take it
 	Settle       Duration `yaml:"settle"`        // how long a message GIS never acknowledged waits before it is checked and resent
 	ShutdownWait Duration `yaml:"shutdown_wait"` // how long SIGTERM waits for in-flight work
@@ -142,6 +156,7 @@ type Dashboard struct {
 // Alerts tells officers about deadlines and failures.
 type Alerts struct {
 	DaysBefore int      `yaml:"days_before"` // working days before a deadline
+	Every      Duration `yaml:"every"`       // how often due alerts are checked; default 30s
 	Webhook    string   `yaml:"webhook"`
 	SMTP       SMTP     `yaml:"smtp"`
 	To         []string `yaml:"to"`
@@ -160,7 +175,13 @@ const (
 	DefaultBatchSize    = 100
 	DefaultConcurrency  = 2
 	DefaultPullInterval = 15 * time.Minute
-	DefaultPullWindow   = 30 * 24 * time.Hour
+	DefaultPullRetry    = 5 * time.Second
+	DefaultPullRetryMax = 5 * time.Minute
+	DefaultRefreshEvery = 5 * time.Minute
+	DefaultFileRetry    = 15 * time.Second
+	DefaultFileRetryMax = time.Minute
+	DefaultUnreadyAfter = 3
+	DefaultAlertEvery   = 30 * time.Second
 	DefaultLease        = 5 * time.Minute
 	DefaultShutdownWait = 30 * time.Second
 	DefaultTimeout      = 60 * time.Second
@@ -203,8 +224,26 @@ func (c Config) WithDefaults() Config {
 	if p.PullInterval == 0 {
 		p.PullInterval = Duration(DefaultPullInterval)
 	}
-	if p.PullWindow == 0 {
-		p.PullWindow = Duration(DefaultPullWindow)
+	if p.PullRetry == 0 {
+		p.PullRetry = Duration(DefaultPullRetry)
+	}
+	if p.PullRetryMax == 0 {
+		p.PullRetryMax = Duration(max(DefaultPullRetryMax, time.Duration(p.PullRetry)))
+	}
+	if p.RefreshEvery == 0 {
+		p.RefreshEvery = Duration(DefaultRefreshEvery)
+	}
+	if p.FileRetry == 0 {
+		p.FileRetry = Duration(DefaultFileRetry)
+	}
+	if p.FileRetryMax == 0 {
+		p.FileRetryMax = Duration(max(DefaultFileRetryMax, time.Duration(p.FileRetry)))
+	}
+	if p.UnreadyAfter == 0 {
+		p.UnreadyAfter = DefaultUnreadyAfter
+	}
+	if c.Alerts.Every == 0 {
+		c.Alerts.Every = Duration(DefaultAlertEvery)
 	}
 	if p.Lease == 0 {
 		p.Lease = Duration(DefaultLease)
@@ -267,6 +306,30 @@ func (c Config) Validate() error {
 		if d <= 0 {
 			bad(fmt.Sprintf("gis.poll[%d]", i), "must be positive")
 		}
+	}
+	if c.GIS.FirstPullDays < 0 {
+		bad("gis.first_pull_days", "must not be negative (0: as far back as GIS keeps sub-requests)")
+	}
+	for _, s := range []struct {
+		key string
+		d   Duration
+	}{
+		{"pipeline.pull_retry", c.Pipeline.PullRetry}, {"pipeline.pull_retry_max", c.Pipeline.PullRetryMax},
+		{"pipeline.refresh_every", c.Pipeline.RefreshEvery}, {"pipeline.file_retry", c.Pipeline.FileRetry},
+		{"pipeline.file_retry_max", c.Pipeline.FileRetryMax}, {"alerts.every", c.Alerts.Every},
+	} {
+		if s.d < 0 {
+			bad(s.key, "must be positive")
+		}
+	}
+	if c.Pipeline.PullRetryMax < c.Pipeline.PullRetry {
+		bad("pipeline.pull_retry_max", "must not be shorter than pipeline.pull_retry")
+	}
+	if c.Pipeline.FileRetryMax < c.Pipeline.FileRetry {
+		bad("pipeline.file_retry_max", "must not be shorter than pipeline.file_retry")
+	}
+	if c.Pipeline.UnreadyAfter < 0 {
+		bad("pipeline.unready_after", "must be positive (failed passes in a row before /readyz says 503)")
 	}
 	if c.GIS.PollLimit < 0 {
 		bad("gis.poll_limit", "must be positive (the longest wait for GIS to process one message, e.g. 2h)")

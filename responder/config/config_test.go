@@ -197,3 +197,45 @@ func TestPollLimit(t *testing.T) {
 		t.Errorf("default poll limit %s, want 2h", config.DefaultPollLimit)
 	}
 }
+
+func TestResilienceSettings(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		yaml    string
+		check   func(c config.Config) bool
+		wantErr string
+	}{
+		{"", func(c config.Config) bool {
+			p := c.Pipeline
+			return c.GIS.FirstPullDays == 0 && time.Duration(p.PullRetry) == 5*time.Second && time.Duration(p.PullRetryMax) == 5*time.Minute &&
+				time.Duration(p.RefreshEvery) == 5*time.Minute && time.Duration(p.FileRetry) == 15*time.Second &&
+				time.Duration(p.FileRetryMax) == time.Minute && p.UnreadyAfter == 3 && time.Duration(c.Alerts.Every) == 30*time.Second
+		}, ""},
+		{"gis:\n  first_pull_days: 90\npipeline:\n  file_retry: 1s\n  file_retry_max: 4s\n", func(c config.Config) bool {
+			return c.GIS.FirstPullDays == 90 && time.Duration(c.Pipeline.FileRetry) == time.Second && time.Duration(c.Pipeline.FileRetryMax) == 4*time.Second
+		}, ""},
+		{"gis:\n  first_pull_days: -1\n", nil, "gis.first_pull_days"},
+		{"pipeline:\n  pull_retry: 1m\n  pull_retry_max: 1s\n", nil, "pipeline.pull_retry_max"},
+		{"pipeline:\n  file_retry: 2m\n  file_retry_max: 1m\n", nil, "pipeline.file_retry_max"},
+		{"pipeline:\n  refresh_every: -1s\n", nil, "pipeline.refresh_every"},
+		{"pipeline:\n  unready_after: -2\n", nil, "pipeline.unready_after"},
+	} {
+		c, err := config.Parse(strings.NewReader(tc.yaml))
+		if err != nil {
+			t.Fatalf("%q: %v", tc.yaml, err)
+		}
+		c = c.WithDefaults()
+		c.DB, c.GIS.Endpoint = "x.db", "http://127.0.0.1:1"
+		c.Organizations = []config.Organization{{OrgPPAGUID: org, ExecutorGUID: exec}}
+		err = c.Validate()
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%q: err = %v, want %q", tc.yaml, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || !tc.check(c) {
+			t.Errorf("%q: %v, %+v %+v", tc.yaml, err, c.GIS, c.Pipeline)
+		}
+	}
+}

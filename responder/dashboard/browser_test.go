@@ -54,12 +54,12 @@ func startTarget(t *testing.T) target {
 	for _, sr := range srs {
 		order = append(order, sr.GUID)
 	}
-	// The demo data: 18 sub-requests pulled, 13 answered, 5 waiting for a person, none
-	// overdue on the demo's date.
+	// The demo data: 20 sub-requests pulled, 13 answered, 2 answered by GIS automatically
+	// before the first pull, 5 waiting for a person, none overdue on the demo's date.
 	return target{
 		BaseURL:      "http://" + addr,
 		Token:        d.Token,
-		WantCounters: map[string]int{"total": 18, "answered": 13, "review": 5, "ready": 0, "failed": 0, "overdue": 0},
+		WantCounters: map[string]int{"total": 20, "answered": 13, "auto": 2, "review": 5, "ready": 0, "failed": 0, "overdue": 0},
 		WantOrder:    order,
 	}
 }

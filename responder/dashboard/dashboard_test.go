@@ -522,3 +522,30 @@ func TestRegisterBesideDaemonRoutes(t *testing.T) {
 		}
 	}
 }
+
+// TestBlockedCauseShown: a ready answer put aside for its court-act file shows why, in the
+// open list and on its page.
+func TestBlockedCauseShown(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := t.Context()
+	ds, err := f.st.ClaimReady(ctx, org, "me", 10, time.Minute)
+	if err != nil || len(ds) != 1 || ds[0].SubRequestGUID != srLater {
+		t.Fatalf("ClaimReady = %+v, %v; want %s", ds, err, srLater)
+	}
+	const reason = "Ответ ждёт файла судебного акта «акт-7.pdf»: файл не удалось прочитать"
+	if err := f.st.DeferReady(ctx, "me", []string{srLater}, f.clock.Now().Add(time.Minute), reason); err != nil {
+		t.Fatal(err)
+	}
+	c := f.client(t)
+	for _, path := range []string{"/", "/subrequests/" + srLater} {
+		code, body, _ := f.do(t, c, http.MethodGet, path, nil, bearer(testToken), nil)
+		if code != http.StatusOK || !strings.Contains(body, "«акт-7.pdf»: файл не удалось прочитать") {
+			t.Errorf("GET %s = %d; want the cause shown\n%s", path, code, body)
+		}
+	}
+	_, body, _ := f.do(t, c, http.MethodGet, "/subrequests/"+srLater, nil, bearer(testToken), nil)
+	if !strings.Contains(body, "Следующая попытка:") {
+		t.Errorf("sub-request page lacks the retry time")
+	}
+}

@@ -12,6 +12,8 @@ type Metrics struct {
 	decidedTotal  *prometheus.CounterVec
 	messagesTotal *prometheus.CounterVec
 	outcomesTotal *prometheus.CounterVec
+	blockedTotal  prometheus.Counter
+	label         func(string) string // bounds GIS error codes (Options.CodeLabel)
 }
 
 // NewMetrics registers the pipeline's metrics with reg.
@@ -24,13 +26,24 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "gisgw_decisions_total", Help: "Decisions made, by resulting state (ready or review).",
 		}, []string{"state"}),
 		messagesTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "gisgw_messages_total", Help: "Answer messages by what GIS did with them (acknowledged, unacknowledged, refused).",
+			Name: "gisgw_messages_total", Help: "Answer messages by what GIS did with them (acknowledged, unacknowledged, unknown = GIS may have it, refused).",
 		}, []string{"result"}),
 		outcomesTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gisgw_answers_total", Help: "Answers by outcome (answered, failed, ready = to be resent) and GIS error code.",
 		}, []string{"state", "code"}),
+		blockedTotal: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "gisgw_answers_blocked_total", Help: "Answers put aside because a court-act file they cite could not be read or uploaded (each retry counted).",
+		}),
 	}
-	reg.MustRegister(m.pulledTotal, m.decidedTotal, m.messagesTotal, m.outcomesTotal)
+	reg.MustRegister(m.pulledTotal, m.decidedTotal, m.messagesTotal, m.outcomesTotal, m.blockedTotal)
+	return m
+}
+
+// withLabel makes m label GIS error codes through label, and returns m.
+func (m *Metrics) withLabel(label func(string) string) *Metrics {
+	if m != nil {
+		m.label = label
+	}
 	return m
 }
 
@@ -54,6 +67,16 @@ func (m *Metrics) message(result string) {
 
 func (m *Metrics) outcome(o domain.Outcome) {
 	if m != nil {
-		m.outcomesTotal.WithLabelValues(string(o.State), o.ErrorCode).Inc()
+		code := o.ErrorCode
+		if m.label != nil {
+			code = m.label(code)
+		}
+		m.outcomesTotal.WithLabelValues(string(o.State), code).Inc()
+	}
+}
+
+func (m *Metrics) blocked(n int) {
+	if m != nil {
+		m.blockedTotal.Add(float64(n))
 	}
 }

@@ -25,7 +25,8 @@ type bundle struct {
 	p   *Pipeline
 }
 
-// counter reads the pipeline metric name with the given label value (0 when absent).
+// counter reads the pipeline metric name with the given label value, or the unlabelled
+// one for "" (0 when absent).
 func (b *bundle) counter(t *testing.T, name, label string) float64 {
 	t.Helper()
 	mfs, err := b.reg.Gather()
@@ -37,6 +38,9 @@ func (b *bundle) counter(t *testing.T, name, label string) float64 {
 			continue
 		}
 		for _, m := range mf.GetMetric() {
+			if label == "" && len(m.GetLabel()) == 0 {
+				return m.GetCounter().GetValue()
+			}
 			for _, l := range m.GetLabel() {
 				if l.GetValue() == label {
 					return m.GetCounter().GetValue()
@@ -471,21 +475,81 @@ func TestSend(t *testing.T) {
 		}
 		b.wantStates(t, map[string]domain.State{"a": domain.StateFailed})
 	})
-	t.Run("an upload fails: no message", func(t *testing.T) {
+	t.Run("an upload fails: only the answers citing the file wait", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(o *Options) { o.BatchSize = 3 })
+		b.dec.debtAt = map[string]string{"a": "act-1", "b": "act-2"}
+		b.gis.failUpload = map[string]error{"act-1": errTransient}
+		b.ready(t, "a", "b", "c")
+		pr, err := b.p.send(t.Context(), org)
+		if err != nil || pr.Sent != 2 || pr.Finished != 2 {
+			t.Fatalf("send: %+v, %v; want b and c sent and finished, no error", pr, err)
+		}
+		b.wantStates(t, map[string]domain.State{"a": domain.StateReady, "b": domain.StateAnswered, "c": domain.StateAnswered})
+		a := b.st.sub("a")
+		if !strings.Contains(a.BlockedReason, "«act-1.pdf»") || !strings.Contains(a.BlockedReason, "act-1") {
+			t.Errorf("reason %q; want the file and the act named", a.BlockedReason)
+		}
+		if want := b.clk.Now().Add(15 * time.Second); !a.BlockedUntil.Equal(want) {
+			t.Errorf("retry at %v; want %v (15 s)", a.BlockedUntil, want)
+		}
+		if got := b.counter(t, "gisgw_answers_blocked_total", ""); got != 1 {
+			t.Errorf("blocked answers counted %v; want 1", got)
+		}
+		// Not before its time; then the file fails again: twice as long, at most DeferMax.
+		if pr, err := b.p.send(t.Context(), org); err != nil || pr.Moved() {
+			t.Fatalf("send before the retry time: %+v, %v; want nothing", pr, err)
+		}
+		for _, wait := range []time.Duration{30 * time.Second, time.Minute, time.Minute} {
+			b.clk.advance(time.Minute)
+			if _, err := b.p.send(t.Context(), org); err != nil {
+				t.Fatal(err)
+			}
+			if got := b.st.sub("a").BlockedUntil.Sub(b.clk.Now()); got != wait {
+				t.Errorf("next retry in %v; want %v", got, wait)
+			}
+		}
+		if n := len(b.st.audit["a"]); n != 1 {
+			t.Errorf("%d audit entries for the same cause; want 1", n)
+		}
+		// The file is back: the answer goes out at the next retry.
+		b.gis.failUpload = nil
+		b.clk.advance(time.Minute)
+		if pr, err := b.p.send(t.Context(), org); err != nil || pr.Finished != 1 {
+			t.Fatalf("send after the file came back: %+v, %v; want a answered", pr, err)
+		}
+		b.wantStates(t, map[string]domain.State{"a": domain.StateAnswered})
+		if r := b.st.sub("a").BlockedReason; r != "" {
+			t.Errorf("reason %q kept after the answer went out", r)
+		}
+	})
+	t.Run("an upload fails and the answer cannot be put aside", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, nil)
-		b.dec.debtAt = map[string]string{"a": "act-1", "b": "act-2"}
-		b.gis.failNext("Upload", errTransient, 1)
-		b.ready(t, "a", "b")
+		b.dec.debtAt = map[string]string{"a": "act-1"}
+		b.gis.failUpload = map[string]error{"act-1": errTransient}
+		b.st.failNext("DeferReady", errTransient, 1)
+		b.ready(t, "a")
 		_, err := b.p.send(t.Context(), org)
-		wantErr(t, err, "upload act-")
-		if !errors.Is(err, errTransient) || errors.Is(err, context.Canceled) {
-			t.Errorf("error %v; want the upload's own, not the cancellation of the other", err)
-		}
+		wantErr(t, err, "put aside the answers citing act-1.pdf")
 		if n := len(b.st.messages()); n != 0 {
 			t.Errorf("%d messages stored; want none", n)
 		}
-		b.wantStates(t, map[string]domain.State{"a": domain.StateReady, "b": domain.StateReady})
+	})
+	t.Run("cancelled while uploading", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, nil)
+		b.dec.debtAt = map[string]string{"a": "act-1"}
+		b.gis.uploadGate = make(chan struct{})
+		b.ready(t, "a")
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		if _, err := b.p.send(ctx, org); err != nil && !errors.Is(err, context.Canceled) {
+			t.Fatalf("send: %v; want nothing or the cancellation", err)
+		}
+		if r := b.st.sub("a").BlockedReason; r != "" {
+			t.Errorf("cancelled upload put the answer aside: %q", r)
+		}
 	})
 	for _, c := range []struct {
 		method string

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/gisgw/gisgw/responder/calendar"
@@ -29,16 +30,20 @@ func (p *Pipeline) pull(ctx context.Context, org string) (Progress, error) {
 		from = day(wm).AddDate(0, 0, -1)
 	}
 	for _, span := range Spans(from, today) {
-		srs, err := p.o.GIS.Pull(ctx, org, span[0], span[1])
-		if err != nil {
-			return pr, err
+		srs, perr := p.o.GIS.Pull(ctx, org, span[0], span[1])
+		// What a failed pull got before the failure is recorded all the same (the
+		// watermark stays), so that a long first pull makes progress across retries.
+		if len(srs) > 0 {
+			n, err := p.o.Store.UpsertSubRequests(ctx, srs)
+			if err != nil {
+				return pr, errors.Join(perr, err)
+			}
+			pr.Pulled += n
+			p.o.Metrics.pulled(org, n)
 		}
-		n, err := p.o.Store.UpsertSubRequests(ctx, srs)
-		if err != nil {
-			return pr, err
+		if perr != nil {
+			return pr, perr
 		}
-		pr.Pulled += n
-		p.o.Metrics.pulled(org, n)
 	}
 	if err := p.o.Store.SetWatermark(ctx, org, today); err != nil {
 		return pr, err

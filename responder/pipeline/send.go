@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -56,6 +58,9 @@ func (p *Pipeline) send(ctx context.Context, org string) (Progress, error) {
 					stop(err)
 					return
 				}
+				if len(m.Actions) == 0 {
+					continue // every answer of the batch waits for a file
+				}
 				if err := p.o.Store.CreateMessage(ctx, p.o.Owner, m, p.o.Lease); err != nil {
 					stop(fmt.Errorf("store outbox message: %w", err))
 					return
@@ -91,7 +96,9 @@ func (p *Pipeline) send(ctx context.Context, org string) (Progress, error) {
 const uploadConcurrency = 4
 
 // compose uploads the documents the answers cite (each distinct file once, a few at a
-// time) and builds the outbox message.
+// time) and builds the message. An answer citing a file that cannot be read or uploaded
+// is left out and put aside (deferred) with the cause and a retry time, so that one bad
+// file holds back only the answers that cite it; the message may then have no actions.
 func (p *Pipeline) compose(ctx context.Context, org string, ds []domain.Decision) (domain.Message, error) {
 	m := domain.Message{ID: uuid.NewString(), OrgGUID: org, CreatedAt: p.o.Now(), Status: domain.MessagePending}
 	type ref struct{ d, i, j int } // decision, debt info, document
@@ -111,50 +118,56 @@ func (p *Pipeline) compose(ctx context.Context, org string, ds []domain.Decision
 			}
 		}
 	}
-	if len(keys) > 0 {
-		ups := make([]domain.Document, len(keys))
-		errs := make([]error, len(keys))
-		uctx, cancel := context.WithCancel(ctx)
-		var wg sync.WaitGroup
-		sem := make(chan struct{}, uploadConcurrency)
-		for n, k := range keys {
-			r := refs[k][0]
-			doc := ds[r.d].DebtInfo[r.i].Documents[r.j]
-			select {
-			case sem <- struct{}{}:
-			case <-uctx.Done():
-				errs[n] = uctx.Err()
-				continue
-			}
-			wg.Go(func() {
-				defer func() { <-sem }()
-				ups[n], errs[n] = p.upload(uctx, org, doc)
-				if errs[n] != nil {
-					cancel() // the message cannot be composed: stop the other uploads
-				}
-			})
+	ups := make([]domain.Document, len(keys))
+	errs := make([]error, len(keys))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, uploadConcurrency)
+	for n, k := range keys {
+		r := refs[k][0]
+		doc := ds[r.d].DebtInfo[r.i].Documents[r.j]
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			errs[n] = ctx.Err()
+			continue
 		}
-		wg.Wait()
-		cancel()
-		// Report the upload that failed, not the ones it cancelled.
-		first := -1
-		for n, err := range errs {
-			if err != nil && (first < 0 || errors.Is(errs[first], context.Canceled) && !errors.Is(err, context.Canceled)) {
-				first = n
-			}
-		}
-		if first >= 0 {
-			r := refs[keys[first]][0]
-			doc := ds[r.d].DebtInfo[r.i].Documents[r.j]
-			return m, fmt.Errorf("upload %s for %s: %w", doc.Name, ds[r.d].SubRequestGUID, errs[first])
-		}
-		for n, k := range keys {
+		wg.Go(func() {
+			defer func() { <-sem }()
+			ups[n], errs[n] = p.upload(ctx, org, doc)
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return m, err
+	}
+	blocked := make([]bool, len(ds))
+	for n, k := range keys {
+		if errs[n] == nil {
+			p.uploaded(org, k)
 			for _, r := range refs[k] {
 				ds[r.d].DebtInfo[r.i].Documents[r.j] = ups[n]
 			}
+			continue
+		}
+		var guids []string
+		for _, r := range refs[k] {
+			if !blocked[r.d] {
+				blocked[r.d] = true
+				guids = append(guids, ds[r.d].SubRequestGUID)
+			}
+		}
+		if len(guids) == 0 {
+			continue // already put aside for another file
+		}
+		r := refs[k][0]
+		if err := p.block(ctx, org, k, ds[r.d].DebtInfo[r.i].Documents[r.j], guids, errs[n]); err != nil {
+			return m, err
 		}
 	}
-	for _, d := range ds {
+	for n, d := range ds {
+		if blocked[n] {
+			continue
+		}
 		m.Actions = append(m.Actions, domain.Action{
 			TransportGUID:  uuid.NewString(),
 			SubRequestGUID: d.SubRequestGUID,
@@ -163,6 +176,50 @@ func (p *Pipeline) compose(ctx context.Context, org string, ds []domain.Decision
 		})
 	}
 	return m, nil
+}
+
+// block puts aside the answers (guids) that cite doc, whose file (key k) could not be
+// read or uploaded, until a retry time that doubles with each failure of the file, from
+// DeferMin up to DeferMax: a file that is back is picked up within DeferMax.
+func (p *Pipeline) block(ctx context.Context, org, k string, doc domain.Document, guids []string, cause error) error {
+	p.mu.Lock()
+	if p.failures == nil {
+		p.failures = map[string]int{}
+	}
+	n := p.failures[org+"|"+k]
+	p.failures[org+"|"+k] = n + 1
+	p.mu.Unlock()
+	wait := p.o.DeferMax
+	if n < 16 {
+		wait = min(p.o.DeferMin<<n, p.o.DeferMax)
+	}
+	until := p.o.Now().Add(wait)
+	if err := p.o.Store.DeferReady(ctx, p.o.Owner, guids, until, blockedReason(doc)); err != nil {
+		return fmt.Errorf("put aside the answers citing %s: %w", doc.Name, err)
+	}
+	p.log.Warn("court-act file could not be read or uploaded; the answers citing it wait, the others go on",
+		"org", org, "file", doc.Name, "act", doc.ActID, "answers", len(guids), "retry_in", wait.String(), "err", cause)
+	p.o.Metrics.blocked(len(guids))
+	return nil
+}
+
+// uploaded forgets the failures of a file that was uploaded.
+func (p *Pipeline) uploaded(org, k string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.failures, org+"|"+k)
+}
+
+// blockedReason is what the officers read about an answer waiting for a file. It names the
+// act and the file, never a debtor; it does not carry the retry time, so that it changes
+// (and is audited) only when the cause does.
+func blockedReason(doc domain.Document) string {
+	act := ""
+	if doc.ActID != "" {
+		act = " (судебный акт " + doc.ActID + ")"
+	}
+	return "Ответ ждёт файла судебного акта «" + doc.Name + "»" + act +
+		": файл не удалось прочитать или загрузить в ГИС ЖКХ. Ответ будет отправлен, как только файл станет доступен; попытки повторяются автоматически."
 }
 
 // docKey names the file a document refers to: its court act's file when it has one.
@@ -214,9 +271,12 @@ func (p *Pipeline) deliver(ctx context.Context, m domain.Message, known []domain
 	gisGUID, err := p.o.GIS.Submit(ctx, m)
 	if err != nil {
 		f := p.classify(ctx, err)
-		if f == retryLater {
+		switch f {
+		case retryLater:
 			p.o.Metrics.message("unacknowledged")
-		} else {
+		case unknown:
+			p.o.Metrics.message("unknown")
+		default:
 			p.o.Metrics.message("refused")
 		}
 		return p.failed(ctx, m, known, f, "send", err)
@@ -235,8 +295,49 @@ func (p *Pipeline) deliver(ctx context.Context, m domain.Message, known []domain
 func (p *Pipeline) await(ctx context.Context, m domain.Message, known []domain.Outcome) (Progress, error) {
 	outs, err := p.o.GIS.Await(ctx, m)
 	if err != nil {
-		return p.failed(ctx, m, known, p.classify(ctx, err), "poll", err)
+		f := p.classify(ctx, err)
+		if f == refused && ErrorCode(err) == "" {
+			// Not GIS's refusal of the message but nonsense about it (a state that went
+			// back): GIS may or may not process it.
+			f = unknown
+		}
+		if f == unknown {
+			// GIS may process the message later, so nothing of it is sent again yet.
+			// Should GIS show every answer already, the message is done; otherwise it is
+			// polled again, and after pollGiveUp such polls the answers GIS still does
+			// not show go back to ready, to be sent in a fresh message.
+			found, lerr := p.lookUp(ctx, m, m.Actions)
+			if lerr == nil && (len(found) == len(m.Actions) || m.Attempts+1 >= pollGiveUp) {
+				if len(found) < len(m.Actions) {
+					p.log.Warn("GIS did not process an acknowledged message after repeated polls; the answers it does not show are sent again",
+						"message", m.ID, "gis_message", m.GISMessageGUID, "polls", m.Attempts+1, "resend", len(m.Actions)-len(found), "err", err)
+				}
+				return p.finish(ctx, m, found, known)
+			}
+		}
+		return p.failed(ctx, m, known, f, "poll", err)
 	}
+	// An action GIS's result does not mention would go back to ready and be sent again;
+	// GIS may have it nonetheless (a resumed message lists actions that a partial
+	// reconciliation had found answered), so such actions are looked up first.
+	missing := withoutOutcome(m.Actions, outs, known)
+	if len(missing) > 0 {
+		found, err := p.lookUp(ctx, m, missing)
+		if err != nil {
+			return p.failed(ctx, m, known, retryLater, "poll", err)
+		}
+		outs = append(outs, found...)
+	}
+	return p.finish(ctx, m, outs, known)
+}
+
+// pollGiveUp is how many polls of an acknowledged message may end without a result (the
+// poll limit ran out, the state went back) before the answers GIS does not show are sent
+// again: with the default gis.poll_limit, six hours.
+const pollGiveUp = 3
+
+// finish records the outcomes GIS gave (outs) together with known.
+func (p *Pipeline) finish(ctx context.Context, m domain.Message, outs, known []domain.Outcome) (Progress, error) {
 	all := append(append(make([]domain.Outcome, 0, len(outs)+len(known)), outs...), known...)
 	if err := p.o.Store.FinishMessage(ctx, m.ID, all); err != nil {
 		return Progress{}, fmt.Errorf("record results of message %s: %w", m.ID, err)
@@ -250,6 +351,41 @@ func (p *Pipeline) await(ctx context.Context, m domain.Message, known []domain.O
 	return Progress{Finished: len(all)}, nil
 }
 
+// withoutOutcome lists the actions that neither outs nor known give an outcome.
+func withoutOutcome(actions []domain.Action, outs, known []domain.Outcome) []domain.Action {
+	have := make(map[string]bool, len(outs)+len(known))
+	for _, o := range append(slices.Clip(outs), known...) {
+		have[strings.ToLower(o.TransportGUID)] = true
+	}
+	var out []domain.Action
+	for _, a := range actions {
+		if !have[strings.ToLower(a.TransportGUID)] {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// lookUp asks GIS for the response status of actions' sub-requests and returns the
+// outcomes of those GIS shows answered (by us, elsewhere, or automatically).
+func (p *Pipeline) lookUp(ctx context.Context, m domain.Message, actions []domain.Action) ([]domain.Outcome, error) {
+	guids := make([]string, len(actions))
+	for i, a := range actions {
+		guids[i] = a.SubRequestGUID
+	}
+	st, err := p.o.GIS.Statuses(ctx, m.OrgGUID, guids)
+	if err != nil {
+		return nil, fmt.Errorf("look up the answers of message %s in GIS: %w", m.ID, err)
+	}
+	var out []domain.Outcome
+	for _, a := range actions {
+		if to, ok := closedBy(st[a.SubRequestGUID]); ok {
+			out = append(out, domain.Outcome{TransportGUID: a.TransportGUID, SubRequestGUID: a.SubRequestGUID, State: to})
+		}
+	}
+	return out, nil
+}
+
 // failure is what a failed GIS call (Submit or Await) means for the message it carried.
 // Every send and poll failure goes through classify, so that a finer classification (an
 // outcome that is unknown rather than refused, say) is made in one place.
@@ -261,13 +397,24 @@ const (
 	// one is looked up in GIS (Statuses) after the settle time before anything is resent,
 	// an acked one is polled again.
 	retryLater failure = iota
+	// unknown: GIS may have the message although no result came (the request was written
+	// in full and the answer was lost, or the poll limit ran out). Handled as retryLater —
+	// never resent before GIS was asked — and counted apart; a poll that ran out is also
+	// looked up at once, so that a message GIS did process is finished without waiting.
+	unknown
 	// refused: GIS refused the whole message for good; every action in it fails.
 	refused
 )
 
-// classify tells a failed GIS call on a message worth retrying from a refusal.
+// classify tells a failed GIS call on a message worth retrying, or whose outcome is
+// unknown, from a refusal.
 func (p *Pipeline) classify(ctx context.Context, err error) failure {
-	if ctx.Err() != nil || p.o.IsTransient(err) {
+	switch {
+	case ctx.Err() != nil:
+		return retryLater
+	case p.o.OutcomeUnknown(err):
+		return unknown
+	case p.o.IsTransient(err):
 		return retryLater
 	}
 	return refused
@@ -275,7 +422,7 @@ func (p *Pipeline) classify(ctx context.Context, err error) failure {
 
 // failed records a failed GIS call (what: "send" or "poll") on m as f says.
 func (p *Pipeline) failed(ctx context.Context, m domain.Message, known []domain.Outcome, f failure, what string, err error) (Progress, error) {
-	if f == retryLater {
+	if f != refused {
 		// Recorded even when ctx ended: the attempt is what hands the message to recovery.
 		_ = p.o.Store.RecordAttempt(context.WithoutCancel(ctx), m.ID, err.Error())
 		return Progress{}, fmt.Errorf("%s message %s: %w", what, m.ID, err)

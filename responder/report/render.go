@@ -84,6 +84,11 @@ func (rep Report) TotalLines() []TotalLine {
 		{"Срок истекает в течение 1 рабочего дня", t.DueIn1},
 		{"Срок истекает в течение 2 рабочих дней", t.DueIn2},
 	}
+	if t.OnTime+t.Late > 0 {
+		lines = append(lines,
+			TotalLine{"Отвечено в срок", t.OnTime},
+			TotalLine{"Отвечено с опозданием или автоматически ГИС ЖКХ", t.Late})
+	}
 	for _, s := range t.ByStatus {
 		if s.Count > 0 {
 			lines = append(lines, TotalLine{"Статус «" + s.Status + "»", s.Count})

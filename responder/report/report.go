@@ -96,6 +96,11 @@ type Totals struct {
 	// next working day) and 2 working days.
 	DueIn1 int
 	DueIn2 int
+	// OnTime counts the closed rows GIS accepted our answer for by the deadline; Late those
+	// answered after it and those GIS answered automatically (a missed deadline by law).
+	// Answers whose time is not known count in neither.
+	OnTime int
+	Late   int
 }
 
 // StatusCount is the number of rows with one status.
@@ -188,6 +193,12 @@ func buildRow(ctx context.Context, src Source, cal *calendar.Calendar, today tim
 		ErrorText:     sr.ErrorText,
 	}
 	var notes []string
+	if sr.BlockedReason != "" {
+		notes = append(notes, sr.BlockedReason)
+	}
+	if sr.State == domain.StateAutoAnswered {
+		notes = append(notes, "срок пропущен: ГИС ЖКХ ответила «задолженности нет» автоматически")
+	}
 	if !r.Deadline.IsZero() {
 		var past bool
 		r.DaysLeft, past = cal.WorkingDaysLeft(today, r.Deadline)
@@ -241,6 +252,16 @@ func totals(rows []Row) Totals {
 	counts := map[string]int{}
 	for _, r := range rows {
 		counts[r.Status]++
+		switch {
+		case r.State == domain.StateAutoAnswered:
+			t.Late++
+		case r.State == domain.StateAnswered && !r.AnsweredAt.IsZero():
+			if r.Deadline.IsZero() || !calendar.Today(r.AnsweredAt).After(calendar.DateOf(r.Deadline)) {
+				t.OnTime++
+			} else {
+				t.Late++
+			}
+		}
 		if r.Overdue {
 			t.Overdue++
 			continue

@@ -423,3 +423,46 @@ func TestWriteHTML(t *testing.T) {
 		t.Errorf("HTML lacks the print CSS or the totals, or has a raw script tag")
 	}
 }
+
+// TestOnTimeAndCauses: automatic answers count as late, and a ready answer waiting for a
+// court-act file shows why.
+func TestOnTimeAndCauses(t *testing.T) {
+	t.Parallel()
+	st := sqliteStore(t)
+	ctx := t.Context()
+	ds, err := st.ClaimReady(ctx, reporttest.OrgA, "me", 10, time.Minute)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("ClaimReady = %d, %v; want sub-request 3", len(ds), err)
+	}
+	const reason = "Ответ ждёт файла судебного акта «акт.pdf»"
+	if err := st.DeferReady(ctx, "me", []string{reporttest.GUID(3)}, reporttest.Clock.Add(time.Minute), reason); err != nil {
+		t.Fatal(err)
+	}
+	rep := build(t, st, report.Options{IncludeClosed: true})
+	// 8 and 9 answered on 12.03 by their deadlines; 11 answered after its deadline; 10 by GIS.
+	if rep.Totals.OnTime != 2 || rep.Totals.Late != 2 {
+		t.Errorf("on time %d, late %d; want 2 and 2", rep.Totals.OnTime, rep.Totals.Late)
+	}
+	notes := map[string]string{}
+	for _, r := range rep.Rows {
+		notes[r.GUID] = r.Note
+	}
+	if n := notes[reporttest.GUID(3)]; !strings.Contains(n, reason) {
+		t.Errorf("note of the waiting answer %q; want the cause", n)
+	}
+	if n := notes[reporttest.GUID(10)]; !strings.Contains(n, "автоматически") {
+		t.Errorf("note of the automatic answer %q; want it said", n)
+	}
+	var b strings.Builder
+	if err := rep.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Отвечено в срок: 2", "Отвечено с опозданием или автоматически ГИС ЖКХ: 2"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+	if open := build(t, st, report.Options{}); open.Totals.OnTime+open.Totals.Late != 0 {
+		t.Errorf("a report of open sub-requests counts answers: %+v", open.Totals)
+	}
+}
