@@ -56,7 +56,7 @@ func RunReplicas(t *testing.T, f ReplicaFactory) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			clock := NewClock(Start())
+			clock := newClock(Start())
 			a, c := f(t, clock.Now)
 			t.Cleanup(func() { _ = a.Close(); _ = c.Close() })
 			tc.fn(t, a, c, &bundle{ctx: t.Context(), st: a, clock: clock})

@@ -27,8 +27,8 @@ type Clock struct {
 	t  time.Time
 }
 
-// NewClock returns a clock stopped at t.
-func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+// newClock returns a clock stopped at t.
+func newClock(t time.Time) *Clock { return &Clock{t: t} }
 
 // Now returns the clock's time.
 func (c *Clock) Now() time.Time {
@@ -55,7 +55,7 @@ type bundle struct {
 
 func setup(t *testing.T, f Factory) *bundle {
 	t.Helper()
-	clock := NewClock(Start())
+	clock := newClock(Start())
 	st := f(t, clock.Now)
 	t.Cleanup(func() { _ = st.Close() })
 	return &bundle{ctx: t.Context(), st: st, clock: clock}
