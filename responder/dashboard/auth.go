@@ -189,7 +189,7 @@ func checkName(name string) (string, error) {
 	case name == tokenActor || name == "system":
 		return "", fmt.Errorf("имя %q зарезервировано", name)
 	case decide.CheckReviewer(name) != nil:
-		return "", errors.New(msgBadReviewer)
+		return "", errors.New("имя содержит управляющие символы (например, смены направления текста), которые могут исказить его в журнале: введите имя без них")
 	}
 	return name, nil
 }
