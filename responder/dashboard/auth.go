@@ -102,24 +102,17 @@ var errUnauthenticated = errors.New("no valid credentials")
 // not throttled.
 func (a *authenticator) authenticate(r *http.Request) (identity, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
-		addr := clientAddr(r)
-		if wait := a.throttle.wait(addr); wait > 0 {
-			return identity{}, &throttledError{wait}
-		}
 		if tok, ok := strings.CutPrefix(h, "Bearer "); ok {
-			if a.tokenOK(strings.TrimSpace(tok)) {
-				a.throttle.reset(addr)
-				return identity{User: tokenActor, Session: "bearer"}, nil
+			if err := a.check(r, "bearer", func() bool { return a.tokenOK(strings.TrimSpace(tok)) }); err != nil {
+				return identity{}, err
 			}
-			a.failed(r, "bearer")
-			return identity{}, errUnauthenticated
+			return identity{User: tokenActor, Session: "bearer"}, nil
 		}
-		if user, pw, ok := r.BasicAuth(); ok && a.basicOK(user, pw) {
-			a.throttle.reset(addr)
-			return identity{User: user, Session: "basic\x00" + user}, nil
+		user, pw, _ := r.BasicAuth()
+		if err := a.check(r, "basic", func() bool { return a.basicOK(user, pw) }); err != nil {
+			return identity{}, err
 		}
-		a.failed(r, "basic")
-		return identity{}, errUnauthenticated
+		return identity{User: user, Session: "basic\x00" + user}, nil
 	}
 	if c, err := r.Cookie(cookieName); err == nil {
 		if name, ok := a.sessions.user(c.Value); ok {
@@ -129,16 +122,22 @@ func (a *authenticator) authenticate(r *http.Request) (identity, error) {
 	return identity{}, errUnauthenticated
 }
 
-// failed logs a failed authentication (never what was presented) and counts it against the
-// client's address.
-func (a *authenticator) failed(r *http.Request, method string) {
-	n, wait := a.throttle.fail(clientAddr(r))
-	if wait > 0 {
+// check runs a token or password check through the client address's throttle. A failure is
+// logged with the address and the method, never with what was presented.
+func (a *authenticator) check(r *http.Request, method string, ok func() bool) error {
+	at := a.throttle.try(clientAddr(r), ok)
+	switch {
+	case at.ok:
+		return nil
+	case at.refused:
+		return &throttledError{at.wait}
+	case at.wait > 0:
 		a.log.Warn("dashboard: authentication failed; the address must wait before its next attempt",
-			"method", method, "remote", r.RemoteAddr, "failures", n, "wait", wait.String())
-		return
+			"method", method, "remote", r.RemoteAddr, "failures", at.failures, "wait", at.wait.String())
+	default:
+		a.log.Warn("dashboard: authentication failed", "method", method, "remote", r.RemoteAddr, "failures", at.failures)
 	}
-	a.log.Warn("dashboard: authentication failed", "method", method, "remote", r.RemoteAddr, "failures", n)
+	return errUnauthenticated
 }
 
 func (a *authenticator) mac(key []byte, parts ...string) []byte {
@@ -289,20 +288,19 @@ func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) {
 	}
 	view := d.loginView()
 	view.Name = r.PostForm.Get("name")
-	addr := clientAddr(r)
-	if wait := d.auth.throttle.wait(addr); wait > 0 {
-		view.Error = waitMessage(wait)
-		w.Header().Set("Retry-After", strconv.Itoa(waitSeconds(wait)))
+	err := d.auth.check(r, "form", func() bool { return d.auth.tokenOK(r.PostForm.Get("token")) })
+	var te *throttledError
+	switch {
+	case errors.As(err, &te):
+		view.Error = waitMessage(te.wait)
+		w.Header().Set("Retry-After", strconv.Itoa(waitSeconds(te.wait)))
 		d.render(w, r, http.StatusTooManyRequests, "login", identity{}, view)
 		return
-	}
-	if !d.auth.tokenOK(r.PostForm.Get("token")) {
-		d.auth.failed(r, "form")
+	case err != nil:
 		view.Error = "Неверный токен."
 		d.render(w, r, http.StatusUnauthorized, "login", identity{}, view)
 		return
 	}
-	d.auth.throttle.reset(addr)
 	name, err := checkName(r.PostForm.Get("name"))
 	if err != nil {
 		view.Error = err.Error()

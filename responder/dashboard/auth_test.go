@@ -146,8 +146,9 @@ func TestFailureDelays(t *testing.T) {
 	th := newThrottle(clk.Now)
 	var got []time.Duration
 	for range freeFailures + 14 {
-		_, d := th.fail("a")
-		got = append(got, d)
+		at := th.try("a", func() bool { return false })
+		got = append(got, at.wait)
+		clk.Set(clk.Now().Add(at.wait)) // wait as told
 	}
 	for i, want := range map[int]time.Duration{0: 0, freeFailures - 1: 0, freeFailures: time.Second, freeFailures + 1: 2 * time.Second,
 		freeFailures + 9: 512 * time.Second, freeFailures + 10: maxFailureDelay, freeFailures + 13: maxFailureDelay} {
@@ -157,8 +158,29 @@ func TestFailureDelays(t *testing.T) {
 	}
 	// An address that stopped failing is forgotten.
 	clk.Set(clk.Now().Add(maxFailureDelay + forgetFailures + time.Second))
-	if n, d := th.fail("a"); n != 1 || d != 0 {
-		t.Errorf("after an hour without failures: failure %d, wait %s; want 1, 0", n, d)
+	if at := th.try("a", func() bool { return false }); at.refused || at.failures != 1 || at.wait != 0 {
+		t.Errorf("after an hour without failures: %+v; want failure 1, no wait", at)
+	}
+}
+
+// TestParallelGuessesAreCounted: a burst of parallel wrong guesses from one address cannot
+// slip past the count: no more are checked than the free attempts and the one that starts
+// the wait.
+func TestParallelGuessesAreCounted(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: time.Date(2026, 3, 11, 7, 0, 0, 0, time.UTC)}
+	th := newThrottle(clk.Now)
+	var mu sync.Mutex
+	checked := 0
+	var wg sync.WaitGroup
+	for range 200 {
+		wg.Go(func() {
+			th.try("a", func() bool { mu.Lock(); checked++; mu.Unlock(); return false })
+		})
+	}
+	wg.Wait()
+	if checked != freeFailures+1 {
+		t.Errorf("%d of 200 parallel guesses checked; want %d", checked, freeFailures+1)
 	}
 }
 
@@ -167,7 +189,7 @@ func TestThrottleMemoryIsBounded(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 3, 11, 7, 0, 0, 0, time.UTC)}
 	th := newThrottle(clk.Now)
 	for i := range maxTracked + 100 {
-		th.fail("addr-" + string(rune('a'+i%26)) + "-" + time.Duration(i).String())
+		th.try("addr-"+time.Duration(i).String(), func() bool { return false })
 	}
 	if n := len(th.m); n > maxTracked {
 		t.Errorf("%d addresses tracked; at most %d", n, maxTracked)

@@ -114,23 +114,35 @@ func newThrottle(now func() time.Time) *throttle {
 	return &throttle{now: now, m: make(map[string]*failures)}
 }
 
-// wait returns how long addr must still wait; 0: it may try.
-func (t *throttle) wait(addr string) time.Duration {
+// attempt is the outcome of throttle.try.
+type attempt struct {
+	ok       bool          // the check passed
+	refused  bool          // not checked: the address must wait
+	failures int           // the address's failures so far (after a failed check)
+	wait     time.Duration // how long the address must wait now
+}
+
+// try runs check for addr unless addr must wait, and records the outcome: a success clears
+// the address's failures. Checks run one at a time (they take microseconds), so a burst of
+// parallel guesses is judged in order and cannot slip past the count.
+func (t *throttle) try(addr string, check func() bool) attempt {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	f, ok := t.m[addr]
-	if !ok {
-		return 0
+	now := t.now()
+	if f, ok := t.m[addr]; ok && now.Before(f.until) {
+		return attempt{refused: true, failures: f.count, wait: f.until.Sub(now)}
 	}
-	return max(f.until.Sub(t.now()), 0)
+	if check() {
+		delete(t.m, addr)
+		return attempt{ok: true}
+	}
+	n, wait := t.fail(addr, now)
+	return attempt{failures: n, wait: wait}
 }
 
 // fail records a failure of addr and returns the number of failures and the wait it now
 // imposes (0 within the free attempts).
-func (t *throttle) fail(addr string) (int, time.Duration) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	now := t.now()
+func (t *throttle) fail(addr string, now time.Time) (int, time.Duration) {
 	f, ok := t.m[addr]
 	if ok && now.Sub(f.last) > forgetFailures && !now.Before(f.until) {
 		f.count = 0
@@ -171,13 +183,6 @@ func (t *throttle) evict(now time.Time) {
 	if len(t.m) >= maxTracked {
 		delete(t.m, oldest)
 	}
-}
-
-// reset forgets addr's failures after it authenticated.
-func (t *throttle) reset(addr string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.m, addr)
 }
 
 // clientAddr is the address failures are counted by: the peer's IP, an IPv6 one by its /64
