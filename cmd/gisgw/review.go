@@ -314,6 +314,8 @@ func runReviewDecide(ctx context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("%w: answer --as no-debt, or import the court act with its debtors and document", err)
 	case errors.Is(err, decide.ErrCommentRequired):
 		return fmt.Errorf("%w: give it with --comment TEXT", err)
+	case errors.Is(err, decide.ErrBadReviewer):
+		return fmt.Errorf("--by: %w", err)
 	case err != nil:
 		return err
 	}

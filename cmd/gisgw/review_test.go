@@ -172,6 +172,8 @@ func TestReviewDecide(t *testing.T) {
 		{"no GUID", []string{"--as", "debt", "--by", "x"}, "exactly one sub-request GUID"},
 		{"change without comment", []string{reporttest.GUID(2), "--as", "no-debt", "--by", "x"}, "differs from the proposal: say why in a comment: give it with --comment TEXT"},
 		{"description too long", []string{reporttest.GUID(2), "--as", "proposed", "--by", "x", "--description", strings.Repeat("я", 1001)}, "at most 1000"},
+		{"bidi control in --by", []string{reporttest.GUID(2), "--as", "proposed", "--by", "iva\u202Enova"},
+			`--by: review of sub-request ` + reporttest.GUID(2) + `: unacceptable reviewer login: "iva\u202enova" contains the control character U+202E, which can disguise who decided; give the login without it`},
 	}
 	for _, tc := range errorCases {
 		t.Run(tc.name, func(t *testing.T) {

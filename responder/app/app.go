@@ -163,6 +163,7 @@ func (a *App) build(ctx context.Context) error {
 		}
 		a.dash, err = dashboard.New(dashboard.Options{
 			Store: st, Calendar: cal, Now: a.now, Logger: a.log, Token: cfg.Dashboard.Token.Reveal(), Users: users,
+			URL: cfg.Dashboard.URL,
 		})
 		if err != nil {
 			return fmt.Errorf("dashboard: %w", err)

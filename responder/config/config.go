@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -145,6 +146,10 @@ type Pipeline struct {
 	Settle       Duration `yaml:"settle"`        // how long a message GIS never acknowledged waits before it is checked and resent
 	ShutdownWait Duration `yaml:"shutdown_wait"` // how long SIGTERM waits for in-flight work
 }
+
+// MinDashboardToken is the shortest dashboard.token accepted, in characters (the dashboard
+// refuses a shorter one too).
+const MinDashboardToken = 24
 
 // Dashboard is the compliance officers' web view.
 type Dashboard struct {
@@ -343,6 +348,9 @@ func (c Config) Validate() error {
 	case "json", "text":
 	default:
 		bad("log.format", "%q is not json or text", c.Log.Format)
+	}
+	if n := utf8.RuneCountInString(string(c.Dashboard.Token)); n > 0 && n < MinDashboardToken {
+		bad("dashboard.token", "has %d characters, at least %d are required (a short token is guessed): generate one with 'openssl rand -base64 32'", n, MinDashboardToken)
 	}
 	if c.Alerts.DaysBefore < 0 {
 		bad("alerts.days_before", "must not be negative")

@@ -239,3 +239,40 @@ func TestResilienceSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestDashboardTokenLength(t *testing.T) {
+	t.Parallel()
+	base, err := config.Load("../../deploy/gisgw.example.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, token string
+		wantErr     bool
+	}{
+		{"unset: the dashboard is off or uses users", "", false},
+		{"one character", "x", true},
+		{"23 characters", strings.Repeat("я", 23), true},
+		{"24 characters", strings.Repeat("я", 24), false},
+		{"from openssl rand -base64 32", "q8Xh1mYk3V9tZ2bWc7Rf0Ls5Np4Gj6Ed8Ua1Yo3Ti0=", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := base
+			c.Dashboard.Token = config.Secret(tc.token)
+			err := c.WithDefaults().Validate()
+			if !tc.wantErr {
+				if err != nil {
+					t.Fatalf("Validate: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), "dashboard.token") || !strings.Contains(err.Error(), "at least 24") {
+				t.Fatalf("Validate = %v; want a dashboard.token error asking for at least 24 characters", err)
+			}
+			if strings.Contains(err.Error(), tc.token) {
+				t.Errorf("the error shows the token: %v", err)
+			}
+		})
+	}
+}

@@ -98,6 +98,7 @@ func reviewRefusals(err error) (string, bool) {
 		{decide.ErrCommentTooLong, "Комментарий длиннее 1000 символов."},
 		{decide.ErrNoProposal, "Предложенного ответа нет: выберите «есть задолженность» или «нет задолженности» и отметьте судебные акты."},
 		{decide.ErrNoDebtors, "Отметьте судебные акты, должники по которым войдут в ответ."},
+		{decide.ErrBadReviewer, msgBadReviewer},
 		{decide.ErrUnknownAct, "Отмеченный судебный акт не относится к помещению подзапроса. Обновите очередь и примите решение заново."},
 	} {
 		if errors.Is(err, r.err) {

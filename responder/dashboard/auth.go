@@ -7,55 +7,62 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/gisgw/gisgw/responder/decide"
 )
 
 const (
 	cookieName     = "gisgw_session"
-	sessionTTL     = 12 * time.Hour
 	maxFormBytes   = 64 << 10
 	maxNameRunes   = 100
 	tokenActor     = "token" // the actor of requests authenticated by the bearer token
 	csrfField      = "csrf"
 	loginCSRFScope = "login"
+
+	// MinTokenLength is the shortest dashboard token accepted, in characters.
+	MinTokenLength = 24
 )
 
 // identity is who made a request and the session the CSRF token is bound to.
 type identity struct {
 	User    string
 	Session string
-	Cookie  bool // logged in through the form: can log out
+	Cookie  bool   // logged in through the form: can log out
+	sid     string // the form login's session ID
 }
 
-// authenticator checks the bearer token, the session cookie and basic auth.
+// authenticator checks the bearer token, the session cookie and basic auth, and slows down
+// an address that keeps presenting wrong ones.
 type authenticator struct {
 	token     string
 	tokenHash [32]byte
 	users     map[string][32]byte // name → SHA-256 of the password
-	cookieKey []byte              // derived from the token: sessions survive a restart, not a token change
 	csrfKey   []byte              // random per process
-	now       func() time.Time
+	sessions  *sessions
+	throttle  *throttle
+	log       *slog.Logger
 	origin    *http.CrossOriginProtection
 }
 
-func newAuthenticator(token string, users map[string]string, csrfKey []byte, now func() time.Time) *authenticator {
+func newAuthenticator(token string, users map[string]string, csrfKey []byte, now func() time.Time, log *slog.Logger) *authenticator {
 	a := &authenticator{
-		token:   token,
-		users:   make(map[string][32]byte, len(users)),
-		csrfKey: csrfKey,
-		now:     now,
-		origin:  http.NewCrossOriginProtection(),
+		token:    token,
+		users:    make(map[string][32]byte, len(users)),
+		csrfKey:  csrfKey,
+		sessions: newSessions(now),
+		throttle: newThrottle(now),
+		log:      log,
+		origin:   http.NewCrossOriginProtection(),
 	}
 	if token != "" {
 		a.tokenHash = sha256.Sum256([]byte(token))
-		k := sha256.Sum256([]byte("gisgw dashboard session\x00" + token))
-		a.cookieKey = k[:]
 	}
 	for name, pw := range users {
 		a.users[name] = sha256.Sum256([]byte(pw))
@@ -80,64 +87,63 @@ func (a *authenticator) basicOK(user, pw string) bool {
 	return known && eq
 }
 
-// authenticate returns the request's identity, if any.
-func (a *authenticator) authenticate(r *http.Request) (identity, bool) {
+// throttledError refuses an attempt from an address that must wait.
+type throttledError struct{ wait time.Duration }
+
+func (e *throttledError) Error() string {
+	return fmt.Sprintf("too many failed logins from this address: retry in %s", e.wait)
+}
+
+var errUnauthenticated = errors.New("no valid credentials")
+
+// authenticate returns the request's identity. A token or password is checked only when the
+// client's address need not wait (a *throttledError otherwise); a wrong one is logged and
+// counted against the address. A session cookie is a random ID, not worth guessing: it is
+// not throttled.
+func (a *authenticator) authenticate(r *http.Request) (identity, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		if tok, ok := strings.CutPrefix(h, "Bearer "); ok {
-			if a.tokenOK(strings.TrimSpace(tok)) {
-				return identity{User: tokenActor, Session: "bearer"}, true
+			if err := a.check(r, "bearer", func() bool { return a.tokenOK(strings.TrimSpace(tok)) }); err != nil {
+				return identity{}, err
 			}
-			return identity{}, false
+			return identity{User: tokenActor, Session: "bearer"}, nil
 		}
-		if user, pw, ok := r.BasicAuth(); ok && a.basicOK(user, pw) {
-			return identity{User: user, Session: "basic\x00" + user}, true
+		user, pw, _ := r.BasicAuth()
+		if err := a.check(r, "basic", func() bool { return a.basicOK(user, pw) }); err != nil {
+			return identity{}, err
 		}
-		return identity{}, false
+		return identity{User: user, Session: "basic\x00" + user}, nil
 	}
 	if c, err := r.Cookie(cookieName); err == nil {
-		if name, ok := a.checkCookie(c.Value); ok {
-			return identity{User: name, Session: "cookie\x00" + c.Value, Cookie: true}, true
+		if name, ok := a.sessions.user(c.Value); ok {
+			return identity{User: name, Session: "cookie\x00" + c.Value, Cookie: true, sid: c.Value}, nil
 		}
 	}
-	return identity{}, false
+	return identity{}, errUnauthenticated
+}
+
+// check runs a token or password check through the client address's throttle. A failure is
+// logged with the address and the method, never with what was presented.
+func (a *authenticator) check(r *http.Request, method string, ok func() bool) error {
+	at := a.throttle.try(clientAddr(r), ok)
+	switch {
+	case at.ok:
+		return nil
+	case at.refused:
+		return &throttledError{at.wait}
+	case at.wait > 0:
+		a.log.Warn("dashboard: authentication failed; the address must wait before its next attempt",
+			"method", method, "remote", r.RemoteAddr, "failures", at.failures, "wait", at.wait.String())
+	default:
+		a.log.Warn("dashboard: authentication failed", "method", method, "remote", r.RemoteAddr, "failures", at.failures)
+	}
+	return errUnauthenticated
 }
 
 func (a *authenticator) mac(key []byte, parts ...string) []byte {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(strings.Join(parts, "\x00")))
 	return m.Sum(nil)
-}
-
-// makeCookie returns a session cookie value for name: name, expiry and their MAC.
-func (a *authenticator) makeCookie(name string) string {
-	exp := strconv.FormatInt(a.now().Add(sessionTTL).Unix(), 10)
-	b64 := base64.RawURLEncoding
-	n := b64.EncodeToString([]byte(name))
-	return n + "." + exp + "." + b64.EncodeToString(a.mac(a.cookieKey, "session", n, exp))
-}
-
-func (a *authenticator) checkCookie(v string) (string, bool) {
-	if a.cookieKey == nil {
-		return "", false
-	}
-	parts := strings.Split(v, ".")
-	if len(parts) != 3 {
-		return "", false
-	}
-	b64 := base64.RawURLEncoding
-	sig, err := b64.DecodeString(parts[2])
-	if err != nil || !hmac.Equal(sig, a.mac(a.cookieKey, "session", parts[0], parts[1])) {
-		return "", false
-	}
-	exp, err := strconv.ParseInt(parts[1], 10, 64)
-	if err != nil || !a.now().Before(time.Unix(exp, 0)) {
-		return "", false
-	}
-	name, err := b64.DecodeString(parts[0])
-	if err != nil {
-		return "", false
-	}
-	return string(name), true
 }
 
 // csrfToken is the form token of a session.
@@ -168,7 +174,8 @@ func (a *authenticator) sameOrigin(r *http.Request) error {
 	return nil
 }
 
-// checkName validates the reviewer name typed at login.
+// checkName validates the reviewer name typed at login. decide.Review refuses the same
+// characters; refusing them here tells the person at once.
 func checkName(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	switch {
@@ -180,23 +187,23 @@ func checkName(name string) (string, error) {
 		return "", fmt.Errorf("имя длиннее %d символов", maxNameRunes)
 	case name == tokenActor || name == "system":
 		return "", fmt.Errorf("имя %q зарезервировано", name)
-	}
-	for _, r := range name {
-		if unicode.IsControl(r) {
-			return "", errors.New("имя содержит недопустимые символы")
-		}
+	case decide.CheckReviewer(name) != nil:
+		return "", errors.New("имя содержит управляющие символы (например, смены направления текста), которые могут исказить его в журнале: введите имя без них")
 	}
 	return name, nil
 }
+
+// msgBadReviewer explains decide.ErrBadReviewer to the person.
+const msgBadReviewer = "Имя содержит управляющие символы (например, смены направления текста), которые могут исказить его в журнале. Введите имя без них."
 
 // protect wraps a page or an action: authentication, and on POST the origin and CSRF
 // checks, before h runs with the caller's identity.
 func (d *Dashboard) protect(h func(http.ResponseWriter, *http.Request, identity)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		secureHeaders(w)
-		id, ok := d.auth.authenticate(r)
-		if !ok {
-			d.unauthorized(w, r, "")
+		id, err := d.auth.authenticate(r)
+		if err != nil {
+			d.unauthorized(w, r, err)
 			return
 		}
 		if r.Method == http.MethodPost {
@@ -219,17 +226,25 @@ func (d *Dashboard) protect(h func(http.ResponseWriter, *http.Request, identity)
 }
 
 // unauthorized answers 401 with the login form (when a token is configured) and a basic-auth
-// challenge (when users are).
-func (d *Dashboard) unauthorized(w http.ResponseWriter, r *http.Request, msg string) {
+// challenge (when users are); 429 with Retry-After when the address must wait.
+func (d *Dashboard) unauthorized(w http.ResponseWriter, r *http.Request, err error) {
+	view := d.loginView()
+	status := http.StatusUnauthorized
+	var te *throttledError
+	if errors.As(err, &te) {
+		status, view.Error = http.StatusTooManyRequests, waitMessage(te.wait)
+		w.Header().Set("Retry-After", strconv.Itoa(waitSeconds(te.wait)))
+	}
 	if len(d.auth.users) > 0 {
 		w.Header().Set("WWW-Authenticate", `Basic realm="gisgw", charset="UTF-8"`)
 	}
-	d.render(w, r, http.StatusUnauthorized, "login", identity{}, loginView{
-		TokenLogin: d.auth.token != "",
-		BasicLogin: len(d.auth.users) > 0,
-		Error:      msg,
-		CSRF:       d.auth.csrfToken(loginCSRFScope),
-	})
+	d.render(w, r, status, "login", identity{}, view)
+}
+
+func waitSeconds(wait time.Duration) int { return int((wait + time.Second - 1) / time.Second) }
+
+func waitMessage(wait time.Duration) string {
+	return fmt.Sprintf("Слишком много неудачных попыток входа с вашего адреса. Повторите через %d с.", waitSeconds(wait))
 }
 
 type loginView struct {
@@ -237,19 +252,25 @@ type loginView struct {
 	Error, CSRF, Name      string
 }
 
-func (d *Dashboard) loginForm(w http.ResponseWriter, r *http.Request) {
-	secureHeaders(w)
-	if _, ok := d.auth.authenticate(r); ok {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
-		return
-	}
-	d.render(w, r, http.StatusOK, "login", identity{}, loginView{
+func (d *Dashboard) loginView() loginView {
+	return loginView{
 		TokenLogin: d.auth.token != "",
 		BasicLogin: len(d.auth.users) > 0,
 		CSRF:       d.auth.csrfToken(loginCSRFScope),
-	})
+	}
 }
 
+func (d *Dashboard) loginForm(w http.ResponseWriter, r *http.Request) {
+	secureHeaders(w)
+	if _, err := d.auth.authenticate(r); err == nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	d.render(w, r, http.StatusOK, "login", identity{}, d.loginView())
+}
+
+// login checks the token and the name from the login form and starts a session. The token
+// is checked only when the client's address need not wait; a wrong one is logged and counted.
 func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) {
 	secureHeaders(w)
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
@@ -265,14 +286,17 @@ func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, identity{}, http.StatusForbidden, "Запрос отклонён: устаревшая форма входа (CSRF). Обновите страницу.")
 		return
 	}
-	view := loginView{
-		TokenLogin: d.auth.token != "",
-		BasicLogin: len(d.auth.users) > 0,
-		CSRF:       d.auth.csrfToken(loginCSRFScope),
-		Name:       r.PostForm.Get("name"),
-	}
-	if !d.auth.tokenOK(r.PostForm.Get("token")) {
-		d.log.Warn("dashboard login refused: wrong token", "remote", r.RemoteAddr)
+	view := d.loginView()
+	view.Name = r.PostForm.Get("name")
+	err := d.auth.check(r, "form", func() bool { return d.auth.tokenOK(r.PostForm.Get("token")) })
+	var te *throttledError
+	switch {
+	case errors.As(err, &te):
+		view.Error = waitMessage(te.wait)
+		w.Header().Set("Retry-After", strconv.Itoa(waitSeconds(te.wait)))
+		d.render(w, r, http.StatusTooManyRequests, "login", identity{}, view)
+		return
+	case err != nil:
 		view.Error = "Неверный токен."
 		d.render(w, r, http.StatusUnauthorized, "login", identity{}, view)
 		return
@@ -283,25 +307,33 @@ func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) {
 		d.render(w, r, http.StatusBadRequest, "login", identity{}, view)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name:     cookieName,
-		Value:    d.auth.makeCookie(name),
-		Path:     "/",
-		MaxAge:   int(sessionTTL / time.Second),
-		HttpOnly: true,
-		Secure:   r.TLS != nil,
-		SameSite: http.SameSiteStrictMode,
-	})
+	sid, err := d.auth.sessions.create(name)
+	if err != nil {
+		d.log.Error("dashboard: start a session", "err", err)
+		d.fail(w, r, identity{}, http.StatusInternalServerError, "Не удалось начать сеанс. Подробности в журнале сервиса.")
+		return
+	}
+	http.SetCookie(w, d.sessionCookie(r, sid, int(sessionTTL/time.Second)))
 	d.log.Info("dashboard login", "remote", r.RemoteAddr)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
-func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request, _ identity) {
-	http.SetCookie(w, &http.Cookie{
-		Name: cookieName, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
-	})
+// logout ends the session on the server too: its cookie no longer works, even if kept.
+func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request, id identity) {
+	if id.sid != "" {
+		d.auth.sessions.revoke(id.sid)
+	}
+	http.SetCookie(w, d.sessionCookie(r, "", -1))
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// sessionCookie is Secure when the request came over TLS or the dashboard's public address
+// is https (TLS ends at a proxy in front).
+func (d *Dashboard) sessionCookie(r *http.Request, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{
+		Name: cookieName, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: r.TLS != nil || d.httpsURL, SameSite: http.SameSiteStrictMode,
+	}
 }
 
 // secureHeaders forbids scripts, framing and sniffing, and caching of pages with personal

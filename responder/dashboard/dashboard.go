@@ -5,8 +5,10 @@
 //
 // Every route requires authentication: the configured token (as "Authorization: Bearer",
 // or through the login form, which sets a session cookie) or HTTP basic auth with a
-// configured user. Every POST carries a per-session CSRF token and must come from the same
-// host (Origin or Referer).
+// configured user. Form sessions live in memory: logout ends one on the server, and a restart
+// ends them all. A wrong token or password is logged and counted against the client's
+// address, which must wait before further attempts once it has failed a few times. Every POST
+// carries a per-session CSRF token and must come from the same host (Origin or Referer).
 package dashboard
 
 import (
@@ -18,9 +20,12 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gisgw/gisgw/responder/calendar"
+	"github.com/gisgw/gisgw/responder/decide"
 	"github.com/gisgw/gisgw/responder/store"
 )
 
@@ -33,8 +38,12 @@ type Options struct {
 	Calendar *calendar.Calendar // for working days left; nil: the embedded calendar
 	Now      func() time.Time   // nil: time.Now; "today" is its date in Moscow
 	Logger   *slog.Logger       // nil: discard
-	// Token logs in through the login form or as "Authorization: Bearer TOKEN".
+	// Token logs in through the login form or as "Authorization: Bearer TOKEN"; at least
+	// MinTokenLength characters.
 	Token string
+	// URL is how people reach the dashboard (dashboard.url); an https one makes the session
+	// cookie Secure even when TLS ends at a proxy in front.
+	URL string
 	// Users are basic-auth users: name → password.
 	Users map[string]string
 }
@@ -49,6 +58,8 @@ type Dashboard struct {
 	pages   map[string]*template.Template
 	static  http.Handler
 	limitUI int
+	// httpsURL: the public address is https, so the session cookie is always Secure.
+	httpsURL bool
 }
 
 // New checks the options and prepares the templates. It refuses to build a dashboard
@@ -60,9 +71,16 @@ func New(o Options) (*Dashboard, error) {
 	if o.Token == "" && len(o.Users) == 0 {
 		return nil, errors.New("dashboard: the dashboard requires authentication: set dashboard.token or dashboard.users")
 	}
+	if n := utf8.RuneCountInString(o.Token); o.Token != "" && n < MinTokenLength {
+		return nil, fmt.Errorf("dashboard: dashboard.token has %d characters, at least %d are required (a short token is guessed): generate one with 'openssl rand -base64 32'",
+			n, MinTokenLength)
+	}
 	for name, pw := range o.Users {
 		if name == "" || pw == "" {
 			return nil, fmt.Errorf("dashboard: user %q: both a name and a password are required", name)
+		}
+		if err := decide.CheckReviewer(name); err != nil {
+			return nil, fmt.Errorf("dashboard: dashboard.users: %w", err)
 		}
 	}
 	if o.Calendar == nil {
@@ -91,14 +109,15 @@ func New(o Options) (*Dashboard, error) {
 		return nil, fmt.Errorf("dashboard: static assets: %w", err)
 	}
 	return &Dashboard{
-		store:   o.Store,
-		cal:     o.Calendar,
-		now:     o.Now,
-		log:     o.Logger,
-		auth:    newAuthenticator(o.Token, o.Users, key, o.Now),
-		pages:   pages,
-		static:  http.StripPrefix("/static/", http.FileServerFS(static)),
-		limitUI: 500,
+		store:    o.Store,
+		cal:      o.Calendar,
+		now:      o.Now,
+		log:      o.Logger,
+		auth:     newAuthenticator(o.Token, o.Users, key, o.Now, o.Logger),
+		pages:    pages,
+		static:   http.StripPrefix("/static/", http.FileServerFS(static)),
+		limitUI:  500,
+		httpsURL: strings.HasPrefix(strings.ToLower(strings.TrimSpace(o.URL)), "https://"),
 	}, nil
 }
 
@@ -111,7 +130,7 @@ func New(o Options) (*Dashboard, error) {
 //	GET  /failed                    answers GIS refused
 //	POST /failed/{guid}/retry       send a failed answer again
 //	GET  /login, POST /login        the token login form (sets the session cookie)
-//	POST /logout                    ends the cookie session
+//	POST /logout                    ends the cookie session (on the server too)
 //	GET  /static/...                the stylesheet
 func (d *Dashboard) Register(mux *http.ServeMux) {
 	mux.Handle("GET /static/", d.static)

@@ -27,8 +27,12 @@ func TestNewRequiresAuthentication(t *testing.T) {
 		{"neither token nor users", Options{Store: st}, "requires authentication"},
 		{"empty users map", Options{Store: st, Users: map[string]string{}}, "requires authentication"},
 		{"user without password", Options{Store: st, Users: map[string]string{"a": ""}}, "password"},
-		{"no store", Options{Token: "x"}, "store"},
-		{"token", Options{Store: st, Token: "x"}, ""},
+		{"no store", Options{Token: testToken}, "store"},
+		{"token", Options{Store: st, Token: testToken}, ""},
+		{"one-character token", Options{Store: st, Token: "x"}, "at least 24"},
+		{"23-character token", Options{Store: st, Token: strings.Repeat("я", 23)}, "has 23 characters"},
+		{"24-character token", Options{Store: st, Token: strings.Repeat("я", 24)}, ""},
+		{"user with a bidi control", Options{Store: st, Users: map[string]string{"adm\u202Enimda": "pw"}}, "U+202E"},
 		{"users", Options{Store: st, Users: map[string]string{"a": "b"}}, ""},
 	}
 	for _, tt := range tests {
@@ -55,7 +59,7 @@ func TestAuthentication(t *testing.T) {
 	tampered := f.client(t)
 	u, _ := url.Parse(f.srv.URL)
 	for _, ck := range cookieClient.Jar.Cookies(u) {
-		ck.Value = strings.Replace(ck.Value, ".", "x.", 1)
+		ck.Value = ck.Value[:len(ck.Value)-1] + map[bool]string{true: "B", false: "A"}[strings.HasSuffix(ck.Value, "A")]
 		tampered.Jar.SetCookies(u, []*http.Cookie{ck})
 	}
 	tests := []struct {

@@ -23,7 +23,7 @@ import (
 // The fixture's world: today is Wednesday 11 March 2026 (10:00 MSK); Monday 9 March was a
 // holiday (8 March moved), so the calendar matters.
 const (
-	testToken = "s3cret-token-for-tests"
+	testToken = "s3cret-token-for-tests-at-least-24"
 	testUser  = "auditor"
 	testPass  = "auditor-password"
 	org       = "11111111-1111-4111-8111-111111111111"

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gisgw/gisgw/responder/domain"
@@ -54,7 +55,27 @@ var (
 	ErrCommentRequired = errors.New("comment required")
 	// ErrCommentTooLong: the comment is longer than CommentMax.
 	ErrCommentTooLong = errors.New("comment too long")
+	// ErrBadReviewer: the reviewer's login holds a bidirectional or other control character.
+	ErrBadReviewer = errors.New("unacceptable reviewer login")
 )
+
+// CheckReviewer refuses a reviewer login with a control character. A bidirectional control
+// (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C) would reorder how the login reads
+// wherever it is shown, so that the audit trail names someone else. The error matches
+// ErrBadReviewer.
+func CheckReviewer(who string) error {
+	for _, r := range who {
+		if isBidiControl(r) || unicode.IsControl(r) {
+			return fmt.Errorf("%w: %q contains the control character %U, which can disguise who decided; give the login without it",
+				ErrBadReviewer, who, r)
+		}
+	}
+	return nil
+}
+
+func isBidiControl(r rune) bool {
+	return r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069' || r == '\u200E' || r == '\u200F' || r == '\u061C'
+}
 
 // reviewError is a refused review: its text is for people, its kind for errors.Is.
 type reviewError struct {
@@ -88,6 +109,9 @@ func refuse(guid string, kind error, format string, args ...any) error {
 func Review(sr domain.SubRequest, proposal *domain.Decision, acts []domain.CourtAct, c Choice, who, comment string, at time.Time) (domain.Decision, error) {
 	fail := func(kind error, format string, args ...any) (domain.Decision, error) {
 		return domain.Decision{}, refuse(sr.GUID, kind, format, args...)
+	}
+	if err := CheckReviewer(who); err != nil {
+		return fail(ErrBadReviewer, "%v", err)
 	}
 	comment = strings.TrimSpace(comment)
 	if n := utf8.RuneCountInString(comment); n > CommentMax {

@@ -232,3 +232,43 @@ func TestReviewSameAnswer(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewerLogin: a login with a bidirectional or other control character is refused, so
+// the audit trail cannot be made to read as another name; ordinary logins pass.
+func TestReviewerLogin(t *testing.T) {
+	t.Parallel()
+	at := date("2026-04-11").Add(10 * time.Hour)
+	tests := []struct {
+		who     string
+		wantErr bool
+	}{
+		{"ivanova", false},
+		{"Петрова А. А.", false},
+		{"ivan\u202Eavoni", true}, // RIGHT-TO-LEFT OVERRIDE
+		{"\u202Aivanova", true},   // LEFT-TO-RIGHT EMBEDDING
+		{"ivanova\u2066", true},   // LEFT-TO-RIGHT ISOLATE
+		{"ivanova\u2069", true},   // POP DIRECTIONAL ISOLATE
+		{"iva\u200Enova", true},   // LEFT-TO-RIGHT MARK
+		{"iva\u200Fnova", true},   // RIGHT-TO-LEFT MARK
+		{"iva\u061Cnova", true},   // ARABIC LETTER MARK
+		{"iva\x1bnova", true},     // a terminal escape
+	}
+	for _, tt := range tests {
+		t.Run(tt.who, func(t *testing.T) {
+			t.Parallel()
+			_, err := Review(sub(), nil, nil, Choice{Answer: NoDebt}, tt.who, "", at)
+			if !tt.wantErr {
+				if err != nil {
+					t.Fatalf("Review by %q: %v", tt.who, err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrBadReviewer) || !errors.Is(err, ErrInvalidDecision) || !strings.Contains(err.Error(), "U+") {
+				t.Errorf("Review by %q: error %v; want ErrBadReviewer naming the character", tt.who, err)
+			}
+			if !errors.Is(CheckReviewer(tt.who), ErrBadReviewer) {
+				t.Errorf("CheckReviewer(%q) accepts it", tt.who)
+			}
+		})
+	}
+}
