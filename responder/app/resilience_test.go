@@ -24,6 +24,7 @@ import (
 	"github.com/gisgw/gisgw/responder/app"
 	"github.com/gisgw/gisgw/responder/apptest"
 	"github.com/gisgw/gisgw/responder/config"
+	"github.com/gisgw/gisgw/responder/decide"
 	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/report"
 	"github.com/gisgw/gisgw/responder/store"
@@ -196,6 +197,25 @@ func TestStuckExportHoldsBackNothing(t *testing.T) {
 	if _, err := st.UpsertSubRequests(ctx, first); err != nil {
 		t.Fatal(err)
 	}
+	// Two of them had gone to review, and a person has confirmed them since: answers of the
+	// stuck organization that only wait for the send step.
+	for _, sr := range first[:2] {
+		proposal := domain.Decision{SubRequestGUID: sr.GUID, RuleVersion: decide.RuleVersion, DecidedAt: apptest.Today,
+			Review: true, ReviewReasons: []string{"test: нужна проверка человеком"}}
+		if err := st.SaveDecision(ctx, proposal, domain.StateReview); err != nil {
+			t.Fatal(err)
+		}
+		d, err := decide.Review(sr, &proposal, nil, decide.Choice{Answer: decide.Confirm}, "officer", "", apptest.Today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.RecordReview(ctx, sr.GUID, "officer", "", d); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := st.GetSubRequest(ctx, sr.GUID); err != nil || got.State != domain.StateReady {
+			t.Fatalf("confirmed %s: state %s, %v; want ready", sr.GUID, got.State, err)
+		}
+	}
 	runDaemon(t, a)
 	all := append(append([]string{}, h.w.GUIDs...), w2.GUIDs...)
 	var missing []string
@@ -215,7 +235,12 @@ func TestStuckExportHoldsBackNothing(t *testing.T) {
 		}
 		return len(missing) == 0
 	})
-	t.Logf("40 answers of two organizations in GIS %s after the start, the first organization's exports stuck", took.Round(time.Millisecond))
+	t.Logf("40 answers of two organizations (2 confirmed by a person) in GIS %s after the start, the first organization's exports stuck", took.Round(time.Millisecond))
+	for _, sr := range first[:2] {
+		if d, err := st.GetDecision(ctx, sr.GUID); err != nil || d.DecidedBy != "officer" {
+			t.Errorf("%s: the answer sent is not the person's (%q, %v)", sr.GUID, d.DecidedBy, err)
+		}
+	}
 	waitFor(t, 10*time.Second, "a deadline alert", func() bool { return hk.has("deadline-") })
 }
 
@@ -228,7 +253,7 @@ func TestMissingCourtActFile(t *testing.T) {
 	hk := newHooks(t)
 	h.cfg.Alerts = config.Alerts{Webhook: hk.srv.URL, DaysBefore: 1, Every: config.Duration(200 * time.Millisecond)}
 	h.cfg.Pipeline.FileRetry, h.cfg.Pipeline.FileRetryMax = config.Duration(500*time.Millisecond), config.Duration(2*time.Second)
-	h.cfg.Dashboard = config.Dashboard{Token: "test-token"}
+	h.cfg.Dashboard = config.Dashboard{Token: "test-token-of-at-least-24-chars"}
 	// Every other act's file is away.
 	var away []string
 	for i, act := range h.w.Acts {
@@ -284,7 +309,7 @@ func TestMissingCourtActFile(t *testing.T) {
 	// The dashboard's sub-request page and open list, the report, an alert.
 	for _, path := range []string{"/subrequests/" + sr.GUID, "/"} {
 		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
-		req.Header.Set("Authorization", "Bearer test-token")
+		req.Header.Set("Authorization", "Bearer test-token-of-at-least-24-chars")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -342,7 +367,7 @@ func TestAutoAnswersBeforeFirstPull(t *testing.T) {
 	h.sim.SetToday(later) // every deadline passed: GIS answered "no debt" itself
 	base := time.Now()
 	h.now = func() time.Time { return later.Add(time.Since(base)) }
-	h.cfg.Dashboard = config.Dashboard{Token: "test-token"}
+	h.cfg.Dashboard = config.Dashboard{Token: "test-token-of-at-least-24-chars"}
 	ctx := t.Context()
 	a := h.newApp(ctx, "late")
 	if err := a.RunOnce(ctx); err != nil {
@@ -375,7 +400,7 @@ func TestAutoAnswersBeforeFirstPull(t *testing.T) {
 		t.Fatal(err)
 	}
 	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/", nil)
-	req.Header.Set("Authorization", "Bearer test-token")
+	req.Header.Set("Authorization", "Bearer test-token-of-at-least-24-chars")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
