@@ -1,7 +1,11 @@
 package config_test
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -58,5 +62,53 @@ func TestOperatorSignature(t *testing.T) {
 	}
 	if !c.Organizations[0].OperatorSignature || c.Organizations[1].OperatorSignature {
 		t.Fatalf("operator_signature = %v, %v; want true, false", c.Organizations[0].OperatorSignature, c.Organizations[1].OperatorSignature)
+	}
+}
+
+// TestReviewCodesMatchTheRules: ReviewCodes lists exactly the Code* constants of
+// responder/match and responder/decide, read from their source, and the defaults name real
+// codes.
+func TestReviewCodesMatchTheRules(t *testing.T) {
+	t.Parallel()
+	var want []string
+	for _, path := range []string{"../match/match.go", "../decide/decide.go"} {
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, decl := range f.Decls {
+			g, ok := decl.(*ast.GenDecl)
+			if !ok || g.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range g.Specs {
+				vs := spec.(*ast.ValueSpec)
+				for i, name := range vs.Names {
+					if !strings.HasPrefix(name.Name, "Code") || i >= len(vs.Values) {
+						continue
+					}
+					lit, ok := vs.Values[i].(*ast.BasicLit)
+					if !ok || lit.Kind != token.STRING {
+						t.Fatalf("%s: %s is not a string literal", path, name.Name)
+					}
+					v, err := strconv.Unquote(lit.Value)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want = append(want, v)
+				}
+			}
+		}
+	}
+	got := config.ReviewCodes()
+	slices.Sort(got)
+	slices.Sort(want)
+	if len(want) < 15 || !slices.Equal(got, want) {
+		t.Fatalf("ReviewCodes = %v; want the rules' codes %v", got, want)
+	}
+	for code := range config.DefaultOnDeadline() {
+		if !slices.Contains(want, code) {
+			t.Errorf("the default names %q, which no rule gives", code)
+		}
 	}
 }
