@@ -1,6 +1,6 @@
 // Package alert tells compliance officers, by e-mail (SMTP) and/or a webhook, about the
 // sub-requests that need them: those not answered whose deadline is at most DaysBefore
-// working days away, those GIS refused (failed), and those GIS answered on the
+// working days away (those waiting for a person at most ReviewDaysBefore, if that is more), those GIS refused (failed), and those GIS answered on the
 // organization's behalf after a missed deadline (auto_answered), and the ready answers that
 // wait because a court-act file they cite cannot be read or uploaded (blocked).
 //
@@ -48,6 +48,11 @@ func BlockedKind(reason string) string {
 	sum := sha256.Sum256([]byte(reason))
 	return KindBlocked + "-" + hex.EncodeToString(sum[:6])
 }
+
+// ReviewDaysBefore is how many working days before its deadline a sub-request waiting for a
+// person is alerted at the latest, whatever DaysBefore says (LEGAL-RULES §10.8): the
+// organization's deadline rule acts one working day before.
+const ReviewDaysBefore = 2
 
 // DeadlineKind is the kind of the alert about sub-requests not answered whose deadline is at
 // most days working days away: "deadline-2" for 2.
@@ -200,10 +205,19 @@ func (a *Alerter) Check(ctx context.Context) (sent int, err error) {
 	if err != nil {
 		return 0, fmt.Errorf("alerts: list pending sub-requests: %w", err)
 	}
-	var near []domain.SubRequest
+	// A sub-request waiting for a person is alerted from ReviewDaysBefore on even when
+	// DaysBefore is shorter; within DaysBefore it is in the usual alert too.
+	reviewDays := max(a.days, ReviewDaysBefore)
+	reviewLimit := a.cal.AddWorkingDays(today, reviewDays)
+	var near, review []domain.SubRequest
 	for _, s := range pending {
-		if d := a.deadline(s); !d.IsZero() && !d.After(limit) {
+		d := a.deadline(s)
+		switch {
+		case d.IsZero():
+		case !d.After(limit):
 			near = append(near, s)
+		case s.State == domain.StateReview && !d.After(reviewLimit):
+			review = append(review, s)
 		}
 	}
 	failed, err := a.st.ListSubRequests(ctx, store.SubRequestFilter{States: []domain.State{domain.StateFailed}})
@@ -223,12 +237,16 @@ func (a *Alerter) Check(ctx context.Context) (sent int, err error) {
 	var errs []error
 	batches := []batch{
 		{kind: DeadlineKind(a.days), items: near},
+		{kind: DeadlineKind(reviewDays), items: review, days: reviewDays, limit: reviewLimit},
 		{kind: KindFailed, items: failed},
 		{kind: KindAutoAnswered, items: auto},
 	}
 	batches = append(batches, blockedBatches(ready)...)
 	for _, b := range batches {
-		b.days, b.today, b.limit = a.days, today, limit
+		if b.limit.IsZero() {
+			b.days, b.limit = a.days, limit
+		}
+		b.today = today
 		for _, ch := range a.channels {
 			n, err := a.deliver(ctx, ch, b)
 			sent += n

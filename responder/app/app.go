@@ -150,6 +150,7 @@ func (a *App) build(ctx context.Context) error {
 		RefreshEvery: time.Duration(cfg.Pipeline.RefreshEvery),
 		DeferMin:     time.Duration(cfg.Pipeline.FileRetry),
 		DeferMax:     time.Duration(cfg.Pipeline.FileRetryMax),
+		Deadline:     pipeline.DeadlineRule{NoDebt: cfg.Review.NoDebtAtDeadline(), WorkingDaysLeft: cal.WorkingDaysLeft},
 		Metrics:      pipeline.NewMetrics(reg),
 	})
 	if err != nil {
@@ -254,7 +255,7 @@ func (a *App) gisPort(reg prometheus.Registerer) (*gisport.Port, error) {
 	orgs := map[string]gisport.Org{}
 	for _, o := range cfg.Organizations {
 		c, err := gisclient.New(gisclient.Options{
-			Endpoint: cfg.GIS.Endpoint, OrgPPAGUID: o.OrgPPAGUID, HTTPClient: hc, Signer: signer,
+			Endpoint: cfg.GIS.Endpoint, OrgPPAGUID: o.OrgPPAGUID, IsOperatorSignature: o.OperatorSignature, HTTPClient: hc, Signer: signer,
 			Now: a.now, Logger: a.log, Poll: poll, PollLimit: time.Duration(cfg.GIS.PollLimit), DumpDir: cfg.GIS.DumpDir,
 			Retry: gisclient.Retry{
 				InitialInterval: time.Duration(cfg.GIS.Retry.Initial), MaxInterval: time.Duration(cfg.GIS.Retry.Max),

@@ -9,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -67,6 +69,7 @@ type Config struct {
 	Pipeline      Pipeline       `yaml:"pipeline"`
 	Dashboard     Dashboard      `yaml:"dashboard"`
 	Alerts        Alerts         `yaml:"alerts"`
+	Review        Review         `yaml:"review"`
 	// Calendar lists production-calendar files (xmlcalendar.ru XML) laid over the embedded
 	// calendar: a year added or corrected without a rebuild.
 	Calendar []string `yaml:"calendar"`
@@ -124,6 +127,10 @@ type Organization struct {
 	OrgPPAGUID   string `yaml:"org_ppa_guid"`
 	Name         string `yaml:"name"`
 	ExecutorGUID string `yaml:"executor_guid"` // the employee registered in GIS who answers
+	// OperatorSignature marks every message for this organization IsOperatorSignature=true:
+	// a settlement centre signs with its own key for several organizations (LEGAL-RULES
+	// §10.9). An organization signing with its own key leaves it false.
+	OperatorSignature bool `yaml:"operator_signature"`
 }
 
 // Pipeline tunes the daemon's work loop.
@@ -165,6 +172,55 @@ type Alerts struct {
 	Webhook    string   `yaml:"webhook"`
 	SMTP       SMTP     `yaml:"smtp"`
 	To         []string `yaml:"to"`
+}
+
+// Review is what happens to sub-requests that wait for a person.
+type Review struct {
+	// OnDeadline maps a review reason code to what happens one working day before the
+	// deadline when no person has acted: OnDeadlineWait (the default) or OnDeadlineNoDebt.
+	// match's no_house defaults to OnDeadlineNoDebt (LEGAL-RULES §10.8); "debt" is refused.
+	OnDeadline map[string]string `yaml:"on_deadline"`
+}
+
+// The values of review.on_deadline.
+const (
+	OnDeadlineWait   = "wait"
+	OnDeadlineNoDebt = "no_debt"
+)
+
+// DefaultOnDeadline is review.on_deadline before the file's entries: every reason not listed
+// waits for a person, except a house that matches no house of the organization. decide's
+// no_premises only restates the match reason that found nothing (it never comes alone), so
+// it does not hold back what that reason's setting says.
+func DefaultOnDeadline() map[string]string {
+	return map[string]string{"no_house": OnDeadlineNoDebt, "no_premises": OnDeadlineNoDebt}
+}
+
+// NoDebtAtDeadline lists, sorted, the reason codes whose sub-requests are answered "no debt"
+// one working day before the deadline: the defaults with the file's entries laid over.
+func (r Review) NoDebtAtDeadline() []string {
+	policy := DefaultOnDeadline()
+	maps.Copy(policy, r.OnDeadline)
+	var out []string
+	for code, v := range policy {
+		if v == OnDeadlineNoDebt {
+			out = append(out, code)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ReviewCodes lists the review reason codes review.on_deadline accepts: those of
+// responder/match and responder/decide, written out because those packages' tests import
+// this one (a test keeps the list equal to their constants).
+func ReviewCodes() []string {
+	return []string{
+		"no_match", "no_house", "ambiguous", "address_only", "unparsed_details", "unit_from_address", "no_unit",
+		"room_as_flat", "building",
+		"no_premises", "partial_period", "unknown_months", "no_document", "no_debtors", "no_period", "bad_period",
+		"future_cancel", "unknown_balance", "no_sent_date",
+	}
 }
 
 type SMTP struct {
@@ -354,6 +410,20 @@ func (c Config) Validate() error {
 	}
 	if c.Alerts.DaysBefore < 0 {
 		bad("alerts.days_before", "must not be negative")
+	}
+	codes := ReviewCodes()
+	for _, code := range slices.Sorted(maps.Keys(c.Review.OnDeadline)) {
+		key := "review.on_deadline." + code
+		if !slices.Contains(codes, code) {
+			bad(key, "%q is not a review reason code; known: %s", code, strings.Join(codes, ", "))
+		}
+		switch v := c.Review.OnDeadline[code]; v {
+		case OnDeadlineWait, OnDeadlineNoDebt:
+		case "debt":
+			bad(key, "\"debt\" is refused: an automatic \"debt\" is never sent (LEGAL-RULES §10.8); use %s or %s", OnDeadlineWait, OnDeadlineNoDebt)
+		default:
+			bad(key, "%q is not %s or %s", v, OnDeadlineWait, OnDeadlineNoDebt)
+		}
 	}
 	return errors.Join(errs...)
 }

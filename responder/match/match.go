@@ -45,6 +45,10 @@ const (
 	CodeNoUnit          = "no_unit"           // a flat or room is asked for, but no number is given
 	CodeRoomAsFlat      = "room_as_flat"      // the room is not on record; the flat (or a premises numbered like the room) is used
 	CodeBuilding        = "building"          // an apartment building without a flat or room: no one premises to answer for
+	// CodeNoHouse: the house the request names (by GUID or address line) matches no house at
+	// all in the organization's records, unlike CodeNoMatch inside a known house; the
+	// organization may answer such requests "no debt" at the deadline (LEGAL-RULES §10.8).
+	CodeNoHouse = "no_house"
 )
 
 // Reason is why a match needs a person: a stable code and a Russian text for compliance
@@ -159,7 +163,7 @@ func Match(ctx context.Context, l Lookup, sr domain.SubRequest) (Result, error) 
 	}
 
 	// 3. The address line: a last resort, always reviewed.
-	return matchAddress(ctx, l, sr, kind, tried)
+	return matchAddress(ctx, l, sr, kind, tried, len(houseKeys) > 0 || (kind == kindHouse && strings.TrimSpace(sr.HMObjectGUID) != ""))
 }
 
 // matchInHouse picks the premises the sub-request names among the premises of its house.
@@ -290,10 +294,13 @@ func pickExact(found []domain.Premises) Result {
 	return r
 }
 
-func matchAddress(ctx context.Context, l Lookup, sr domain.SubRequest, kind objectKind, tried []string) (Result, error) {
+// matchAddress is the last resort: the address line. houseTried tells whether a house was
+// looked up before (by GUID), so that finding nothing means no house of the organization.
+func matchAddress(ctx context.Context, l Lookup, sr domain.SubRequest, kind objectKind, tried []string, houseTried bool) (Result, error) {
 	var r Result
 	key := domain.AddressKey(sr.Address)
 	if key != "" {
+		houseTried = true
 		ps, err := l.PremisesByAddressKey(ctx, sr.OrgGUID, key)
 		if err != nil {
 			return Result{}, fmt.Errorf("match sub-request %s: premises by address: %w", sr.GUID, err)
@@ -312,7 +319,12 @@ func matchAddress(ctx context.Context, l Lookup, sr domain.SubRequest, kind obje
 		r.review(CodeNoMatch, "в запросе нет ни HMobjectGUID, ни дома, ни адреса")
 		return r, nil
 	}
-	r.review(CodeNoMatch, "помещение не найдено среди помещений организации; проверено: %s", strings.Join(tried, "; "))
+	if !houseTried {
+		// Only an object GUID was looked up: the house itself is not known to be foreign.
+		r.review(CodeNoMatch, "помещение не найдено среди помещений организации; проверено: %s", strings.Join(tried, "; "))
+		return r, nil
+	}
+	r.review(CodeNoHouse, "дом не найден среди домов организации; проверено: %s", strings.Join(tried, "; "))
 	return r, nil
 }
 

@@ -177,8 +177,21 @@ func TestMatch(t *testing.T) {
 			ids: []string{"ADDR"}, method: MethodAddress, codes: []string{CodeAddressOnly},
 		},
 		{
+			// No house of ours at all (LEGAL-RULES §10.8), unlike "flat not in the house".
 			name: "nothing matches", sr: domain.SubRequest{HouseGUID: "house-unknown", AddressDetails: "1", Address: "г. Тверь, ул. Мира, д. 1"},
-			codes: []string{CodeNoMatch},
+			codes: []string{CodeNoHouse},
+		},
+		{
+			name: "unknown house guid only", sr: domain.SubRequest{FIASHouseGUID: "fias-unknown", AddressDetails: "кв. 1"},
+			codes: []string{CodeNoHouse},
+		},
+		{
+			name: "unknown house object", sr: domain.SubRequest{HMObjectGUID: "house-unknown", AddressType: "House"},
+			codes: []string{CodeNoHouse},
+		},
+		{
+			name: "address line only, not ours", sr: domain.SubRequest{Address: "г. Тверь, ул. Мира, д. 1, кв. 3"},
+			codes: []string{CodeNoHouse},
 		},
 		{
 			name: "empty housing object", sr: domain.SubRequest{},

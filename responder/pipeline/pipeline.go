@@ -13,8 +13,9 @@
 //   - work is leased (owner + expiry), so replicas share it and a crashed replica's work
 //     returns to the pool when its lease expires.
 //
-// The steps live in files of their own: pull.go, decide.go, send.go and recover.go (resuming
-// unfinished messages and refreshing GIS's statuses). Each step is a method that returns
+// The steps live in files of their own: pull.go, decide.go, deadline.go (the organization's
+// rule for review items at the deadline), send.go and recover.go (resuming unfinished
+// messages and refreshing GIS's statuses). Each step is a method that returns
 // the Progress it made, so that Pass can run, bound or isolate them one by one.
 package pipeline
 
@@ -29,6 +30,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/store"
 )
 
 // Store is what the pipeline needs from the store; both store implementations provide it.
@@ -47,6 +49,12 @@ type Store interface {
 	// SaveDecisions is SaveDecision for a batch, in one transaction: all or, on any
 	// conflict, none.
 	SaveDecisions(ctx context.Context, ups []domain.DecisionUpdate) error
+	// ListReview returns org's review queue by deadline, each with its latest decision
+	// (the deadline rule reads it).
+	ListReview(ctx context.Context, org string) ([]store.ReviewItem, error)
+	// RecordReview stores a decision made for a person (who, comment) and moves the
+	// sub-request to ready; ErrConflict once it is sending or closed.
+	RecordReview(ctx context.Context, guid, who, comment string, d domain.Decision) error
 	// ClaimReady leases up to limit ready sub-requests of org that have a decision, earliest
 	// deadline first, and returns their decisions.
 	ClaimReady(ctx context.Context, org, owner string, limit int, lease time.Duration) ([]domain.Decision, error)
@@ -151,7 +159,10 @@ type Options struct {
 	// read or uploaded: the first retry after DeferMin (default 15s), then twice as long
 	// each time, at most DeferMax (default 1m).
 	DeferMin, DeferMax time.Duration
-	Metrics            *Metrics // optional
+	// Deadline is what happens to review items one working day before their deadline
+	// (deadline.go); zero: nothing, they wait for a person.
+	Deadline DeadlineRule
+	Metrics  *Metrics // optional
 }
 
 // Pipeline runs the work loop. Its methods are safe to call from one goroutine at a time.
@@ -257,6 +268,9 @@ func (p *Pipeline) Pass(ctx context.Context, pull bool) (Progress, error) {
 	step, err := p.decide(ctx)
 	pr.add(step)
 	errs = append(errs, err)
+	step, err = p.deadline(ctx)
+	pr.add(step)
+	errs = append(errs, err)
 	for _, org := range p.o.Orgs {
 		step, err := p.Refresh(ctx, org.GUID)
 		pr.add(step)
@@ -294,13 +308,16 @@ func (p *Pipeline) Refresh(ctx context.Context, org string) (Progress, error) {
 	return pr, nil
 }
 
-// Answer decides new sub-requests, resumes unfinished messages and sends every
-// organization's ready answers, the organizations side by side, so that one whose GIS
-// calls hang does not hold back the others.
+// Answer decides new sub-requests, applies the deadline rule to the review queue, resumes
+// unfinished messages and sends every organization's ready answers, the organizations side
+// by side, so that one whose GIS calls hang does not hold back the others.
 func (p *Pipeline) Answer(ctx context.Context) (Progress, error) {
 	pr, err := p.decide(ctx)
 	errs := []error{err}
-	step, err := p.recover(ctx)
+	step, err := p.deadline(ctx)
+	pr.add(step)
+	errs = append(errs, err)
+	step, err = p.recover(ctx)
 	pr.add(step)
 	errs = append(errs, err)
 	step, err = p.sendAll(ctx)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/pipeline"
 	"github.com/gisgw/gisgw/responder/ru"
 	"github.com/gisgw/gisgw/responder/store"
 )
@@ -108,6 +109,12 @@ type StatusCount struct {
 	Status string
 	Count  int
 }
+
+// The notes on what the organization's deadline rule did (LEGAL-RULES §10.8).
+const (
+	NoteByRule = "ответ «задолженности нет» дан по правилу организации: сотрудник не принял решение за один рабочий день до срока"
+	NoteWaits  = "срок — следующий рабочий день; по правилу организации ответ ждёт решения сотрудника"
+)
 
 // StatusOverdue is the status of an open sub-request past its deadline.
 const StatusOverdue = "просрочен"
@@ -217,6 +224,17 @@ func buildRow(ctx context.Context, src Source, cal *calendar.Calendar, today tim
 			return Row{}, fmt.Errorf("decision: %w", err)
 		default:
 			notes = append(notes, d.ReviewReasons...)
+			if slices.Contains(d.Notes, pipeline.WaitNote) {
+				notes = append(notes, NoteWaits)
+			}
+		}
+	case domain.StateReady, domain.StateSending:
+		d, err := src.GetDecision(ctx, sr.GUID)
+		if err != nil && !errors.Is(err, domain.ErrNotFound) {
+			return Row{}, fmt.Errorf("decision: %w", err)
+		}
+		if err == nil && d.DecidedBy == pipeline.PolicyActor {
+			notes = append(notes, NoteByRule)
 		}
 	case domain.StateAnswered:
 		d, err := src.GetDecision(ctx, sr.GUID)
@@ -225,6 +243,9 @@ func buildRow(ctx context.Context, src Source, cal *calendar.Calendar, today tim
 		}
 		if err == nil {
 			r.Answered, r.HasDebt, r.Debtors = true, d.HasDebt, len(d.DebtInfo)
+			if d.DecidedBy == pipeline.PolicyActor {
+				notes = append(notes, NoteByRule)
+			}
 		}
 		audit, err := src.Audit(ctx, sr.GUID)
 		if err != nil {
