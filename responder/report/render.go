@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"unicode/utf8"
@@ -163,7 +164,7 @@ func (rep Report) WriteCSV(w io.Writer) error {
 	}
 	for _, r := range rep.Rows {
 		for i, c := range cols {
-			rec[i] = c.Value(r)
+			rec[i] = neutralize(c.Value(r))
 		}
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("write report CSV: %w", err)
@@ -174,6 +175,19 @@ func (rep Report) WriteCSV(w io.Writer) error {
 		return fmt.Errorf("write report CSV: %w", err)
 	}
 	return nil
+}
+
+// neutralize keeps a spreadsheet from evaluating a cell: text starting with = + - @, a tab
+// or a carriage return (a formula to Excel and LibreOffice, «=HYPERLINK(…)» from GIS) gets a
+// leading ' (the OWASP rule for CSV injection). A plain number such as "-2" stays a number.
+func neutralize(s string) string {
+	if s == "" || !strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return s
+	}
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return s
+	}
+	return "'" + s
 }
 
 // clip shortens s to n characters with an ellipsis.
