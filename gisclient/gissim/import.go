@@ -110,6 +110,11 @@ func (s *Sim) applyAction(sr *subReq, a *wsdl.ImportDSRResponseActionType, hasDe
 		s.unanswered = true // overdue again, maybe: the next sweep looks
 		return guid, nil
 	}
+	for guid, text := range s.opts.RefuseSends {
+		if strings.EqualFold(guid, sr.GUID) {
+			return "", &actionError{code: CodeRefused, text: text}
+		}
+	}
 	rd := a.ResponseData
 	if rd == nil {
 		return "", actErr(CodeNoResponseData, "Send требует responseData")

@@ -11,7 +11,8 @@
 // than sending it twice.
 //
 // Alerts carry request numbers, addresses, deadlines, states and GIS errors; never the
-// debtors' names, SNILS or document numbers.
+// debtors' names, SNILS or document numbers: GIS's error texts and the causes of blocked
+// answers pass through mask.Text.
 package alert
 
 import (
@@ -25,6 +26,7 @@ import (
 	"net/mail"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -96,9 +98,11 @@ type Options struct {
 	HTTPClient *http.Client       // nil: a client with DefaultTimeout
 	SMTP       SMTP
 	To         []string // e-mail recipients; required with SMTP.Addr
-	// DashboardURL links alerts to the dashboard. With "{guid}" in it, each item links to
-	// its own page (the placeholder replaced by the sub-request GUID); otherwise an e-mail
-	// ends with this one link.
+	// DashboardURL is how people reach the dashboard (dashboard.url, e.g.
+	// "https://gisgw.example.ru"): each item links to its page, DashboardURL +
+	// "/subrequests/" + GUID, and an e-mail ends with DashboardURL itself. A URL with
+	// "{guid}" in it is taken as the item link's template instead (the placeholder replaced
+	// by the GUID), and an e-mail then has no closing link.
 	DashboardURL string
 	Timeout      time.Duration // one send; 0: DefaultTimeout
 }
@@ -355,12 +359,15 @@ func (a *Alerter) daysLeft(today, d time.Time) int {
 	return max(n, 0)
 }
 
-// itemURL is the dashboard link of one sub-request, "" without a per-item template.
+// itemURL is the dashboard link of one sub-request, "" without a dashboard URL.
 func (a *Alerter) itemURL(guid string) string {
-	if a.dashboard == "" || !containsGUIDPlaceholder(a.dashboard) {
+	if a.dashboard == "" {
 		return ""
 	}
-	return replaceGUIDPlaceholder(a.dashboard, url.PathEscape(guid))
+	if containsGUIDPlaceholder(a.dashboard) {
+		return replaceGUIDPlaceholder(a.dashboard, url.PathEscape(guid))
+	}
+	return strings.TrimRight(a.dashboard, "/") + "/subrequests/" + url.PathEscape(guid)
 }
 
 // parseAddress accepts "Name <addr>" or a bare address.

@@ -645,3 +645,93 @@ func TestBlockedOncePerCause(t *testing.T) {
 	blockThroughDefer(t, s.st, "b", reason+" (другой файл)")
 	check(t, s.alerter(t, 1, friday), 2)
 }
+
+// The documented dashboard.url is the dashboard's address; the alerter adds the page of a
+// sub-request to it once.
+func TestDashboardLink(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		dashboard, link, closing string
+	}{
+		{"https://gisgw.example.ru", "https://gisgw.example.ru/subrequests/a", "Панель gisgw: https://gisgw.example.ru"},
+		{"https://gisgw.example.ru/", "https://gisgw.example.ru/subrequests/a", "Панель gisgw: https://gisgw.example.ru/"},
+		{"https://example.ru/gisgw", "https://example.ru/gisgw/subrequests/a", "Панель gisgw: https://example.ru/gisgw"},
+		{"https://gisgw.example.ru/subrequests/{guid}", "https://gisgw.example.ru/subrequests/a", ""},
+		{"", "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.dashboard, func(t *testing.T) {
+			t.Parallel()
+			s := newSetup(t, []seed{{"a", day(2025, 3, 17), domain.StateReview}})
+			a, err := alert.New(alert.Options{
+				Store: s.st, Calendar: cal, Now: func() time.Time { return friday }, DaysBefore: 1,
+				Webhook: s.hook.srv.URL, SMTP: alert.SMTP{Addr: s.sink.Addr(), From: "gisgw@example.ru"},
+				To: []string{"officer@example.ru"}, DashboardURL: c.dashboard,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(t, a, 2)
+			hooks := s.hook.Payloads()
+			if len(hooks) != 1 || len(hooks[0].Items) != 1 || hooks[0].Items[0].URL != c.link {
+				t.Fatalf("webhook payloads = %+v; want the item link %q", hooks, c.link)
+			}
+			mails := s.sink.Messages()
+			if len(mails) != 1 {
+				t.Fatalf("%d e-mails; want 1", len(mails))
+			}
+			body := decode(t, mails[0]).body
+			if c.link != "" && !strings.Contains(body, "Открыть: "+c.link+"\n") {
+				t.Errorf("body lacks the link %q:\n%s", c.link, body)
+			}
+			if c.link == "" && strings.Contains(body, "Открыть:") {
+				t.Errorf("body has a link without a dashboard URL:\n%s", body)
+			}
+			if strings.Count(body, "/subrequests/") > 1 {
+				t.Errorf("body doubles /subrequests/:\n%s", body)
+			}
+			if got := strings.Contains(body, "Панель gisgw:"); got != (c.closing != "") || (c.closing != "" && !strings.Contains(body, c.closing+"\n")) {
+				t.Errorf("closing link: want %q in:\n%s", c.closing, body)
+			}
+		})
+	}
+}
+
+// GIS's error texts and the causes of blocked answers may quote a debtor: the alerts carry
+// them masked.
+func TestAlertsMaskPersonalData(t *testing.T) {
+	t.Parallel()
+	const text = "Должник Иванов Иван Иванович (СНИЛС 123-456-789 01, паспорт серия 4506 номер 123456, " +
+		"документ 4507123456) не совпадает с Петров П.П. и Анна Смирнова; СНИЛС 12345678902, паспорт 45 08 654321"
+	secrets := []string{"Иванов", "Иванович", "123-456-789 01", "4506", "123456", "4507123456", "Петров", "Смирнова",
+		"12345678902", "45 08 654321"}
+	s := newSetup(t, []seed{{"e", day(2025, 3, 20), domain.StateNew}, {"b", day(2025, 3, 28), domain.StateNew}})
+	failThroughOutbox(t, s.st, "e", "INT002000", text)
+	if err := s.st.SaveDecision(t.Context(), domain.Decision{SubRequestGUID: "b", RuleVersion: "test"}, domain.StateReady); err != nil {
+		t.Fatal(err)
+	}
+	blockThroughDefer(t, s.st, "b", "файл «Иванов И.И. решение.pdf» не прочитан: СНИЛС 123-456-789 01")
+	check(t, s.alerter(t, 1, friday), 4)
+	var all strings.Builder
+	for _, m := range s.sink.Messages() {
+		all.WriteString(decode(t, m).body)
+	}
+	for _, p := range s.hook.Payloads() {
+		b, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all.Write(b)
+	}
+	out := all.String()
+	for _, sec := range secrets {
+		if strings.Contains(out, sec) {
+			t.Errorf("an alert carries %q:\n%s", sec, out)
+		}
+	}
+	for _, want := range []string{"INT002000 Должник ***", "не совпадает с *** и ***", "файл «*** решение.pdf»"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("alerts lack %q:\n%s", want, out)
+		}
+	}
+}

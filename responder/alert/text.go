@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gisgw/gisgw/responder/mask"
 	"github.com/gisgw/gisgw/responder/ru"
 )
 
@@ -86,10 +87,10 @@ func (a *Alerter) body(b batch) string {
 		fmt.Fprintf(&sb, "   Срок ответа: %s%s\n", ruDate(d), a.left(b, d))
 		fmt.Fprintf(&sb, "   Состояние: %s\n", ru.StateName(s.State))
 		if s.BlockedReason != "" {
-			fmt.Fprintf(&sb, "   Причина: %s\n", clean(s.BlockedReason))
+			fmt.Fprintf(&sb, "   Причина: %s\n", clean(mask.Text(s.BlockedReason)))
 		}
 		if s.ErrorCode != "" || s.ErrorText != "" {
-			fmt.Fprintf(&sb, "   Ошибка ГИС ЖКХ: %s\n", clean(strings.TrimSpace(s.ErrorCode+" "+s.ErrorText)))
+			fmt.Fprintf(&sb, "   Ошибка ГИС ЖКХ: %s\n", clean(mask.Text(strings.TrimSpace(s.ErrorCode+" "+s.ErrorText))))
 		}
 		fmt.Fprintf(&sb, "   Подзапрос: %s\n", clean(s.GUID))
 		if u := a.itemURL(s.GUID); u != "" {

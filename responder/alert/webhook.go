@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/gisgw/gisgw/responder/mask"
 )
 
 // webhook POSTs a batch as JSON; any 2xx status means sent.
@@ -38,7 +40,7 @@ type PayloadItem struct {
 	ErrorCode      string `json:"error_code"`
 	ErrorText      string `json:"error_text"`
 	BlockedReason  string `json:"blocked_reason,omitempty"` // why a ready answer waits, in Russian
-	URL            string `json:"url,omitempty"`            // the dashboard page, with a {guid} dashboard URL
+	URL            string `json:"url,omitempty"`            // the dashboard page, with a dashboard URL
 }
 
 func (w *webhook) name() string { return ChannelWebhook }
@@ -47,7 +49,8 @@ func (w *webhook) send(ctx context.Context, b batch) error {
 	p := Payload{Kind: b.kind, Text: subject(b), Items: make([]PayloadItem, 0, len(b.items))}
 	for _, s := range b.items {
 		it := PayloadItem{SubRequestGUID: s.GUID, RequestNumber: s.RequestNumber, Address: s.Address,
-			State: string(s.State), ErrorCode: s.ErrorCode, ErrorText: s.ErrorText, BlockedReason: s.BlockedReason, URL: w.a.itemURL(s.GUID)}
+			State: string(s.State), ErrorCode: mask.Text(s.ErrorCode), ErrorText: mask.Text(s.ErrorText),
+			BlockedReason: mask.Text(s.BlockedReason), URL: w.a.itemURL(s.GUID)}
 		if d := w.a.deadline(s); !d.IsZero() {
 			it.Deadline = d.Format(time.DateOnly)
 		}

@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -173,13 +172,9 @@ func (a *App) build(ctx context.Context) error {
 		a.log.Warn("dashboard off: set dashboard.token or dashboard.users to serve it")
 	}
 	if cfg.Alerts.Webhook != "" || cfg.Alerts.SMTP.Addr != "" {
-		link := ""
-		if cfg.Dashboard.URL != "" {
-			link = strings.TrimRight(cfg.Dashboard.URL, "/") + "/subrequests/{guid}"
-		}
 		a.alerts, err = alert.New(alert.Options{
 			Store: st, Calendar: cal, Now: a.now, Logger: a.log, DaysBefore: cfg.Alerts.DaysBefore,
-			Webhook: cfg.Alerts.Webhook, To: cfg.Alerts.To, DashboardURL: link,
+			Webhook: cfg.Alerts.Webhook, To: cfg.Alerts.To, DashboardURL: cfg.Dashboard.URL,
 			SMTP: alert.SMTP{Addr: cfg.Alerts.SMTP.Addr, From: cfg.Alerts.SMTP.From, User: cfg.Alerts.SMTP.User, Password: cfg.Alerts.SMTP.Password.Reveal()},
 		})
 		if err != nil {

@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"regexp"
 	"strings"
+
+	"github.com/gisgw/gisgw/responder/mask"
 )
 
 // NewLogger returns the daemon's logger: JSON or text on w at level, with personal data
-// masked in every attribute (see mask).
+// masked in every attribute by the one rule, mask.Text.
 func NewLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
@@ -32,7 +33,7 @@ func MaskHandler(h slog.Handler) slog.Handler { return maskHandler{h} }
 type maskHandler struct{ slog.Handler }
 
 func (m maskHandler) Handle(ctx context.Context, r slog.Record) error {
-	out := slog.NewRecord(r.Time, r.Level, mask(r.Message), r.PC)
+	out := slog.NewRecord(r.Time, r.Level, mask.Text(r.Message), r.PC)
 	r.Attrs(func(a slog.Attr) bool {
 		out.AddAttrs(maskAttr(nil, a))
 		return true
@@ -59,15 +60,19 @@ var personalKeys = map[string]bool{
 }
 
 func maskAttr(_ []string, a slog.Attr) slog.Attr {
+	a.Value = a.Value.Resolve()
 	if personalKeys[strings.ToLower(a.Key)] {
-		return slog.String(a.Key, "[masked]")
+		return slog.String(a.Key, mask.Hidden)
 	}
 	switch a.Value.Kind() {
 	case slog.KindString:
-		return slog.String(a.Key, mask(a.Value.String()))
+		return slog.String(a.Key, mask.Text(a.Value.String()))
 	case slog.KindAny:
-		if err, ok := a.Value.Any().(error); ok {
-			return slog.String(a.Key, mask(err.Error()))
+		switch v := a.Value.Any().(type) {
+		case error:
+			return slog.String(a.Key, mask.Text(v.Error()))
+		case fmt.Stringer:
+			return slog.String(a.Key, mask.Text(v.String()))
 		}
 	case slog.KindGroup:
 		g := a.Value.Group()
@@ -77,18 +82,4 @@ func maskAttr(_ []string, a slog.Attr) slog.Attr {
 		return slog.Attr{Key: a.Key, Value: slog.GroupValue(g...)}
 	}
 	return a
-}
-
-var (
-	// A SNILS written as 11 digits or as 123-456-789 01; a passport-like series and number
-	// (4 + 6 digits). GUIDs are not touched: their groups are hexadecimal and dash-separated.
-	snilsRE    = regexp.MustCompile(`\b\d{3}-\d{3}-\d{3}[ -]\d{2}\b|\b\d{11}\b`)
-	passportRE = regexp.MustCompile(`\b\d{2} ?\d{2} \d{6}\b`)
-)
-
-// mask hides SNILS and identity-document numbers in free text, such as GIS error messages
-// that quote the data they refused.
-func mask(s string) string {
-	s = snilsRE.ReplaceAllString(s, "[snils]")
-	return passportRE.ReplaceAllString(s, "[document]")
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gisgw/gisgw/responder/decide"
 	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/mask"
 	"github.com/gisgw/gisgw/responder/ru"
 )
 
@@ -111,7 +112,10 @@ var matchTexts = map[string]string{
 }
 
 var templateFuncs = template.FuncMap{
-	"date": func(t time.Time) string { return cmp.Or(ru.Date(t), "—") },
+	// masked hides personal data GIS quoted in an error text (and the audit entries that
+	// repeat it); the store keeps the whole text.
+	"masked": mask.Text,
+	"date":   func(t time.Time) string { return cmp.Or(ru.Date(t), "—") },
 	"stamp": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"

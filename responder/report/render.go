@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"unicode/utf8"
@@ -17,29 +18,40 @@ type column struct {
 	Header string
 	Width  float64 // XLSX column width, in characters
 	Value  func(Row) string
+	// Text marks a column of free text from GIS (or quoting it): a spreadsheet must not
+	// evaluate it (neutralize). The others are the report's own dates, numbers and words.
+	Text bool
 }
 
 // columns are the report's columns; the organization column is there only when the rows
 // span several organizations.
 func (rep Report) columns() []column {
 	cols := []column{
-		{"Срок ответа", 12, func(r Row) string { return ru.Date(r.Deadline) }},
-		{"Осталось раб. дней", 12, func(r Row) string { return r.DaysLeftText() }},
-		{"Статус", 22, func(r Row) string { return r.Status }},
-		{"Адрес", 50, func(r Row) string { return r.Address }},
-		{"Запрашивающий орган", 36, func(r Row) string { return r.Requester }},
-		{"Дата направления", 12, func(r Row) string { return ru.Date(r.SentDate) }},
-		{"Номер запроса", 16, func(r Row) string { return r.RequestNumber }},
-		{"Ответ", 24, func(r Row) string { return r.Answer() }},
-		{"Дата ответа", 17, func(r Row) string { return ru.Stamp(r.AnsweredAt) }},
-		{"Ошибка ГИС", 40, func(r Row) string { return r.GISError() }},
-		{"Примечание", 50, func(r Row) string { return r.Note }},
-		{"Подзапрос (GUID)", 38, func(r Row) string { return r.GUID }},
+		{"Срок ответа", 12, func(r Row) string { return ru.Date(r.Deadline) }, false},
+		{"Осталось раб. дней", 12, func(r Row) string { return r.DaysLeftText() }, false},
+		{"Статус", 22, func(r Row) string { return r.Status }, false},
+		{"Адрес", 50, func(r Row) string { return r.Address }, true},
+		{"Запрашивающий орган", 36, func(r Row) string { return r.Requester }, true},
+		{"Дата направления", 12, func(r Row) string { return ru.Date(r.SentDate) }, false},
+		{"Номер запроса", 16, func(r Row) string { return r.RequestNumber }, true},
+		{"Ответ", 24, func(r Row) string { return r.Answer() }, false},
+		{"Дата ответа", 17, func(r Row) string { return ru.Stamp(r.AnsweredAt) }, false},
+		{"Ошибка ГИС", 40, func(r Row) string { return r.GISError() }, true},
+		{"Примечание", 50, func(r Row) string { return r.Note }, true},
+		{"Подзапрос (GUID)", 38, func(r Row) string { return r.GUID }, true},
 	}
 	if rep.multiOrg() {
-		cols = append(cols, column{"Организация (orgPPAGUID)", 38, func(r Row) string { return r.OrgGUID }})
+		cols = append(cols, column{"Организация (orgPPAGUID)", 38, func(r Row) string { return r.OrgGUID }, true})
 	}
 	return cols
+}
+
+// cell is the value of c in r for a spreadsheet (CSV, XLSX): free text neutralized.
+func (c column) cell(r Row) string {
+	if c.Text {
+		return neutralize(c.Value(r))
+	}
+	return c.Value(r)
 }
 
 func (rep Report) multiOrg() bool {
@@ -163,7 +175,7 @@ func (rep Report) WriteCSV(w io.Writer) error {
 	}
 	for _, r := range rep.Rows {
 		for i, c := range cols {
-			rec[i] = c.Value(r)
+			rec[i] = c.cell(r)
 		}
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("write report CSV: %w", err)
@@ -174,6 +186,19 @@ func (rep Report) WriteCSV(w io.Writer) error {
 		return fmt.Errorf("write report CSV: %w", err)
 	}
 	return nil
+}
+
+// neutralize keeps a spreadsheet from evaluating a cell: text starting with = + - @, a tab
+// or a carriage return (a formula to Excel and LibreOffice, «=HYPERLINK(…)» from GIS) gets a
+// leading ' (the OWASP rule for CSV injection). A plain number stays a number.
+func neutralize(s string) string {
+	if s == "" || !strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return s
+	}
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return s
+	}
+	return "'" + s
 }
 
 // clip shortens s to n characters with an ellipsis.

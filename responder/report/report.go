@@ -4,7 +4,9 @@
 // CSV, XLSX or printable HTML. Labels and contents are in Russian, the officers' language.
 //
 // The report holds no SNILS and no document numbers; for answers it shows only whether a
-// debt was confirmed and for how many debtors.
+// debt was confirmed and for how many debtors. GIS's error texts and the notes (which may
+// quote them) pass through mask.Text, the one masking rule. CSV and XLSX cells a
+// spreadsheet would evaluate as a formula are neutralized (see neutralize).
 package report
 
 import (
@@ -19,6 +21,7 @@ import (
 
 	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/mask"
 	"github.com/gisgw/gisgw/responder/pipeline"
 	"github.com/gisgw/gisgw/responder/ru"
 	"github.com/gisgw/gisgw/responder/store"
@@ -196,8 +199,8 @@ func buildRow(ctx context.Context, src Source, cal *calendar.Calendar, today tim
 		Deadline:      sr.ResponseDate,
 		State:         sr.State,
 		Status:        ru.StateName(sr.State),
-		ErrorCode:     sr.ErrorCode,
-		ErrorText:     sr.ErrorText,
+		ErrorCode:     mask.Text(sr.ErrorCode),
+		ErrorText:     mask.Text(sr.ErrorText),
 	}
 	var notes []string
 	if sr.BlockedReason != "" {
@@ -253,7 +256,7 @@ func buildRow(ctx context.Context, src Source, cal *calendar.Calendar, today tim
 		}
 		r.AnsweredAt = answeredAt(audit)
 	}
-	r.Note = strings.Join(notes, "; ")
+	r.Note = mask.Text(strings.Join(notes, "; "))
 	return r, nil
 }
 

@@ -92,7 +92,7 @@ func (rep Report) fillRows(f *excelize.File) error {
 		n := i + 2
 		vals := make([]any, len(cols))
 		for j, c := range cols {
-			vals[j] = c.Value(r)
+			vals[j] = c.cell(r)
 		}
 		// Typed cells where Excel can sort and filter by value.
 		vals[0], vals[1], vals[5], vals[8] = dateCell(r.Deadline), daysCell(r), dateCell(r.SentDate), stampCell(r.AnsweredAt)
