@@ -34,9 +34,13 @@ import (
 // outright; besides, GIS loses the answer to some imports it processed, leaves some exports
 // at RequestState 2 (each until the poll limit ends that call), sends some states
 // backwards, and fails some file-store uploads.
+//
+// The rarer kinds are set so that even the 600-sub-request run (about 170 business
+// messages, 190 uploads) injects each of them at least once but for odds of about 1 in
+// 10,000: the test requires every kind.
 var chaosFaults = gissim.Faults{
 	HTTP500: 0.06, HTTP503: 0.05, EXP001000: 0.05, Drop: 0.04,
-	LostResponse: 0.1, Stuck: 0.05, Backwards: 0.02, UploadFail: 0.03,
+	LostResponse: 0.1, Stuck: 0.1, Backwards: 0.06, UploadFail: 0.06,
 }
 
 // TestChaos answers GISGW_CHAOS_N generated sub-requests (default 600; `make chaos` runs
