@@ -281,7 +281,7 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 	var reviewed bool
-	eval(`[...document.querySelectorAll("#audit tbody tr")].some(r => r.cells[1].textContent === `+js(reviewer)+` && r.cells[2].textContent === "reviewed")`, &reviewed)
+	eval(`[...document.querySelectorAll("#audit tbody tr")].some(r => r.cells[1].textContent === `+js(reviewer)+` && r.cells[2].textContent === "решение сотрудника")`, &reviewed)
 	if !reviewed {
 		t.Errorf("the audit trail does not show the review by %q", reviewer)
 	}

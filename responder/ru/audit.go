@@ -39,6 +39,8 @@ var auditActions = map[string]string{
 	"queued":            "поставлен в очередь отправки",
 	"result":            "результат отправки в ГИС ЖКХ",
 	"deferred":          "отправка отложена",
+	"acknowledged":      "ГИС ЖКХ приняла сообщение",
+	"attempt failed":    "попытка отправки не удалась",
 	"import premises":   "загрузка помещений",
 	"import court acts": "загрузка судебных актов",
 	"import agreements": "загрузка соглашений и рассрочек",
@@ -107,7 +109,11 @@ var (
 	outcomeStays = regexp.MustCompile(`^outcome ([a-z_]+) recorded; state stays ([a-z_]+): (.*)$`)
 	// "message ID, Send TGUID; GIS error CODE: TEXT"
 	messagePart = regexp.MustCompile(`^message (\S+), (\w+) (\S+)(?:; GIS error (.*?): (.*))?$`)
-	keyValue    = regexp.MustCompile(`(\w+)=("(?:[^"\\]|\\.)*"|\S+)`)
+	// "message ID: GIS MessageGUID GUID"
+	acked = regexp.MustCompile(`^message (\S+): GIS MessageGUID (\S+)$`)
+	// "message ID (status), attempt N: error"
+	attempt  = regexp.MustCompile(`^message (\S+) \(\w+\), attempt (\d+): `)
+	keyValue = regexp.MustCompile(`(\w+)=("(?:[^"\\]|\\.)*"|\S+)`)
 )
 
 // AuditDetail renders the stored detail of an audit entry with the given action in Russian.
@@ -161,6 +167,16 @@ func AuditDetail(action, detail string) string {
 			}
 			return s
 		}
+	case "acknowledged":
+		if m := acked.FindStringSubmatch(detail); m != nil {
+			return "сообщение " + m[1] + ", номер в ГИС ЖКХ " + m[2]
+		}
+	case "attempt failed":
+		// The error is technical English: support reads it in the service's log.
+		if m := attempt.FindStringSubmatch(detail); m != nil {
+			return "сообщение " + m[1] + ", попытка " + m[2] + "; подробности в журнале сервиса"
+		}
+		return "подробности в журнале сервиса"
 	case "import premises", "import court acts", "import agreements":
 		kv := keyValues(detail)
 		n := func(k string) string { return kv[k] }
@@ -334,15 +350,15 @@ var latinToken = regexp.MustCompile(`[\p{L}\p{N}_=\-.]+`)
 // product's own name.
 var AllowedLatin = map[string]bool{"PDF": true, "CSV": true, "XLSX": true, "gisgw": true}
 
-// LatinWords returns the words of s with a Latin letter and no digit that are not allowed:
-// internal codes and English leaking to an officer. Identifiers that carry digits (GUIDs,
-// act ids such as DA-001, case numbers) are names where nothing else names the thing, and
-// pass.
+// LatinWords returns the words of s with two or more Latin letters and no digit that are
+// not allowed: internal codes and English leaking to an officer. Identifiers that carry
+// digits (GUIDs, act ids such as DA-001, case numbers) are names where nothing else names
+// the thing, and pass; so does a lone letter (a flat "5a").
 func LatinWords(s string) []string {
 	var out []string
 	for _, tok := range latinToken.FindAllString(s, -1) {
 		tok = strings.Trim(tok, "-.=_")
-		if AllowedLatin[tok] || !strings.ContainsFunc(tok, isLatin) || strings.ContainsFunc(tok, isDigit) {
+		if AllowedLatin[tok] || latinLetters(tok) < 2 || strings.ContainsFunc(tok, isDigit) {
 			continue
 		}
 		out = append(out, tok)
@@ -352,6 +368,16 @@ func LatinWords(s string) []string {
 
 // HasLatinWord reports whether LatinWords(s) is not empty.
 func HasLatinWord(s string) bool { return len(LatinWords(s)) > 0 }
+
+func latinLetters(s string) int {
+	n := 0
+	for _, r := range s {
+		if isLatin(r) {
+			n++
+		}
+	}
+	return n
+}
 
 func isLatin(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
 func isDigit(r rune) bool { return r >= '0' && r <= '9' }

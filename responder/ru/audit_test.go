@@ -39,6 +39,8 @@ func TestAuditDetail(t *testing.T) {
 		{"state", "new→ready", "новый → готов к отправке"},
 		{"deferred", "Ответ ждёт файла «DA-001.pdf»", "Ответ ждёт файла «DA-001.pdf»"},
 		{"import agreements", `org="o-1" inserted=1 updated=0 unchanged=2`, "добавлено: 1, изменено: 0, без изменений: 2"},
+		{"acknowledged", "message m-1: GIS MessageGUID 3fa85f64-5717-4562-b3fc-2c963f66afa6", "сообщение m-1, номер в ГИС ЖКХ 3fa85f64-5717-4562-b3fc-2c963f66afa6"},
+		{"attempt failed", "message m-1 (pending), attempt 2: dial tcp: connection refused", "сообщение m-1, попытка 2; подробности в журнале сервиса"},
 		{"something new", "some english text", ""},
 	} {
 		got := AuditDetail(tc.action, tc.detail)
@@ -66,6 +68,7 @@ func TestLatinWords(t *testing.T) {
 		{"state=new; правила manual", []string{"state=new", "manual"}},
 		{"выгрузка в PDF, CSV и XLSX — gisgw", nil},
 		{"по HMobjectGUID", []string{"HMobjectGUID"}},
+		{"кв. 5a, формат <b>", nil},
 	} {
 		if got := LatinWords(tc.in); !slices.Equal(got, tc.want) {
 			t.Errorf("LatinWords(%q) = %q; want %q", tc.in, got, tc.want)
