@@ -225,7 +225,7 @@ func (d *Demo) WriteSummary(ctx context.Context, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "GIS simulator: %d answer messages, %d Send actions accepted, %d refused, %d files uploaded\n\n",
 		st.Messages, st.SendActions, st.RejectedActions, st.FileStore.Files)
-	return report.WriteDeadlineTable(ctx, w, d.App.Store(), report.Options{Today: d.Now(), IncludeClosed: true})
+	return report.WriteDeadlineTable(ctx, w, d.App.Store(), report.Options{Today: d.Now(), IncludeClosed: true, OrgNames: map[string]string{Org: d.Config.Organizations[0].Name}})
 }
 
 var storeFilterAll = store.SubRequestFilter{}
