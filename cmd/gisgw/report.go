@@ -79,6 +79,7 @@ func runReportDeadlines(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer st.Close()
 	opts.Calendar = cal
+	opts.OrgNames = sf.orgNames()
 	rep, err := report.Build(ctx, st, opts)
 	if err != nil {
 		return err

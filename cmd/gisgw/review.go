@@ -120,7 +120,7 @@ func runReviewShow(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("audit trail of sub-request %s: %w", guid, err)
 	}
-	return printSubRequest(env.stdout, sr, dp, acts, audit, cal, day)
+	return printSubRequest(env.stdout, sr, sf.orgNames()[sr.OrgGUID], dp, acts, audit, cal, day)
 }
 
 // agreementLines describes the repayment agreements and instalments on the acts of sr's
@@ -143,7 +143,7 @@ func agreementLines(sr domain.SubRequest, acts []domain.CourtAct) []string {
 	return out
 }
 
-func printSubRequest(w io.Writer, sr domain.SubRequest, d *domain.Decision, acts []domain.CourtAct, audit []domain.AuditEntry, cal *calendar.Calendar, today time.Time) error {
+func printSubRequest(w io.Writer, sr domain.SubRequest, orgName string, d *domain.Decision, acts []domain.CourtAct, audit []domain.AuditEntry, cal *calendar.Calendar, today time.Time) error {
 	var b strings.Builder
 	line := func(label, value string) {
 		if strings.TrimSpace(value) != "" {
@@ -152,12 +152,12 @@ func printSubRequest(w io.Writer, sr domain.SubRequest, d *domain.Decision, acts
 	}
 	fmt.Fprintf(&b, "Подзапрос %s\n", sr.GUID)
 	line("Состояние", ru.StateName(sr.State))
-	line("Организация", sr.OrgGUID)
+	line("Организация", strings.TrimSpace(orgName+" "+paren(sr.OrgGUID)))
 	line("Запрос", strings.TrimSpace(sr.RequestNumber+" "+paren(sr.RequestGUID)))
 	line("Запрашивающий орган", strings.TrimSpace(sr.RequesterName+" "+paren(sr.RequesterGUID)))
 	line("Адрес", sr.Address)
-	line("Помещение", strings.TrimSpace(sr.AddressDetails+" "+paren(sr.AddressType)))
-	line("HMobjectGUID", sr.HMObjectGUID)
+	line("Помещение", strings.TrimSpace(sr.AddressDetails+" "+paren(ru.AddressType(sr.AddressType))))
+	line("Код помещения в ГИС", sr.HMObjectGUID)
 	line("Дом (ГИС / ФИАС)", strings.Trim(sr.HouseGUID+" / "+sr.FIASHouseGUID, " /"))
 	if !sr.PeriodFrom.IsZero() || !sr.PeriodTo.IsZero() {
 		line("Период", dayText(sr.PeriodFrom)+" – "+dayText(sr.PeriodTo))
@@ -166,7 +166,7 @@ func printSubRequest(w io.Writer, sr domain.SubRequest, d *domain.Decision, acts
 	if !sr.ResponseDate.IsZero() {
 		line("Срок ответа", fmt.Sprintf("%s (осталось рабочих дней: %s)", dayText(sr.ResponseDate), daysLeftText(cal, today, sr.ResponseDate)))
 	}
-	line("Статус в ГИС", sr.ResponseStatus)
+	line("Статус в ГИС", ru.ResponseStatus(sr.ResponseStatus))
 	if sr.ErrorCode != "" || sr.ErrorText != "" {
 		line("Ошибка ГИС", strings.Trim(sr.ErrorCode+": "+sr.ErrorText, ": "))
 	}
@@ -174,12 +174,12 @@ func printSubRequest(w io.Writer, sr domain.SubRequest, d *domain.Decision, acts
 	if d == nil {
 		b.WriteString("\nРешение не предложено (помещение не найдено или решение ещё не принято).\n")
 	} else {
-		fmt.Fprintf(&b, "\nСопоставление: %s; помещения: %s\n", cmpDash(d.MatchMethod), cmpDash(strings.Join(d.PremisesIDs, ", ")))
+		fmt.Fprintf(&b, "\nСопоставление: %s; помещения: %s\n", ru.MatchMethod(d.MatchMethod), cmpDash(strings.Join(d.PremisesIDs, ", ")))
 		title := "Предложенное решение"
 		if d.DecidedBy != "" {
 			title = "Решение"
 		}
-		fmt.Fprintf(&b, "\n%s: %s (правила %s, %s)\n", title, answerText(*d), cmpDash(d.RuleVersion), stampText(d.DecidedAt))
+		fmt.Fprintf(&b, "\n%s: %s (%s, %s)\n", title, answerText(*d), ru.RuleVersion(d.RuleVersion), stampText(d.DecidedAt))
 		for i, di := range d.DebtInfo {
 			p := di.Person
 			name := strings.Join(strings.Fields(p.LastName+" "+p.FirstName+" "+p.MiddleName), " ")
@@ -200,7 +200,12 @@ func printSubRequest(w io.Writer, sr domain.SubRequest, d *domain.Decision, acts
 				if e.Counted {
 					mark = "учтён"
 				}
-				fmt.Fprintf(&b, "    акт %s — %s: %s\n", e.ActID, mark, e.Reason)
+				// The rules' evidence starts with its verdict already; it is not said twice.
+				reason := e.Reason
+				if !strings.HasPrefix(reason, "учтён") && !strings.HasPrefix(reason, "не учтён") {
+					reason = mark + ": " + reason
+				}
+				fmt.Fprintf(&b, "    акт %s — %s\n", e.ActID, reason)
 			}
 		}
 		if lines := agreementLines(sr, acts); len(lines) > 0 {
@@ -212,7 +217,7 @@ func printSubRequest(w io.Writer, sr domain.SubRequest, d *domain.Decision, acts
 		if len(d.ReviewReasons) > 0 {
 			b.WriteString("  причины проверки:\n")
 			for _, r := range d.ReviewReasons {
-				fmt.Fprintf(&b, "    %s\n", r)
+				fmt.Fprintf(&b, "    %s\n", ru.Reason(r))
 			}
 		}
 		if len(d.Notes) > 0 {
@@ -233,7 +238,7 @@ func printSubRequest(w io.Writer, sr domain.SubRequest, d *domain.Decision, acts
 	b.WriteString("\nИстория:\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	for _, e := range audit {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", stampText(e.At), e.Actor, e.Action, e.Detail)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", stampText(e.At), ru.AuditActor(e.Actor), ru.AuditAction(e.Action), ru.AuditDetail(e.Action, e.Detail))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

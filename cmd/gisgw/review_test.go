@@ -20,6 +20,7 @@ import (
 
 	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/report/reporttest"
+	"github.com/gisgw/gisgw/responder/ru"
 )
 
 func TestReviewList(t *testing.T) {
@@ -54,11 +55,11 @@ func TestReviewShow(t *testing.T) {
 	for _, want := range []string{
 		"Подзапрос " + reporttest.GUID(2), "Состояние:", "на проверке", "УСЗН района Хамовники",
 		"Срок ответа:", "17.03.2026 (осталось рабочих дней: 1)",
-		"Сопоставление: house_flat; помещения: P-002",
+		"Сопоставление: по дому и квартире; помещения: P-002",
 		"Предложенное решение: есть долг (должников: 1)",
 		"должник 1: Иванов Иван Иванович; СНИЛС указан; документ личности указан; файлы актов: prikaz-2-123.pdf",
 		"акт A-1 — учтён: вступил в силу", "акт A-2 — не учтён: отменён 01.02.2026",
-		"причины проверки:", reporttest.ReviewReason, "История:", "recorded", "decided",
+		"причины проверки:", ru.Reason(reporttest.ReviewReason), "История:", "получен из ГИС ЖКХ", "решение по правилам",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("show lacks %q:\n%s", want, stdout)
@@ -74,7 +75,7 @@ func TestReviewShow(t *testing.T) {
 		t.Errorf("show 6: code %d; want its notes and the no-debt proposal:\n%s", code, stdout)
 	}
 	code, stdout, _ = runCLI(t, "review", "show", "--db", db, reporttest.GUID(7))
-	if code != 0 || !strings.Contains(stdout, "SRV006001: Подзапрос уже обработан") || !strings.Contains(stdout, "sending→failed") {
+	if code != 0 || !strings.Contains(stdout, "SRV006001: Подзапрос уже обработан") || !strings.Contains(stdout, "отправляется → ответ отклонён ГИС ЖКХ") {
 		t.Errorf("show 7: code %d; want GIS's error in the fields and the trail:\n%s", code, stdout)
 	}
 	code, stdout, _ = runCLI(t, "review", "show", "--db", db, reporttest.GUID(14))

@@ -18,6 +18,16 @@ import (
 // database is --db, else the configuration's db (the file, then GISGW_DB).
 type storeFlags struct {
 	db, config string
+	cfg        config.Config // the configuration open read; zero with --db alone
+}
+
+// orgNames names the configured organizations (orgPPAGUID → name) for what officers read.
+func (f *storeFlags) orgNames() map[string]string {
+	out := make(map[string]string, len(f.cfg.Organizations))
+	for _, o := range f.cfg.Organizations {
+		out[o.OrgPPAGUID] = o.Name
+	}
+	return out
 }
 
 func addStoreFlags(fs *flag.FlagSet) *storeFlags {
@@ -38,6 +48,7 @@ func (f *storeFlags) open(ctx context.Context, opts ...storeopen.Option) (store.
 		}
 		cfg = c
 	}
+	f.cfg = cfg
 	dsn := f.db
 	if dsn == "" {
 		dsn = cfg.DB

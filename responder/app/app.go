@@ -161,9 +161,13 @@ func (a *App) build(ctx context.Context) error {
 		for u, pw := range cfg.Dashboard.Users {
 			users[u] = pw.Reveal()
 		}
+		orgs := make(map[string]string, len(cfg.Organizations))
+		for _, o := range cfg.Organizations {
+			orgs[o.OrgPPAGUID] = o.Name
+		}
 		a.dash, err = dashboard.New(dashboard.Options{
 			Store: st, Calendar: cal, Now: a.now, Logger: a.log, Token: cfg.Dashboard.Token.Reveal(), Users: users,
-			URL: cfg.Dashboard.URL,
+			URL: cfg.Dashboard.URL, Organizations: orgs,
 		})
 		if err != nil {
 			return fmt.Errorf("dashboard: %w", err)

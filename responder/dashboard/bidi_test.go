@@ -128,7 +128,7 @@ func TestReviewRefusalBadReviewer(t *testing.T) {
 	d, err := f.st.GetDecision(t.Context(), srDue2)
 	must(t, "decision", err)
 	_, err = decide.Review(sr, &d, nil, decide.Choice{Answer: decide.Confirm}, "Петрова"+rlo, "", f.clock.Now())
-	msg, ok := reviewRefusals(err)
+	msg, ok := reviewRefusals(err, true)
 	if !ok || !strings.Contains(msg, "управляющие символы") {
 		t.Errorf("reviewRefusals(%v) = %q, %t; want the Russian explanation", err, msg, ok)
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/gisgw/gisgw/responder/dashboard/internal/cdp"
 	"github.com/gisgw/gisgw/responder/demo"
 	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/ru"
 	"github.com/gisgw/gisgw/responder/store"
 )
 
@@ -25,6 +27,9 @@ type target struct {
 	// nil against another running dashboard, where only consistency is checked.
 	WantCounters map[string]int
 	WantOrder    []string
+	// Agreement is a sub-request whose evidence names a repayment agreement (the demo's);
+	// "" when not known.
+	Agreement string
 }
 
 // startTarget starts the server under test: the demo (`gisgw demo --serve`) in this process,
@@ -54,6 +59,18 @@ func startTarget(t *testing.T) target {
 	for _, sr := range srs {
 		order = append(order, sr.GUID)
 	}
+	// The demo's agreement (testdata/demo/agreements.csv) is on act DA-209 at D-K09.
+	all, err := d.App.Store().ListSubRequests(ctx, store.SubRequestFilter{})
+	must(t, "list sub-requests", err)
+	agreement := ""
+	for _, sr := range all {
+		if dec, err := d.App.Store().GetDecision(ctx, sr.GUID); err == nil && slices.Contains(dec.PremisesIDs, "D-K09") {
+			agreement = sr.GUID
+		}
+	}
+	if agreement == "" {
+		t.Fatalf("no demo sub-request is decided on premises D-K09, which has the agreement")
+	}
 	// The demo data: 20 sub-requests pulled, 13 answered, 2 answered by GIS automatically
 	// before the first pull, 5 waiting for a person, none overdue on the demo's date.
 	return target{
@@ -61,6 +78,7 @@ func startTarget(t *testing.T) target {
 		Token:        d.Token,
 		WantCounters: map[string]int{"total": 20, "answered": 13, "auto": 2, "review": 5, "ready": 0, "failed": 0, "overdue": 0},
 		WantOrder:    order,
+		Agreement:    agreement,
 	}
 }
 
@@ -137,11 +155,25 @@ func TestBrowser(t *testing.T) {
 			t.Fatalf("evaluate: %v", err)
 		}
 	}
+	// checkWords fails when the page shows the officer a Latin-letter word that is not on
+	// ru's allow-list: an internal code or English leaking through.
+	checkWords := func() {
+		t.Helper()
+		var page struct {
+			URL  string `json:"url"`
+			Text string `json:"text"`
+		}
+		eval(`({url: location.pathname + location.search, text: document.title + "\n" + document.body.innerText})`, &page)
+		if w := ru.LatinWords(page.Text); len(w) > 0 {
+			t.Errorf("%s shows Latin words %q to the officer", page.URL, w)
+		}
+	}
 	navigate := func(path string) {
 		t.Helper()
 		if err := p.Navigate(ctx, tg.BaseURL+path); err != nil {
 			t.Fatalf("navigate: %v", err)
 		}
+		checkWords()
 	}
 	const reviewer = "Браузерный Тест"
 
@@ -233,6 +265,7 @@ func TestBrowser(t *testing.T) {
 			f.querySelector("button[type=submit]").click(); return true })()`); err != nil {
 			t.Fatalf("submit the review form: %v", err)
 		}
+		checkWords()
 		var msg string
 		eval(`document.getElementById("error") ? document.getElementById("error").textContent : ""`, &msg)
 		return msg
@@ -281,7 +314,7 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 	var reviewed bool
-	eval(`[...document.querySelectorAll("#audit tbody tr")].some(r => r.cells[1].textContent === `+js(reviewer)+` && r.cells[2].textContent === "reviewed")`, &reviewed)
+	eval(`[...document.querySelectorAll("#audit tbody tr")].some(r => r.cells[1].textContent === `+js(reviewer)+` && r.cells[2].textContent === "решение сотрудника")`, &reviewed)
 	if !reviewed {
 		t.Errorf("the audit trail does not show the review by %q", reviewer)
 	}
@@ -291,4 +324,86 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("answered counter = %d; want %d", c["answered"], before["answered"]+1)
 	}
 	shot("overview-after.png")
+
+	// The tiles «ответ отправлен» and «сформирован ГИС автоматически» open their lists.
+	for _, tile := range []string{"answered", "auto"} {
+		navigate("/")
+		c := counters()
+		if err := p.EvaluateAndWait(ctx, `(() => { document.querySelector("a[data-counter=`+tile+`]").click(); return true })()`); err != nil {
+			t.Fatalf("open the %s tile: %v", tile, err)
+		}
+		checkWords()
+		var n int
+		eval(`document.querySelectorAll("#list tbody tr").length`, &n)
+		if n != c[tile] {
+			t.Errorf("the %s tile counts %d, its list shows %d", tile, c[tile], n)
+		}
+		shot("list-" + tile + ".png")
+	}
+
+	// The agreement is in the evidence of its sub-request.
+	if tg.Agreement != "" {
+		navigate("/subrequests/" + tg.Agreement)
+		var text string
+		eval(`document.body.innerText`, &text)
+		if !strings.Contains(text, "соглашение о погашении задолженности № 15/2026") || !strings.Contains(text, "Соглашения о погашении задолженности и рассрочки") {
+			t.Errorf("the sub-request with the demo's agreement does not show it in the evidence:\n%s", text)
+		}
+		shot("subrequest-agreement.png")
+	}
+
+	// Several «нет задолженности» proposals confirmed at once, with one comment; the daemon
+	// sends each.
+	navigate("/review")
+	var offered []string
+	eval(`[...document.querySelectorAll("#bulk input[name=guid]")].map(e => e.value)`, &offered)
+	if len(offered) < 2 {
+		if tg.WantCounters != nil {
+			t.Fatalf("the bulk form offers %d proposals; the demo has at least two «нет задолженности» proposals in review", len(offered))
+		}
+		return
+	}
+	shot("review-bulk.png")
+	if err := p.EvaluateAndWait(ctx, `(() => { const f = document.getElementById("bulk");
+		f.querySelectorAll("input[name=guid]").forEach(e => { e.checked = true });
+		f.comment.value = "Проверено списком в браузерном тесте";
+		f.querySelector("button[type=submit]").click(); return true })()`); err != nil {
+		t.Fatalf("submit the bulk form: %v", err)
+	}
+	checkWords()
+	var bulk struct {
+		Notice string   `json:"notice"`
+		Error  string   `json:"error"`
+		Queue  []string `json:"queue"`
+	}
+	eval(`({notice: document.getElementById("confirmed") ? document.getElementById("confirmed").textContent : "",
+		error: document.getElementById("error") ? document.getElementById("error").textContent : "",
+		queue: [...document.querySelectorAll("section.item")].map(s => s.dataset.guid)})`, &bulk)
+	if bulk.Error != "" || !strings.Contains(bulk.Notice, strconv.Itoa(len(offered))) {
+		t.Fatalf("after the bulk confirmation: %+v; want the notice of %d", bulk, len(offered))
+	}
+	for _, g := range offered {
+		if slices.Contains(bulk.Queue, g) {
+			t.Errorf("%s is still in the queue after the bulk confirmation", g)
+		}
+	}
+	for _, g := range offered {
+		guid = g
+		for s = stateOf(); s != stateTexts[domain.StateAnswered]; s = stateOf() {
+			if time.Now().After(deadline.Add(60 * time.Second)) {
+				t.Fatalf("%s is still %q after the bulk confirmation; want %q", g, s, stateTexts[domain.StateAnswered])
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatal(errors.Join(ctx.Err(), errors.New("waiting for the bulk answers")))
+			case <-time.After(time.Second):
+			}
+		}
+		var reviewed bool
+		eval(`[...document.querySelectorAll("#audit tbody tr")].some(r => r.cells[1].textContent === `+js(reviewer)+` && r.cells[2].textContent === "решение сотрудника" && r.cells[3].textContent.includes("Проверено списком"))`, &reviewed)
+		if !reviewed {
+			t.Errorf("the audit trail of %s does not show the bulk confirmation by %q", g, reviewer)
+		}
+	}
+	shot("bulk-answered.png")
 }

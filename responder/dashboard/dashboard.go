@@ -46,6 +46,9 @@ type Options struct {
 	URL string
 	// Users are basic-auth users: name → password.
 	Users map[string]string
+	// Organizations names each organization (orgPPAGUID → name from the configuration), so
+	// that officers read a name rather than a GUID.
+	Organizations map[string]string
 }
 
 // Dashboard serves the pages. Register adds its routes to a mux.
@@ -55,6 +58,7 @@ type Dashboard struct {
 	now     func() time.Time
 	log     *slog.Logger
 	auth    *authenticator
+	orgs    map[string]string
 	pages   map[string]*template.Template
 	static  http.Handler
 	limitUI int
@@ -100,7 +104,13 @@ func New(o Options) (*Dashboard, error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, fmt.Errorf("dashboard: CSRF key: %w", err)
 	}
-	pages, err := parsePages()
+	orgs := make(map[string]string, len(o.Organizations))
+	for guid, name := range o.Organizations {
+		if name = strings.TrimSpace(name); name != "" {
+			orgs[guid] = name
+		}
+	}
+	pages, err := parsePages(orgs)
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: templates: %w", err)
 	}
@@ -114,6 +124,7 @@ func New(o Options) (*Dashboard, error) {
 		now:      o.Now,
 		log:      o.Logger,
 		auth:     newAuthenticator(o.Token, o.Users, key, o.Now, o.Logger),
+		orgs:     orgs,
 		pages:    pages,
 		static:   http.StripPrefix("/static/", http.FileServerFS(static)),
 		limitUI:  500,
@@ -124,9 +135,11 @@ func New(o Options) (*Dashboard, error) {
 // Register adds the dashboard's routes to mux:
 //
 //	GET  /                          overview: counters, chart, open sub-requests by deadline
+//	GET  /subrequests?state=STATE   the sub-requests in one state (the overview's tiles)
 //	GET  /subrequests/{guid}        one sub-request with everything known about it
 //	GET  /review                    the review queue
 //	POST /review/{guid}             a person's decision on one item
+//	POST /review/bulk               one confirmation of several "no debt" proposals
 //	GET  /failed                    answers GIS refused
 //	POST /failed/{guid}/retry       send a failed answer again
 //	GET  /login, POST /login        the token login form (sets the session cookie)
@@ -138,8 +151,10 @@ func (d *Dashboard) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /login", d.login)
 	mux.Handle("POST /logout", d.protect(d.logout))
 	mux.Handle("GET /{$}", d.protect(d.overview))
+	mux.Handle("GET /subrequests", d.protect(d.stateList))
 	mux.Handle("GET /subrequests/{guid}", d.protect(d.subRequest))
 	mux.Handle("GET /review", d.protect(d.reviewQueue))
+	mux.Handle("POST /review/bulk", d.protect(d.bulkConfirm))
 	mux.Handle("POST /review/{guid}", d.protect(d.decide))
 	mux.Handle("GET /failed", d.protect(d.failedList))
 	mux.Handle("POST /failed/{guid}/retry", d.protect(d.retry))

@@ -287,12 +287,12 @@ func TestPages(t *testing.T) {
 		path string
 		want []string
 	}{
-		{"/subrequests/" + srDue2, []string{"HMobjectGUID", "по HMobjectGUID (hm_object_guid)", "<code>P1</code>", "2-101/2025",
+		{"/subrequests/" + srDue2, []string{"Код помещения в ГИС ЖКХ", "по коду помещения в ГИС ЖКХ", "<code>P1</code>", "2-101/2025",
 			"вступил в силу, не отменён", "есть задолженность", "Иванов Иван Иванович", "•••-•••-••• 95", "№ …56",
-			"prikaz-2-101.pdf", "allocation:", "Замечания", "Журнал", "decided", "12\u00a0345,67\u00a0₽",
+			"prikaz-2-101.pdf", "неясно, кто из собственников должник", "Замечания", "Журнал", "решение по правилам", "12\u00a0345,67\u00a0₽",
 			`id="agreements"`, "соглашение о погашении задолженности", "№ 15 от 01.02.2026", "нарушено", "31.12.2026", "2\u00a0000,00\u00a0₽ / 7\u00a0345,00\u00a0₽"}},
 		{"/subrequests/" + srFailed, []string{`id="gis-error"`, "INT004055", "Неверный формат &lt;b&gt;документа&lt;/b&gt; &amp; &#34;вложения&#34;",
-			"result", "sending→failed"}},
+			"результат отправки в ГИС ЖКХ", "отправляется → ответ отклонён ГИС ЖКХ"}},
 		{"/review", []string{"На проверке: 3", `value="confirm"`, `value="debt"`, `value="nodebt"`, `name="comment"`, `name="act" value="A2"`}},
 		{"/failed", []string{"INT004055", "повторить отправку", `action="/failed/` + srFailed + `/retry"`}},
 	}

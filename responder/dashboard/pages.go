@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/ru"
 	"github.com/gisgw/gisgw/responder/store"
 )
 
@@ -133,6 +136,20 @@ type subRequestView struct {
 	Audit    []domain.AuditEntry
 }
 
+// PageTitle is the sub-request's address: officers know a sub-request by it, not by a GUID.
+func (v subRequestView) PageTitle() string { return srTitle(v.Row.SR) }
+
+// srTitle names a sub-request for a person: its address, else its request number.
+func srTitle(sr domain.SubRequest) string {
+	if a := strings.TrimSpace(sr.Address); a != "" {
+		return a
+	}
+	if n := strings.TrimSpace(sr.RequestNumber); n != "" {
+		return "Подзапрос по запросу № " + n
+	}
+	return "Подзапрос без адреса"
+}
+
 func (d *Dashboard) subRequest(w http.ResponseWriter, r *http.Request, id identity) {
 	ctx := r.Context()
 	guid := r.PathValue("guid")
@@ -211,9 +228,27 @@ type reviewItem struct {
 	Proposal string // the proposal's version, to refuse a form made for an older one
 }
 
+// NoDebtProposal reports whether the item proposes "no debt", which a person may confirm
+// together with others in one action.
+func (it reviewItem) NoDebtProposal() bool { return it.Decision != nil && !it.Decision.HasDebt }
+
 type reviewView struct {
 	Items []reviewItem
 	Done  string // the sub-request just decided
+	// DoneTitle names it; Confirmed is how many "no debt" proposals one bulk action confirmed.
+	DoneTitle string
+	Confirmed int
+}
+
+// Bulk is the items a bulk confirmation offers.
+func (v reviewView) Bulk() []reviewItem {
+	var out []reviewItem
+	for _, it := range v.Items {
+		if it.NoDebtProposal() {
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 func proposalVersion(dec *domain.Decision) string {
@@ -232,6 +267,12 @@ func (d *Dashboard) reviewQueue(w http.ResponseWriter, r *http.Request, id ident
 	}
 	today := d.today()
 	v := reviewView{Done: r.URL.Query().Get("done")}
+	v.Confirmed, _ = strconv.Atoi(r.URL.Query().Get("confirmed"))
+	if v.Done != "" {
+		if sr, err := d.store.GetSubRequest(ctx, v.Done); err == nil {
+			v.DoneTitle = srTitle(sr)
+		}
+	}
 	for _, it := range items {
 		acts, err := d.acts(ctx, it.SubRequest, it.Decision)
 		if err != nil {
@@ -244,6 +285,43 @@ func (d *Dashboard) reviewQueue(w http.ResponseWriter, r *http.Request, id ident
 		})
 	}
 	d.render(w, r, http.StatusOK, "review", id, v)
+}
+
+// listView is the sub-requests in one state, opened from an overview tile.
+type listView struct {
+	State domain.State
+	Rows  []row
+}
+
+func (v listView) PageTitle() string { return cases(ru.StateName(v.State)) }
+
+// cases capitalizes the first letter of a state's name for a heading.
+func cases(s string) string {
+	r := []rune(s)
+	if len(r) > 0 {
+		r[0] = unicode.ToUpper(r[0])
+	}
+	return string(r)
+}
+
+func (d *Dashboard) stateList(w http.ResponseWriter, r *http.Request, id identity) {
+	st := domain.State(r.URL.Query().Get("state"))
+	if !st.Valid() {
+		d.fail(w, r, id, http.StatusNotFound, "Такого состояния подзапросов нет. Откройте список с обзора.")
+		return
+	}
+	srs, err := d.store.ListSubRequests(r.Context(), store.SubRequestFilter{States: []domain.State{st}})
+	if err != nil {
+		d.storeError(w, r, id, "list sub-requests", err)
+		return
+	}
+	today := d.today()
+	v := listView{State: st}
+	for _, sr := range srs {
+		v.Rows = append(v.Rows, d.rowOf(sr, today))
+	}
+	slices.SortStableFunc(v.Rows, func(a, b row) int { return compareDeadline(a.SR, b.SR) })
+	d.render(w, r, http.StatusOK, "list", id, v)
 }
 
 type failedView struct {

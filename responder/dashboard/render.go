@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gisgw/gisgw/responder/decide"
 	"github.com/gisgw/gisgw/responder/domain"
@@ -17,7 +18,7 @@ import (
 )
 
 // pageNames are the templates under templates/, each rendered inside layout.html.
-var pageNames = []string{"login", "error", "overview", "subrequest", "review", "failed"}
+var pageNames = []string{"login", "error", "overview", "subrequest", "review", "failed", "list"}
 
 // page is what layout.html gets: the common parts and the page's own data.
 type page struct {
@@ -36,12 +37,19 @@ var pageTitles = map[string]string{
 	"subrequest": "Подзапрос",
 	"review":     "На проверке",
 	"failed":     "Ошибки отправки",
+	"list":       "Подзапросы",
 }
 
-func parsePages() (map[string]*template.Template, error) {
+// titled is page data that names its own page (a sub-request by its address).
+type titled interface{ PageTitle() string }
+
+func parsePages(orgs map[string]string) (map[string]*template.Template, error) {
+	funcs := templateFuncs()
+	// org names an organization by its configured name, the GUID only when it has none.
+	funcs["org"] = func(guid string) string { return cmp.Or(orgs[guid], guid) }
 	pages := make(map[string]*template.Template, len(pageNames))
 	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(templateFuncs).ParseFS(assets, "templates/layout.html", "templates/"+name+".html")
+		t, err := template.New(name).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
@@ -53,6 +61,15 @@ func parsePages() (map[string]*template.Template, error) {
 // render executes a page into a buffer first, so that a template error is a clean 500.
 func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, name string, id identity, data any) {
 	p := page{Title: pageTitles[name], User: id.User, Cookie: id.Cookie, Nav: name, Data: data}
+	if t, ok := data.(titled); ok {
+		// <title> cannot isolate bidirectional text, so controls are dropped there.
+		p.Title = strings.Map(func(r rune) rune {
+			if unicode.Is(unicode.Bidi_Control, r) || unicode.IsControl(r) {
+				return -1
+			}
+			return r
+		}, t.PageTitle())
+	}
 	if id.Session != "" {
 		p.CSRF = d.auth.csrfToken(id.Session)
 	}
@@ -72,6 +89,7 @@ type errorView struct {
 	Status  int
 	Message string
 	Detail  string
+	Items   []string // one line per item a bulk action could not take
 	Back    string
 }
 
@@ -104,62 +122,65 @@ func (d *Dashboard) storeError(w http.ResponseWriter, r *http.Request, id identi
 	d.fail(w, r, id, http.StatusInternalServerError, "Не удалось прочитать данные. Подробности в журнале сервиса.")
 }
 
-var matchTexts = map[string]string{
-	"hm_object_guid": "по HMobjectGUID",
-	"house_flat":     "по дому и квартире",
-	"house":          "по дому",
-	"address":        "по тексту адреса",
-}
-
-var templateFuncs = template.FuncMap{
-	// masked hides personal data GIS quoted in an error text (and the audit entries that
-	// repeat it); the store keeps the whole text.
-	"masked": mask.Text,
-	"date":   func(t time.Time) string { return cmp.Or(ru.Date(t), "—") },
-	"stamp": func(t time.Time) string {
-		if t.IsZero() {
-			return "—"
-		}
-		return ru.Stamp(t) + " МСК"
-	},
-	"state": ru.StateName,
-	"match": func(m string) string {
-		if t, ok := matchTexts[m]; ok {
-			return t + " (" + m + ")"
-		}
-		if m == "" {
-			return "не сопоставлено"
-		}
-		return m
-	},
-	"kind": func(k domain.ActKind) string {
-		switch k {
-		case domain.ActCourtOrder:
-			return "судебный приказ"
-		case domain.ActJudgment:
-			return "решение суда"
-		}
-		return string(k)
-	},
-	"money": ru.Money,
-	// Agreements on court acts (LEGAL-RULES §10.6), named as in the answer's description.
-	"agreementKind":   decide.AgreementKindName,
-	"agreementStatus": decide.AgreementStatusName,
-	"yesno": func(b bool) string {
-		if b {
-			return "да"
-		}
-		return "нет"
-	},
-	"debt": func(b bool) string {
-		if b {
-			return "есть задолженность"
-		}
-		return "нет задолженности"
-	},
-	"person": personName,
-	"snils":  maskSNILS,
-	"doc":    maskDoc,
+// templateFuncs are the functions of every page; parsePages adds those that need the
+// dashboard's configuration.
+func templateFuncs() template.FuncMap {
+	return template.FuncMap{
+		// masked hides personal data GIS quoted in an error text (and the audit entries that
+		// repeat it); the store keeps the whole text.
+		"masked": mask.Text,
+		"date":   func(t time.Time) string { return cmp.Or(ru.Date(t), "—") },
+		"stamp": func(t time.Time) string {
+			if t.IsZero() {
+				return "—"
+			}
+			return ru.Stamp(t) + " МСК"
+		},
+		"state": ru.StateName,
+		"match": func(m string) string {
+			if m == "" {
+				return "не сопоставлено"
+			}
+			return ru.MatchMethod(m)
+		},
+		// Stored review reasons and audit entries carry codes and English for machines; the
+		// officer reads their Russian rendering.
+		"reason":      ru.Reason,
+		"auditAction": ru.AuditAction,
+		"auditDetail": ru.AuditDetail,
+		"auditActor":  ru.AuditActor,
+		"rules":       ru.RuleVersion,
+		"addressType": ru.AddressType,
+		"gisStatus":   ru.ResponseStatus,
+		"kind": func(k domain.ActKind) string {
+			switch k {
+			case domain.ActCourtOrder:
+				return "судебный приказ"
+			case domain.ActJudgment:
+				return "решение суда"
+			}
+			return "вид не указан"
+		},
+		"money": ru.Money,
+		// Agreements on court acts (LEGAL-RULES §10.6), named as in the answer's description.
+		"agreementKind":   decide.AgreementKindName,
+		"agreementStatus": decide.AgreementStatusName,
+		"yesno": func(b bool) string {
+			if b {
+				return "да"
+			}
+			return "нет"
+		},
+		"debt": func(b bool) string {
+			if b {
+				return "есть задолженность"
+			}
+			return "нет задолженности"
+		},
+		"person": personName,
+		"snils":  maskSNILS,
+		"doc":    maskDoc,
+	}
 }
 
 func personName(p domain.Person) string {

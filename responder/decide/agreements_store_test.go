@@ -79,8 +79,8 @@ func TestAgreementThroughTheStore(t *testing.T) {
 			if len(d.Evidence) != 1 || !strings.Contains(d.Evidence[0].Reason, "соглашение о погашении задолженности № 15 от 01.12.2024 (действует") {
 				t.Errorf("evidence %+v does not list the agreement", d.Evidence)
 			}
-			if d.RuleVersion != "2026.3" {
-				t.Errorf("rule version %q; want 2026.3", d.RuleVersion)
+			if d.RuleVersion != "2026.4" {
+				t.Errorf("rule version %q; want 2026.4", d.RuleVersion)
 			}
 		})
 	}

@@ -48,7 +48,7 @@ func TestDecideAgreements(t *testing.T) {
 			acts:    []domain.CourtAct{act("A", withAgreements(agreement("15")))},
 			hasDebt: true,
 			desc:    nbsp("По судебному акту № 2-A/2025 заключено соглашение о погашении задолженности № 15 от 01.03.2026 (действует), оплачено 12 000,00 ₽ из 40 000,00 ₽."),
-			evidence: []string{nbsp("учтён: вступил в силу 2025-03-01, долг за 2024-01..2024-12, остаток 12345,67 руб.; " +
+			evidence: []string{nbsp("учтён: вступил в силу 01.03.2025, долг за 01.2024–12.2024, остаток 12 345,67 ₽; " +
 				"соглашение о погашении задолженности № 15 от 01.03.2026 (действует), оплачено 12 000,00 ₽ из 40 000,00 ₽")},
 		},
 		{
@@ -69,12 +69,12 @@ func TestDecideAgreements(t *testing.T) {
 			name:     "no agreement: unchanged, no description",
 			acts:     []domain.CourtAct{act("A")},
 			hasDebt:  true,
-			evidence: []string{"учтён: вступил в силу 2025-03-01, долг за 2024-01..2024-12, остаток 12345,67 руб."},
+			evidence: []string{"учтён: вступил в силу 01.03.2025, долг за 01.2024–12.2024, остаток 12 345,67 ₽"},
 		},
 		{
 			name: "agreement on a repaid act: no debt, no description, the evidence shows it",
 			acts: []domain.CourtAct{act("A", func(a *domain.CourtAct) { a.Outstanding = 0 }, withAgreements(agreement("15")))},
-			evidence: []string{nbsp("не учтён: задолженность погашена (остаток на 2026-03-31: 0,00 руб.); " +
+			evidence: []string{nbsp("не учтён: задолженность погашена (остаток на 31.03.2026: 0,00 ₽); " +
 				"соглашение о погашении задолженности № 15 от 01.03.2026 (действует), оплачено 12 000,00 ₽ из 40 000,00 ₽")},
 		},
 		{

@@ -20,7 +20,7 @@ import (
 
 // RuleVersion names the rules below; it is stored with every decision. Change it whenever a
 // rule changes what Decide returns.
-const RuleVersion = "2026.3"
+const RuleVersion = "2026.4"
 
 // Review reason codes (the stored reason is "code: Russian text").
 const (
@@ -40,8 +40,6 @@ const (
 
 // DescriptionMax is the longest description GIS accepts, in characters.
 const DescriptionMax = 1000
-
-const dateLayout = "2006-01-02"
 
 // Decide proposes the answer to sr. m is the match of sr's housing object; acts are the
 // court acts at the matched premises (acts at other premises, or of another organization,
@@ -285,7 +283,7 @@ func (p window) String() string {
 	if p.empty() {
 		return "(пусто)"
 	}
-	return day(p.From) + ".." + day(p.To)
+	return day(p.From) + "–" + day(p.To)
 }
 
 func (p window) empty() bool { return p.From.After(p.To) }
@@ -381,19 +379,14 @@ func (s monthSpan) inside(p window) bool {
 }
 
 func (s monthSpan) String() string {
-	f := func(n int) string { return fmt.Sprintf("%04d-%02d", n/12, n%12+1) }
-	return f(s.from) + ".." + f(s.to)
+	f := func(n int) string { return fmt.Sprintf("%02d.%04d", n%12+1, n/12) }
+	return f(s.from) + "–" + f(s.to)
 }
 
-func day(t time.Time) string { return t.Format(dateLayout) }
+// day and money format as everything else an officer reads (ru): 05.03.2026, 27 300,00 ₽.
+func day(t time.Time) string { return ru.Date(t) }
 
-func money(k domain.Money) string {
-	sign := ""
-	if k < 0 {
-		sign, k = "-", -k
-	}
-	return fmt.Sprintf("%s%d,%02d руб.", sign, k/100, k%100)
-}
+func money(k domain.Money) string { return ru.Money(k) }
 
 func actName(a domain.CourtAct) string {
 	if a.CaseNumber != "" {

@@ -12,7 +12,7 @@ import (
 )
 
 func date(s string) time.Time {
-	t, err := time.Parse(dateLayout, s)
+	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		panic(err)
 	}
@@ -68,19 +68,19 @@ func TestDecideActRules(t *testing.T) {
 		reason  string   // part of the evidence reason
 		codes   []string // review codes
 	}{
-		{name: "counts", act: act("A"), counted: true, reason: "учтён: вступил в силу 2025-03-01, долг за 2024-01..2024-12, остаток 12345,67 руб."},
+		{name: "counts", act: act("A"), counted: true, reason: "учтён: вступил в силу 01.03.2025, долг за 01.2024–12.2024, остаток 12 345,67 ₽"},
 		{name: "not in force", act: act("A", func(a *domain.CourtAct) { a.EffectiveOn = time.Time{} }), reason: "не вступил в законную силу"},
-		{name: "in force after the decision date", act: act("A", func(a *domain.CourtAct) { a.EffectiveOn = date("2026-04-11") }), reason: "вступает в законную силу 2026-04-11"},
+		{name: "in force after the decision date", act: act("A", func(a *domain.CourtAct) { a.EffectiveOn = date("2026-04-11") }), reason: "вступает в законную силу 11.04.2026"},
 		{name: "in force on the decision date", act: act("A", func(a *domain.CourtAct) { a.EffectiveOn = today }), counted: true, reason: "учтён"},
-		{name: "cancelled", act: act("A", func(a *domain.CourtAct) { a.CancelledOn = date("2026-01-10") }), reason: "отменён 2026-01-10"},
-		{name: "cancelled on the decision date", act: act("A", func(a *domain.CourtAct) { a.CancelledOn = today }), reason: "отменён 2026-04-10"},
+		{name: "cancelled", act: act("A", func(a *domain.CourtAct) { a.CancelledOn = date("2026-01-10") }), reason: "отменён 10.01.2026"},
+		{name: "cancelled on the decision date", act: act("A", func(a *domain.CourtAct) { a.CancelledOn = today }), reason: "отменён 10.04.2026"},
 		{name: "cancellation dated after the decision date", act: act("A", func(a *domain.CourtAct) { a.CancelledOn = date("2026-05-01") }), counted: true, reason: "ещё не наступила", codes: []string{CodeFutureCancel}},
-		{name: "paid", act: act("A", func(a *domain.CourtAct) { a.Outstanding = 0 }), reason: "задолженность погашена (остаток на 2026-03-31: 0,00 руб.)"},
+		{name: "paid", act: act("A", func(a *domain.CourtAct) { a.Outstanding = 0 }), reason: "задолженность погашена (остаток на 31.03.2026: 0,00 ₽)"},
 		{name: "overpaid", act: act("A", func(a *domain.CourtAct) { a.Outstanding = -100; a.BalanceOn = time.Time{} }), reason: "задолженность погашена"},
-		{name: "partly paid counts", act: act("A", func(a *domain.CourtAct) { a.Outstanding = 1 }), counted: true, reason: "остаток 0,01 руб."},
+		{name: "partly paid counts", act: act("A", func(a *domain.CourtAct) { a.Outstanding = 1 }), counted: true, reason: "остаток 0,01 ₽"},
 		{
 			name: "debt before the default window", act: act("A", func(a *domain.CourtAct) { a.DebtFrom, a.DebtTo = date("2019-01-01"), date("2019-12-31") }),
-			reason: "период долга 2019-01..2019-12 вне запрошенного периода 2023-04-01..2026-04-01",
+			reason: "период долга 01.2019–12.2019 вне запрошенного периода 01.04.2023–01.04.2026",
 		},
 		{
 			name: "debt ending in the window's first month overlaps", act: act("A", func(a *domain.CourtAct) { a.DebtFrom, a.DebtTo = date("2023-01-01"), date("2023-04-30") }),
@@ -92,7 +92,7 @@ func TestDecideActRules(t *testing.T) {
 		},
 		{
 			name: "debt months given mid-month are whole months", act: act("A", func(a *domain.CourtAct) { a.DebtFrom, a.DebtTo = date("2023-04-15"), date("2026-04-15") }),
-			counted: true, reason: "долг за 2023-04..2026-04",
+			counted: true, reason: "долг за 04.2023–04.2026",
 		},
 		{
 			name: "debt partly after the window", act: act("A", func(a *domain.CourtAct) { a.DebtFrom, a.DebtTo = date("2026-01-01"), date("2026-05-31") }),
@@ -100,7 +100,7 @@ func TestDecideActRules(t *testing.T) {
 		},
 		{
 			name: "requested period", sr: func(s *domain.SubRequest) { s.PeriodFrom, s.PeriodTo = date("2025-01-01"), date("2025-12-31") },
-			act: act("A"), reason: "период долга 2024-01..2024-12 вне запрошенного периода 2025-01-01..2025-12-31",
+			act: act("A"), reason: "период долга 01.2024–12.2024 вне запрошенного периода 01.01.2025–31.12.2025",
 		},
 		{
 			name: "requested period inside", sr: func(s *domain.SubRequest) { s.PeriodFrom, s.PeriodTo = date("2024-01-01"), date("2024-12-31") },
@@ -112,7 +112,7 @@ func TestDecideActRules(t *testing.T) {
 		},
 		{
 			name: "only the period end", sr: func(s *domain.SubRequest) { s.PeriodTo = date("2027-12-31") },
-			act: act("A"), reason: "вне запрошенного периода 2025-01-01..2027-12-31",
+			act: act("A"), reason: "вне запрошенного периода 01.01.2025–31.12.2027",
 		},
 		{
 			name: "no period and no sent date", sr: func(s *domain.SubRequest) { s.SentDate = time.Time{} },

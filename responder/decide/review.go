@@ -77,10 +77,21 @@ func isBidiControl(r rune) bool {
 	return r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069' || r == '\u200E' || r == '\u200F' || r == '\u061C'
 }
 
-// reviewError is a refused review: its text is for people, its kind for errors.Is.
+// reviewError is a refused review: its text is for the log and the command line, its
+// Russian text (when it has one) for an officer, its kind for errors.Is.
 type reviewError struct {
-	guid, msg string
-	kind      error
+	guid, msg, ru string
+	kind          error
+}
+
+// Explain is the Russian text of a refused review for an officer; "" when err has none (the
+// front end then explains err's kind in its own words).
+func Explain(err error) string {
+	var re *reviewError
+	if errors.As(err, &re) {
+		return re.ru
+	}
+	return ""
 }
 
 func (e *reviewError) Error() string { return "review of sub-request " + e.guid + ": " + e.msg }
@@ -237,37 +248,43 @@ func sameAnswer(d, p domain.Decision) bool {
 // with a name and a document with a file, "no debt" has none, and the description fits
 // GIS's limit.
 func reviewed(d domain.Decision, who, comment string, at time.Time) (domain.Decision, error) {
-	fail := func(format string, args ...any) (domain.Decision, error) {
-		return domain.Decision{}, refuse(d.SubRequestGUID, ErrInvalidDecision, format, args...)
+	fail := func(ru, format string, args ...any) (domain.Decision, error) {
+		e := refuse(d.SubRequestGUID, ErrInvalidDecision, format, args...)
+		e.(*reviewError).ru = ru
+		return domain.Decision{}, e
 	}
 	if strings.TrimSpace(who) == "" {
-		return fail("the reviewer is not named")
+		return fail("Не указано, кто принял решение.", "the reviewer is not named")
 	}
 	if at.IsZero() {
-		return fail("the review time is not set")
+		return fail("Не указано время решения.", "the review time is not set")
 	}
 	if n := utf8.RuneCountInString(d.Description); n > DescriptionMax {
-		return fail("description has %d characters, at most %d allowed", n, DescriptionMax)
+		return fail(fmt.Sprintf("Пояснение для ГИС ЖКХ длиннее %d символов (в нём %d).", DescriptionMax, n),
+			"description has %d characters, at most %d allowed", n, DescriptionMax)
 	}
 	if d.HasDebt {
 		if len(d.DebtInfo) == 0 {
-			return fail("hasDebt=true needs at least one debtor")
+			return fail("В ответе «есть задолженность» должен быть хотя бы один должник.", "hasDebt=true needs at least one debtor")
 		}
 		for i, di := range d.DebtInfo {
 			if strings.TrimSpace(di.Person.LastName) == "" || strings.TrimSpace(di.Person.FirstName) == "" {
-				return fail("debtor %d has no last or first name", i+1)
+				return fail(fmt.Sprintf("У должника № %d не указаны фамилия или имя: исправьте судебный акт и загрузите акты заново.", i+1),
+					"debtor %d has no last or first name", i+1)
 			}
 			if len(di.Documents) == 0 {
-				return fail("debtor %d (%s) has no document", i+1, di.Person.LastName)
+				return fail(fmt.Sprintf("К должнику %s не приложен судебный акт.", di.Person.LastName),
+					"debtor %d (%s) has no document", i+1, di.Person.LastName)
 			}
 			for _, doc := range di.Documents {
 				if strings.TrimSpace(doc.Path) == "" {
-					return fail("debtor %d (%s): document %q has no file to attach", i+1, di.Person.LastName, doc.Name)
+					return fail(fmt.Sprintf("У судебного акта должника %s нет файла «%s» для приложения к ответу: добавьте файл акта и загрузите акты заново.", di.Person.LastName, doc.Name),
+						"debtor %d (%s): document %q has no file to attach", i+1, di.Person.LastName, doc.Name)
 				}
 			}
 		}
 	} else if len(d.DebtInfo) > 0 {
-		return fail("hasDebt=false cannot list debtors")
+		return fail("В ответе «нет задолженности» не может быть должников.", "hasDebt=false cannot list debtors")
 	}
 	d.DecidedBy, d.Comment, d.DecidedAt = who, comment, at
 	d.Review = false

@@ -29,7 +29,7 @@ func TestDecideWindow(t *testing.T) {
 	}{
 		{
 			name: "older than three years although requested", sr: period("2018-01-01", "2026-03-31"), act: act("A", months("2019-01-01", "2019-12-31")),
-			reason: "период долга 2019-01..2019-12 вне трёх последних лет до даты отправки запроса (2023-04-01..2026-04-01)",
+			reason: "период долга 01.2019–12.2019 вне трёх последних лет до даты отправки запроса (01.04.2023–01.04.2026)",
 		},
 		{
 			name: "requested period wholly before the three years", sr: period("2018-01-01", "2020-12-31"), act: act("A", months("2019-01-01", "2019-12-31")),
@@ -41,7 +41,7 @@ func TestDecideWindow(t *testing.T) {
 		},
 		{
 			name: "partly older than three years", sr: period("2018-01-01", "2026-03-31"), act: act("A", months("2022-01-01", "2024-12-31")),
-			counted: true, reason: "частично вне учитываемого периода 2023-04-01..2026-03-31", codes: []string{CodePartialPeriod},
+			counted: true, reason: "частично вне учитываемого периода 01.04.2023–31.03.2026", codes: []string{CodePartialPeriod},
 		},
 		{
 			name: "the same day three years earlier counts", sr: func(s *domain.SubRequest) { s.SentDate = date("2026-05-31") },

@@ -44,7 +44,7 @@ var Today = time.Date(2026, 11, 20, 10, 0, 0, 0, calendar.Moscow())
 
 // Options configure a demo.
 type Options struct {
-	DataDir string       // holds scenarios/demo.csv and demo/{premises,court-acts}.csv; default "testdata"
+	DataDir string       // holds scenarios/demo.csv and demo/{premises,court-acts,agreements}.csv; default "testdata"
 	WorkDir string       // where the store and keys go; default a new temporary folder (removed by Close)
 	Listen  string       // address of the daemon's HTTP endpoints; default 127.0.0.1:0
 	Logger  *slog.Logger // nil: warnings and errors on stderr
@@ -153,6 +153,11 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	if _, err := importer.ImportCourtActs(ctx, st, filepath.Join(o.DataDir, "demo", "court-acts.csv"), importer.Options{}); err != nil {
 		return nil, fmt.Errorf("demo court acts: %w", err)
 	}
+	// A repayment agreement on a counting act, so that the demo shows one in the evidence
+	// and in the answer's description (LEGAL-RULES §10.6).
+	if _, err := importer.ImportAgreements(ctx, st, filepath.Join(o.DataDir, "demo", "agreements.csv"), importer.Options{}); err != nil {
+		return nil, fmt.Errorf("demo agreements: %w", err)
+	}
 	ok = true
 	return d, nil
 }
@@ -225,7 +230,7 @@ func (d *Demo) WriteSummary(ctx context.Context, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "GIS simulator: %d answer messages, %d Send actions accepted, %d refused, %d files uploaded\n\n",
 		st.Messages, st.SendActions, st.RejectedActions, st.FileStore.Files)
-	return report.WriteDeadlineTable(ctx, w, d.App.Store(), report.Options{Today: d.Now(), IncludeClosed: true})
+	return report.WriteDeadlineTable(ctx, w, d.App.Store(), report.Options{Today: d.Now(), IncludeClosed: true, OrgNames: map[string]string{Org: d.Config.Organizations[0].Name}})
 }
 
 var storeFilterAll = store.SubRequestFilter{}

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/ru"
 )
 
 // Lookup is the part of the store the matcher reads; store.Store satisfies it. Each lookup
@@ -132,11 +133,11 @@ func Match(ctx context.Context, l Lookup, sr domain.SubRequest) (Result, error) 
 		if len(ps) > 0 {
 			r := Result{Premises: ps, Method: MethodHMObject}
 			if kind != kindHouse && len(ps) > 1 {
-				r.review(CodeAmbiguous, "по HMobjectGUID %s найдено %d помещений (%s), ожидалось одно", hm, len(ps), idList(ps))
+				r.review(CodeAmbiguous, "по коду помещения в ГИС ЖКХ %s найдено %d помещений (%s), ожидалось одно", hm, len(ps), idList(ps))
 			}
 			return r, nil
 		}
-		tried = append(tried, "HMobjectGUID "+hm)
+		tried = append(tried, "код помещения в ГИС ЖКХ "+hm)
 	}
 
 	// 2. The house by GIS or FIAS GUID, then the flat and room inside it.
@@ -183,14 +184,14 @@ func matchInHouse(sr domain.SubRequest, kind objectKind, house []domain.Premises
 	case details != "":
 		if unit, ok = ParseUnit(details); !ok {
 			if unit, ok = unitFromAddress(sr.Address); !ok {
-				r.review(CodeUnparsedDetails, "не удалось определить квартиру или комнату по addressDetails «%s»", details)
+				r.review(CodeUnparsedDetails, "не удалось определить квартиру или комнату по уточнению адреса «%s»", details)
 				return r
 			}
-			r.review(CodeUnitFromAddress, "addressDetails «%s» не разобраны; номер помещения (%s) взят из строки адреса «%s»", details, unit, sr.Address)
+			r.review(CodeUnitFromAddress, "уточнение адреса «%s» не разобрано; номер помещения (%s) взят из строки адреса «%s»", details, unit, sr.Address)
 		}
 	case kind == kindUnit:
 		if unit, ok = unitFromAddress(sr.Address); !ok {
-			r.review(CodeNoUnit, "запрос о помещении (тип %s), но номер квартиры или комнаты не указан; адрес «%s»", sr.AddressType, sr.Address)
+			r.review(CodeNoUnit, "запрос о помещении (%s), но номер квартиры или комнаты не указан; адрес «%s»", ru.AddressType(sr.AddressType), sr.Address)
 			return r
 		}
 		r.review(CodeUnitFromAddress, "номер помещения (%s) взят из строки адреса «%s»", unit, sr.Address)
@@ -235,7 +236,7 @@ func matchInHouse(sr domain.SubRequest, kind objectKind, house []domain.Premises
 	switch {
 	case len(found) == 0:
 		r.Method = ""
-		r.review(CodeNoMatch, "в доме %s нет помещения «%s» (addressDetails «%s»)", houseName(sr), unit, details)
+		r.review(CodeNoMatch, "в доме %s нет помещения «%s» (уточнение адреса «%s»)", houseName(sr), unit, details)
 	case len(found) > 1:
 		r.review(CodeAmbiguous, "в доме %s помещению «%s» соответствуют %d записей: %s", houseName(sr), unit, len(found), idList(found))
 	}
@@ -316,7 +317,7 @@ func matchAddress(ctx context.Context, l Lookup, sr domain.SubRequest, kind obje
 		tried = append(tried, "адрес «"+sr.Address+"»")
 	}
 	if len(tried) == 0 {
-		r.review(CodeNoMatch, "в запросе нет ни HMobjectGUID, ни дома, ни адреса")
+		r.review(CodeNoMatch, "в запросе нет ни кода помещения в ГИС ЖКХ, ни дома, ни адреса")
 		return r, nil
 	}
 	if !houseTried {

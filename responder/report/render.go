@@ -41,7 +41,7 @@ func (rep Report) columns() []column {
 		{"Подзапрос (GUID)", 38, func(r Row) string { return r.GUID }, true},
 	}
 	if rep.multiOrg() {
-		cols = append(cols, column{"Организация (orgPPAGUID)", 38, func(r Row) string { return r.OrgGUID }, true})
+		cols = append(cols, column{"Организация", 38, func(r Row) string { return r.OrgName }, true})
 	}
 	return cols
 }
@@ -72,7 +72,9 @@ func (rep Report) Title() string {
 func (rep Report) Scope() string {
 	org := "все организации"
 	if rep.Org != "" {
-		org = "организация " + rep.Org
+		org = "организация " + cmp.Or(rep.OrgName, rep.Org)
+	} else if len(rep.Rows) > 0 && !rep.multiOrg() {
+		org = "организация " + rep.Rows[0].OrgName
 	}
 	if rep.IncludeClosed {
 		return org + "; открытые, с ошибкой и закрытые подзапросы"

@@ -49,11 +49,15 @@ type Options struct {
 	IncludeClosed bool
 	ClosedFrom    time.Time
 	ClosedTo      time.Time
+	// OrgNames names the organizations (orgPPAGUID → name, from the configuration), so that
+	// the report names them rather than giving GUIDs.
+	OrgNames map[string]string
 }
 
 // Report is the deadline report as of one day.
 type Report struct {
 	Org           string
+	OrgName       string // Org's name; "" when Org is empty or has no name
 	Today         time.Time
 	IncludeClosed bool
 	Rows          []Row
@@ -64,6 +68,7 @@ type Report struct {
 type Row struct {
 	GUID          string
 	OrgGUID       string
+	OrgName       string // the organization's name; its GUID when it has none
 	RequestNumber string
 	Address       string
 	Requester     string
@@ -154,7 +159,7 @@ func Build(ctx context.Context, src Source, opts Options) (Report, error) {
 	if err != nil {
 		return Report{}, fmt.Errorf("build report: list sub-requests: %w", err)
 	}
-	rep := Report{Org: opts.Org, Today: today, IncludeClosed: opts.IncludeClosed}
+	rep := Report{Org: opts.Org, OrgName: opts.OrgNames[opts.Org], Today: today, IncludeClosed: opts.IncludeClosed}
 	for _, sr := range subs {
 		if sr.State.Closed() && !inRange(sr.ResponseDate, opts.ClosedFrom, opts.ClosedTo) {
 			continue
@@ -163,6 +168,7 @@ func Build(ctx context.Context, src Source, opts Options) (Report, error) {
 		if err != nil {
 			return Report{}, fmt.Errorf("build report: sub-request %s: %w", sr.GUID, err)
 		}
+		row.OrgName = cmp.Or(strings.TrimSpace(opts.OrgNames[sr.OrgGUID]), sr.OrgGUID)
 		rep.Rows = append(rep.Rows, row)
 	}
 	slices.SortStableFunc(rep.Rows, func(a, b Row) int {
@@ -226,7 +232,8 @@ func buildRow(ctx context.Context, src Source, cal *calendar.Calendar, today tim
 		case err != nil:
 			return Row{}, fmt.Errorf("decision: %w", err)
 		default:
-			notes = append(notes, d.ReviewReasons...)
+			// The stored "code: text" is for machines; the officer reads the text.
+			notes = append(notes, ru.Reasons(d.ReviewReasons)...)
 			if slices.Contains(d.Notes, pipeline.WaitNote) {
 				notes = append(notes, NoteWaits)
 			}

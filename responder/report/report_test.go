@@ -17,6 +17,7 @@ import (
 
 	"github.com/gisgw/gisgw/responder/report"
 	"github.com/gisgw/gisgw/responder/report/reporttest"
+	"github.com/gisgw/gisgw/responder/ru"
 	"github.com/gisgw/gisgw/responder/store"
 	"github.com/gisgw/gisgw/responder/store/storetest"
 )
@@ -188,7 +189,7 @@ func testBuild(t *testing.T, st store.Store) {
 	if r7 := byGUID[reporttest.GUID(7)]; r7.GISError() != "SRV006001: Подзапрос уже обработан" || r7.Answer() != "" {
 		t.Errorf("failed row 7: error %q, answer %q; want GIS's code and text and no answer", r7.GISError(), r7.Answer())
 	}
-	if r2 := byGUID[reporttest.GUID(2)]; r2.Note != reporttest.ReviewReason || r2.Requester != "УСЗН района Хамовники" ||
+	if r2 := byGUID[reporttest.GUID(2)]; r2.Note != ru.Reason(reporttest.ReviewReason) || r2.Requester != "УСЗН района Хамовники" ||
 		r2.Address != "г. Москва, ул. Ленина, д. 1, кв. 2" || !r2.SentDate.Equal(d(3, 10)) || !r2.Deadline.Equal(d(3, 17)) {
 		t.Errorf("review row 2 = %+v; want its reason, requester, address, dates", r2)
 	}
@@ -257,7 +258,7 @@ func TestWriteCSV(t *testing.T) {
 		t.Fatalf("CSV has %d records; want a header and 13 rows", len(recs))
 	}
 	header := recs[0]
-	if header[0] != "Срок ответа" || header[2] != "Статус" || header[len(header)-1] != "Организация (orgPPAGUID)" {
+	if header[0] != "Срок ответа" || header[2] != "Статус" || header[len(header)-1] != "Организация" {
 		t.Errorf("CSV header = %q", header)
 	}
 	col := map[string]int{}
@@ -464,5 +465,32 @@ func TestOnTimeAndCauses(t *testing.T) {
 	}
 	if open := build(t, st, report.Options{}); open.Totals.OnTime+open.Totals.Late != 0 {
 		t.Errorf("a report of open sub-requests counts answers: %+v", open.Totals)
+	}
+}
+
+// TestOrganizationNamed: the report names the organization from the configuration, in its
+// scope and, across organizations, in a column; review reasons are shown without their codes.
+func TestOrganizationNamed(t *testing.T) {
+	t.Parallel()
+	st := sqliteStore(t)
+	names := map[string]string{reporttest.OrgA: "ООО «УК Альфа»", reporttest.OrgB: "ТСЖ «Бета»"}
+	one := build(t, st, report.Options{Org: reporttest.OrgA, OrgNames: names})
+	if !strings.Contains(one.Scope(), "организация ООО «УК Альфа»") {
+		t.Errorf("scope = %q; want the organization's name", one.Scope())
+	}
+	all := build(t, st, report.Options{OrgNames: names})
+	var csvOut bytes.Buffer
+	if err := all.WriteCSV(&csvOut); err != nil {
+		t.Fatalf("WriteCSV: %v", err)
+	}
+	for _, want := range []string{"ООО «УК Альфа»", "ТСЖ «Бета»"} {
+		if !strings.Contains(csvOut.String(), want) {
+			t.Errorf("the report across organizations does not name %q", want)
+		}
+	}
+	for _, r := range all.Rows {
+		if ru.HasLatinWord(r.Note) {
+			t.Errorf("row %s note %q shows a code", r.GUID, r.Note)
+		}
 	}
 }
