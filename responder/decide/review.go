@@ -212,25 +212,8 @@ func withActs(di []domain.DebtInfo, acts []domain.CourtAct) []domain.DebtInfo {
 	return out
 }
 
-// sameAnswer reports whether d answers as p does: the same hasDebt, the same people (by
-// domain.Debtor.Key) with the same files. The order, and details such as an identity document
-// completed from another act, do not count.
-func sameAnswer(d, p domain.Decision) bool {
-	key := func(di []domain.DebtInfo) []string {
-		ks := make([]string, 0, len(di))
-		for _, x := range di {
-			paths := make([]string, 0, len(x.Documents))
-			for _, doc := range x.Documents {
-				paths = append(paths, doc.Path)
-			}
-			slices.Sort(paths)
-			ks = append(ks, domain.Debtor(x.Person).Key()+"\x00"+strings.Join(paths, "\x00"))
-		}
-		slices.Sort(ks)
-		return ks
-	}
-	return d.HasDebt == p.HasDebt && slices.Equal(key(d.DebtInfo), key(p.DebtInfo))
-}
+// sameAnswer reports whether d answers as p does (domain.Decision.SameAnswer).
+func sameAnswer(d, p domain.Decision) bool { return d.SameAnswer(p) }
 
 // reviewed stamps a person's decision: who, comment and at are stored with it and the review
 // flag is cleared. It checks that the answer can be sent: "debt" needs at least one person
