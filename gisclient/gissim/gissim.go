@@ -196,9 +196,9 @@ type Sim struct {
 
 type subReq struct {
 	SubRequest
-	key    string
-	status wsdl.ResponseStatusType
-	answer *recorded // nil while NotSent
+	key     string
+	status  wsdl.ResponseStatusType
+	answer  *recorded // nil while NotSent
 	sends   int       // Send actions recorded, those refused over a sent answer included
 	revokes int       // Revoke actions accepted
 }
