@@ -95,7 +95,9 @@ func testCorrection(t *testing.T, dsn string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.ContainsFunc(items, func(it store.ReviewItem) bool { return it.SubRequest.GUID == g && it.Decision != nil && it.Decision.Correction }) {
+	if !slices.ContainsFunc(items, func(it store.ReviewItem) bool {
+		return it.SubRequest.GUID == g && it.Decision != nil && it.Decision.Correction
+	}) {
 		t.Fatalf("the review queue lacks the correction of %s", g)
 	}
 	proposal, err := st.GetDecision(ctx, g)
