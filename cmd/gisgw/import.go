@@ -7,9 +7,9 @@ import (
 	"io"
 	"time"
 
-	"github.com/gisgw/gisgw/responder/store/storeopen"
-
+	"github.com/gisgw/gisgw/responder/app"
 	"github.com/gisgw/gisgw/responder/importer"
+	"github.com/gisgw/gisgw/responder/store/storeopen"
 )
 
 func importPremisesCommand() command {
@@ -61,9 +61,19 @@ func runImport(ctx context.Context, env *cliEnv, args []string, kind string) err
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(env.stderr, "imported %s: %d rows, %d %s: %d inserted, %d updated, %d unchanged in %s\n",
+	if _, err := fmt.Fprintf(env.stderr, "imported %s: %d rows, %d %s: %d inserted, %d updated, %d unchanged in %s\n",
 		file, res.Rows, res.Records, recordsName(kind), res.Stats.Inserted, res.Stats.Updated, res.Stats.Unchanged,
-		res.Elapsed.Round(time.Millisecond))
+		res.Elapsed.Round(time.Millisecond)); err != nil {
+		return err
+	}
+	// The data behind answers already sent may have changed (LEGAL-RULES §10.7).
+	n, err := app.Recheck(ctx, st, env.now(), nil)
+	if err != nil {
+		return fmt.Errorf("the import is stored, but the sent answers could not be checked against it (the daemon checks them again within pipeline.recheck_every): %w", err)
+	}
+	if n > 0 {
+		_, err = fmt.Fprintf(env.stderr, "%d sent answers no longer match the data: they are back in review as corrections (gisgw review list)\n", n)
+	}
 	return err
 }
 

@@ -248,12 +248,14 @@ func printSubRequest(w io.Writer, sr domain.SubRequest, orgName string, d *domai
 }
 
 func runReviewDecide(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "review decide", "Usage: gisgw review decide GUID --as debt|no-debt|proposed --by LOGIN [--comment TEXT] [--description TEXT] [--db DSN | --config FILE]\n\n"+
+	fs := newFlags(env, "review decide", "Usage: gisgw review decide GUID --as debt|no-debt|proposed|sent --by LOGIN [--comment TEXT] [--description TEXT] [--db DSN | --config FILE]\n\n"+
 		"Records a person's decision on a sub-request in review; it becomes ready and the daemon\n"+
 		"sends it on its next run. --as debt keeps the debtors the rules found; --as no-debt answers\n"+
-		"\"no debt\" with no debtors.")
+		"\"no debt\" with no debtors. For a correction of a sent answer, an answer other than the\n"+
+		"sent one makes the daemon revoke the sent answer and then send it; --as sent keeps the\n"+
+		"sent answer and nothing is sent.")
 	sf := addStoreFlags(fs.FlagSet)
-	as := fs.String("as", "", "the answer: debt (the proposal's debtors), no-debt, or proposed (the proposal as it is)")
+	as := fs.String("as", "", "the answer: debt (the proposal's debtors), no-debt, proposed (the proposal as it is), or sent (a correction: keep the sent answer)")
 	by := fs.String("by", "", "the `LOGIN` of the person deciding (stored with the decision and in the audit trail)")
 	comment := fs.String("comment", "", "why, for the audit trail (required when the answer differs from the proposal)")
 	description := fs.String("description", "", "text for GIS with the answer (at most 1000 characters; default: the proposal's)")
@@ -269,10 +271,12 @@ func runReviewDecide(ctx context.Context, env *cliEnv, args []string) error {
 		choice.Answer = decide.Debt // no acts chosen: the proposal's debtors
 	case "no-debt":
 		choice.Answer = decide.NoDebt
+	case "sent":
+		choice.Answer = decide.KeepSent
 	case "":
-		return errors.New("--as is required: debt, no-debt or proposed")
+		return errors.New("--as is required: debt, no-debt, proposed or sent")
 	default:
-		return fmt.Errorf("--as %q: want debt, no-debt or proposed", *as)
+		return fmt.Errorf("--as %q: want debt, no-debt, proposed or sent", *as)
 	}
 	if strings.TrimSpace(*by) == "" {
 		return errors.New("--by LOGIN is required: who decides is recorded with the answer")
@@ -311,6 +315,15 @@ func runReviewDecide(ctx context.Context, env *cliEnv, args []string) error {
 			}
 		}
 	}
+	if proposal != nil && proposal.Correction {
+		switch d, err := st.SentDecision(ctx, guid); {
+		case errors.Is(err, domain.ErrNotFound): // GIS's automatic answer
+		case err != nil:
+			return fmt.Errorf("sent answer of sub-request %s: %w", guid, err)
+		default:
+			choice.Sent = &d
+		}
+	}
 	reviewed, err := decide.Review(sr, proposal, acts, choice, *by, *comment, env.now())
 	switch {
 	case errors.Is(err, decide.ErrNoProposal):
@@ -321,6 +334,8 @@ func runReviewDecide(ctx context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("%w: give it with --comment TEXT", err)
 	case errors.Is(err, decide.ErrBadReviewer):
 		return fmt.Errorf("--by: %w", err)
+	case errors.Is(err, decide.ErrNotCorrection):
+		return fmt.Errorf("%w: --as sent is only for a correction of a sent answer; answer --as debt, no-debt or proposed", err)
 	case err != nil:
 		return err
 	}
@@ -330,8 +345,17 @@ func runReviewDecide(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		return err
 	}
-	_, err = fmt.Fprintf(env.stdout, "sub-request %s: %s, recorded by %s; it is ready («%s») and the daemon sends it on its next run\n",
-		guid, answerText(reviewed), *by, ru.StateName(domain.StateReady))
+	switch {
+	case proposal != nil && proposal.Correction && reviewed.Correction:
+		_, err = fmt.Fprintf(env.stdout, "sub-request %s: %s, recorded by %s; the daemon revokes the sent answer and then sends this one\n",
+			guid, answerText(reviewed), *by)
+	case proposal != nil && proposal.Correction:
+		_, err = fmt.Fprintf(env.stdout, "sub-request %s: the sent answer (%s) is kept, recorded by %s; nothing is sent\n",
+			guid, answerText(reviewed), *by)
+	default:
+		_, err = fmt.Fprintf(env.stdout, "sub-request %s: %s, recorded by %s; it is ready («%s») and the daemon sends it on its next run\n",
+			guid, answerText(reviewed), *by, ru.StateName(domain.StateReady))
+	}
 	return err
 }
 

@@ -232,7 +232,7 @@ func mustAccept(t *testing.T, h *harness, req *wsdl.ImportDSRResponsesRequest) {
 	}
 }
 
-func TestSendReplacesRevokeWithdraws(t *testing.T) {
+func TestSendOverSentRefusedRevokeWithdraws(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
 	h := newHarness(t, gissim.Options{Now: clk.Now})
@@ -246,16 +246,18 @@ func TestSendReplacesRevokeWithdraws(t *testing.T) {
 		a.AnsweredAt == nil || !a.AnsweredAt.Equal(clk.Now()) {
 		t.Fatalf("after Send: %+v", a)
 	}
+	sentAt := clk.Now()
 
 	clk.Advance(time.Minute)
 	replacement := noDebt()
 	text := wsdl.DescriptionType("Задолженность погашена")
 	replacement.Description = &text
-	mustAccept(t, h, importOf(send(sub, replacement)))
-	a = answerOf(t, h, sub)
-	if a.ResponseStatus != "Sent" || a.HasDebt == nil || *a.HasDebt || len(a.Debtors) != 0 || len(a.Documents) != 0 ||
-		a.Description != string(text) || !a.AnsweredAt.Equal(clk.Now()) {
-		t.Fatalf("after the replacing Send: %+v", a)
+	res := h.result(orgA, importOf(send(sub, replacement)))
+	if e := res.ImportResult[0].Error; len(e) != 1 || e[0].ErrorCode != gissim.CodeSendOverSent || !strings.Contains(e[0].Description, "сначала отзовите") {
+		t.Fatalf("a Send over the sent answer: %+v; want %s", e, gissim.CodeSendOverSent)
+	}
+	if a := answerOf(t, h, sub); !*a.HasDebt || !a.AnsweredAt.Equal(sentAt) {
+		t.Fatalf("the refused Send changed the answer: %+v", a)
 	}
 
 	mustAccept(t, h, importOf(revoke(sub)))
@@ -263,13 +265,22 @@ func TestSendReplacesRevokeWithdraws(t *testing.T) {
 	if a.ResponseStatus != "NotSent" || a.HasDebt != nil || a.AnsweredAt != nil || a.Debtors == nil || a.Documents == nil {
 		t.Fatalf("after Revoke: %+v", a)
 	}
-	res := h.result(orgA, importOf(revoke(sub)))
+	res = h.result(orgA, importOf(revoke(sub)))
 	if e := res.ImportResult[0].Error; len(e) != 1 || e[0].ErrorCode != gissim.CodeRevokeNotSent || !strings.Contains(e[0].Description, `не имеет статус "Ответ отправлен"`) {
 		t.Fatalf("second Revoke: %+v", e)
 	}
+	mustAccept(t, h, importOf(send(sub, replacement)))
+	a = answerOf(t, h, sub)
+	if a.ResponseStatus != "Sent" || a.HasDebt == nil || *a.HasDebt || len(a.Debtors) != 0 || len(a.Documents) != 0 ||
+		a.Description != string(text) || !a.AnsweredAt.Equal(clk.Now()) {
+		t.Fatalf("after the Send that follows the Revoke: %+v", a)
+	}
 	st := h.sim.Stats()
-	if st.SendActions != 2 || st.RevokeActions != 1 || st.RejectedActions != 1 || st.Messages != 4 {
-		t.Errorf("stats %+v, want 2 sends, 1 revoke, 1 rejection, 4 messages", st)
+	if st.SendActions != 2 || st.RevokeActions != 1 || st.RejectedActions != 2 || st.Messages != 5 {
+		t.Errorf("stats %+v, want 2 sends, 1 revoke, 2 rejections, 5 messages", st)
+	}
+	if s, r := h.sim.Sends(sub), h.sim.Revokes(sub); s != 3 || r != 1 {
+		t.Errorf("Sends %d, Revokes %d; want 3 (the refused one counted) and 1", s, r)
 	}
 }
 

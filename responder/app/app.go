@@ -358,6 +358,7 @@ func (a *App) loop(stop, work context.Context) error {
 		wg.Go(func() { a.refreshLoop(stop, work, o.OrgPPAGUID) })
 	}
 	wg.Go(func() { a.alertLoop(stop, work) })
+	wg.Go(func() { a.recheckLoop(stop, work) })
 	a.answerLoop(stop, work)
 	wg.Wait()
 	return nil
@@ -418,6 +419,19 @@ func (a *App) answerLoop(stop, work context.Context) {
 			continue
 		}
 		if !pause(stop, time.Second) {
+			return
+		}
+	}
+}
+
+// recheckLoop decides the answers GIS holds again every pipeline.recheck_every, from the
+// start, so that a correction is offered for those the data no longer support.
+func (a *App) recheckLoop(stop, work context.Context) {
+	for stop.Err() == nil {
+		if _, err := a.pipe.Recheck(work); err != nil && work.Err() == nil {
+			a.log.Warn("re-check of sent answers failed; retrying at the next one", "err", err)
+		}
+		if !pause(stop, time.Duration(a.cfg.Pipeline.RecheckEvery)) {
 			return
 		}
 	}

@@ -144,6 +144,9 @@ type Pipeline struct {
 	// RefreshEvery is how often the same overdue open sub-requests are looked up in GIS at
 	// most (each look-up is an export); default 5m.
 	RefreshEvery Duration `yaml:"refresh_every"`
+	// RecheckEvery is how often the daemon decides the answers GIS holds again, to offer a
+	// correction of those the data no longer support (LEGAL-RULES §10.7); default 1h.
+	RecheckEvery Duration `yaml:"recheck_every"`
 	FileRetry    Duration `yaml:"file_retry"`     // first retry of an answer whose court-act file failed; default 15s
 	FileRetryMax Duration `yaml:"file_retry_max"` // longest wait between those retries; default 1m
 	// UnreadyAfter failed passes in a row of one organization make /readyz answer 503;
@@ -239,6 +242,7 @@ const (
 	DefaultPullRetry    = 5 * time.Second
 	DefaultPullRetryMax = 5 * time.Minute
 	DefaultRefreshEvery = 5 * time.Minute
+	DefaultRecheckEvery = time.Hour
 	DefaultFileRetry    = 15 * time.Second
 	DefaultFileRetryMax = time.Minute
 	DefaultUnreadyAfter = 3
@@ -293,6 +297,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if p.RefreshEvery == 0 {
 		p.RefreshEvery = Duration(DefaultRefreshEvery)
+	}
+	if p.RecheckEvery == 0 {
+		p.RecheckEvery = Duration(DefaultRecheckEvery)
 	}
 	if p.FileRetry == 0 {
 		p.FileRetry = Duration(DefaultFileRetry)
@@ -376,7 +383,8 @@ func (c Config) Validate() error {
 		d   Duration
 	}{
 		{"pipeline.pull_retry", c.Pipeline.PullRetry}, {"pipeline.pull_retry_max", c.Pipeline.PullRetryMax},
-		{"pipeline.refresh_every", c.Pipeline.RefreshEvery}, {"pipeline.file_retry", c.Pipeline.FileRetry},
+		{"pipeline.refresh_every", c.Pipeline.RefreshEvery}, {"pipeline.recheck_every", c.Pipeline.RecheckEvery},
+		{"pipeline.file_retry", c.Pipeline.FileRetry},
 		{"pipeline.file_retry_max", c.Pipeline.FileRetryMax}, {"alerts.every", c.Alerts.Every},
 	} {
 		if s.d < 0 {

@@ -20,6 +20,7 @@ const (
 	choiceConfirm = "confirm" // подтвердить предложенный ответ
 	choiceDebt    = "debt"    // есть задолженность (debtors from the selected acts)
 	choiceNoDebt  = "nodebt"  // нет задолженности
+	choiceKeep    = "keep"    // отправленный ответ верен (исправление не нужно)
 )
 
 // decide records a person's decision on a review item: the form is read into a
@@ -54,6 +55,8 @@ func (d *Dashboard) decide(w http.ResponseWriter, r *http.Request, id identity) 
 		choice.Answer = decide.NoDebt
 	case choiceDebt:
 		choice.Answer, choice.Acts = decide.Debt, r.PostForm["act"]
+	case choiceKeep:
+		choice.Answer = decide.KeepSent
 	default:
 		d.fail(w, r, id, http.StatusUnprocessableEntity, "Выберите решение.")
 		return
@@ -66,6 +69,12 @@ func (d *Dashboard) decide(w http.ResponseWriter, r *http.Request, id identity) 
 	acts := make([]domain.CourtAct, 0, len(rows))
 	for _, a := range rows {
 		acts = append(acts, a.Act)
+	}
+	if proposal != nil && proposal.Correction {
+		if choice.Sent, err = d.sentAnswer(ctx, guid); err != nil {
+			d.storeError(w, r, id, "sent answer", err)
+			return
+		}
 	}
 	comment := r.PostForm.Get("comment")
 	dec, err := decide.Review(sr, proposal, acts, choice, id.User, comment, d.now())
@@ -111,6 +120,7 @@ func reviewRefusals(err error, hasActs bool) (string, bool) {
 		{decide.ErrCommentTooLong, "Комментарий длиннее 1000 символов."},
 		{decide.ErrNoProposal, noProposal},
 		{decide.ErrNoDebtors, noDebtors},
+		{decide.ErrNotCorrection, "Отправленного ответа, который можно оставить, нет: выберите другой ответ."},
 		{decide.ErrBadReviewer, msgBadReviewer},
 		{decide.ErrUnknownAct, "Отмеченный судебный акт не относится к помещению подзапроса. Обновите очередь и примите решение заново."},
 	} {

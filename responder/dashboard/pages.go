@@ -226,6 +226,22 @@ type reviewItem struct {
 	Decision *domain.Decision
 	Acts     []actRow
 	Proposal string // the proposal's version, to refuse a form made for an older one
+	// Correction is set for the review of a correction of a sent answer, shown beside
+	// Sent, the answer GIS holds from gisgw (nil: GIS's automatic "no debt").
+	Correction bool
+	Sent       *domain.Decision
+}
+
+// sentAnswer returns the answer GIS holds from gisgw for a correction; nil for GIS's own.
+func (d *Dashboard) sentAnswer(ctx context.Context, guid string) (*domain.Decision, error) {
+	sent, err := d.store.SentDecision(ctx, guid)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &sent, nil
 }
 
 // NoDebtProposal reports whether the item proposes "no debt", which a person may confirm
@@ -279,10 +295,18 @@ func (d *Dashboard) reviewQueue(w http.ResponseWriter, r *http.Request, id ident
 			d.storeError(w, r, id, "court acts", err)
 			return
 		}
-		v.Items = append(v.Items, reviewItem{
+		item := reviewItem{
 			Row: d.rowOf(it.SubRequest, today), Decision: it.Decision, Acts: acts,
 			Proposal: proposalVersion(it.Decision),
-		})
+		}
+		if it.Decision != nil && it.Decision.Correction {
+			item.Correction = true
+			if item.Sent, err = d.sentAnswer(ctx, it.SubRequest.GUID); err != nil {
+				d.storeError(w, r, id, "sent answer", err)
+				return
+			}
+		}
+		v.Items = append(v.Items, item)
 	}
 	d.render(w, r, http.StatusOK, "review", id, v)
 }

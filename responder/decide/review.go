@@ -23,6 +23,9 @@ const (
 	Debt
 	// NoDebt answers "no debt" with no debtors.
 	NoDebt
+	// KeepSent keeps the answer GIS holds (Choice.Sent) in the review of a correction: the
+	// person found it still right, and nothing is sent.
+	KeepSent
 )
 
 // Choice is what a person chose in the dashboard or on the command line.
@@ -33,6 +36,9 @@ type Choice struct {
 	// Description is the text for GIS; nil keeps the proposal's, which is dropped when the
 	// answer changes (it described the other answer).
 	Description *string
+	// Sent is the answer GIS holds, in the review of a correction (the proposal is marked as
+	// a correction); nil for an answer GIS does not hold from gisgw (its automatic one).
+	Sent *domain.Decision
 }
 
 // CommentMax is the longest comment a person may give, in characters.
@@ -57,6 +63,8 @@ var (
 	ErrCommentTooLong = errors.New("comment too long")
 	// ErrBadReviewer: the reviewer's login holds a bidirectional or other control character.
 	ErrBadReviewer = errors.New("unacceptable reviewer login")
+	// ErrNotCorrection: KeepSent outside the review of a correction.
+	ErrNotCorrection = errors.New("not a correction")
 )
 
 // CheckReviewer refuses a reviewer login with a control character. A bidirectional control
@@ -107,7 +115,10 @@ func refuse(guid string, kind error, format string, args ...any) error {
 	return &reviewError{guid: guid, msg: fmt.Sprintf(format, args...), kind: kind}
 }
 
-// Review turns a person's choice on sub-request sr into the decision to record. proposal is
+// Review turns a person's choice on sub-request sr into the decision to record. In the
+// review of a correction (the proposal is marked as one) the decision is marked as a
+// correction when it answers otherwise than c.Sent, the answer GIS holds; KeepSent, or any
+// choice that answers as GIS's answer does, keeps that answer. proposal is
 // the current decision (nil when the rules proposed none); acts are the court acts at the
 // proposal's premises (others, and acts of another organization, are ignored); who, comment
 // and at are stored with the decision.
@@ -135,8 +146,20 @@ func Review(sr domain.SubRequest, proposal *domain.Decision, acts []domain.Court
 	}
 	acts = actsOf(sr, base.PremisesIDs, acts)
 
+	correction := proposal != nil && proposal.Correction
+	// The answer GIS holds: gisgw's, or GIS's automatic "no debt".
+	sent := domain.Decision{SubRequestGUID: sr.GUID, RuleVersion: base.RuleVersion, PremisesIDs: base.PremisesIDs, Evidence: base.Evidence}
+	if c.Sent != nil {
+		sent = *c.Sent
+	}
 	d := base
 	switch c.Answer {
+	case KeepSent:
+		if !correction {
+			return fail(ErrNotCorrection, "the sub-request has no sent answer under correction to keep")
+		}
+		d = sent
+		d.SubRequestGUID = sr.GUID
 	case Confirm:
 		if proposal == nil {
 			return fail(ErrNoProposal, "the sub-request has no proposed decision to confirm")
@@ -164,6 +187,8 @@ func Review(sr domain.SubRequest, proposal *domain.Decision, acts []domain.Court
 	d.DebtInfo = withActs(d.DebtInfo, acts)
 
 	switch {
+	case c.Answer == KeepSent:
+		// The answer GIS holds, as it was sent.
 	case c.Description != nil:
 		d.Description = *c.Description
 	case d.HasDebt != base.HasDebt:
@@ -172,6 +197,9 @@ func Review(sr domain.SubRequest, proposal *domain.Decision, acts []domain.Court
 	if !sameAnswer(d, base) && comment == "" {
 		return fail(ErrCommentRequired, "the answer differs from the proposal: say why in a comment")
 	}
+	// In the review of a correction, an answer other than the one GIS holds corrects it
+	// (revoke, then send); the same answer keeps it and sends nothing.
+	d.Correction = correction && !sameAnswer(d, sent)
 	return reviewed(d, who, comment, at)
 }
 
@@ -223,25 +251,8 @@ func withActs(di []domain.DebtInfo, acts []domain.CourtAct) []domain.DebtInfo {
 	return out
 }
 
-// sameAnswer reports whether d answers as p does: the same hasDebt, the same people (by
-// domain.Debtor.Key) with the same files. The order, and details such as an identity document
-// completed from another act, do not count.
-func sameAnswer(d, p domain.Decision) bool {
-	key := func(di []domain.DebtInfo) []string {
-		ks := make([]string, 0, len(di))
-		for _, x := range di {
-			paths := make([]string, 0, len(x.Documents))
-			for _, doc := range x.Documents {
-				paths = append(paths, doc.Path)
-			}
-			slices.Sort(paths)
-			ks = append(ks, domain.Debtor(x.Person).Key()+"\x00"+strings.Join(paths, "\x00"))
-		}
-		slices.Sort(ks)
-		return ks
-	}
-	return d.HasDebt == p.HasDebt && slices.Equal(key(d.DebtInfo), key(p.DebtInfo))
-}
+// sameAnswer reports whether d answers as p does (domain.Decision.SameAnswer).
+func sameAnswer(d, p domain.Decision) bool { return d.SameAnswer(p) }
 
 // reviewed stamps a person's decision: who, comment and at are stored with it and the review
 // flag is cleared. It checks that the answer can be sent: "debt" needs at least one person

@@ -272,3 +272,55 @@ func TestReviewerLogin(t *testing.T) {
 		})
 	}
 }
+
+// TestReviewCorrection: in the review of a correction, an answer other than the one GIS
+// holds is a correction; keeping that answer is not, and needs a comment.
+func TestReviewCorrection(t *testing.T) {
+	t.Parallel()
+	at := date("2026-04-11").Add(10 * time.Hour)
+	acts := []domain.CourtAct{act("A")}
+	sent := Decide(sub(), matched("P1"), acts, today) // debt, as sent
+	sent.Description = "долг подтверждён приказом"
+	// The re-check's proposal: the act is repaid, no debt.
+	proposal := func() *domain.Decision {
+		d := Decide(sub(), matched("P1"), nil, today)
+		d.Review, d.Correction, d.ReviewReasons = true, true, []string{"ответ больше не соответствует данным организации"}
+		return &d
+	}
+	tests := []struct {
+		name           string
+		choice         Choice
+		comment        string
+		wantErr        error
+		wantCorrection bool
+		wantDebt       bool
+	}{
+		{"confirm the proposal", Choice{Answer: Confirm, Sent: &sent}, "", nil, true, false},
+		{"no debt", Choice{Answer: NoDebt, Sent: &sent}, "", nil, true, false},
+		{"keep the sent answer", Choice{Answer: KeepSent, Sent: &sent}, "акт не погашен, выписка банка ошибочна", nil, false, true},
+		{"keep without a comment", Choice{Answer: KeepSent, Sent: &sent}, "", ErrCommentRequired, false, false},
+		{"debt as sent is no correction", Choice{Answer: Debt, Acts: []string{"A"}, Sent: &sent}, "проверено", nil, false, true},
+		{"GIS's automatic answer kept", Choice{Answer: KeepSent}, "проверено", nil, false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := Review(sub(), proposal(), acts, tc.choice, "ivanova", tc.comment, at)
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("err = %v; want %v", err, tc.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if got.Correction != tc.wantCorrection || got.HasDebt != tc.wantDebt {
+				t.Errorf("correction %t, debt %t; want %t, %t", got.Correction, got.HasDebt, tc.wantCorrection, tc.wantDebt)
+			}
+			if tc.choice.Answer == KeepSent && tc.choice.Sent != nil && got.Description != sent.Description {
+				t.Errorf("kept answer's description %q; want the sent one's %q", got.Description, sent.Description)
+			}
+		})
+	}
+	if _, err := Review(sub(), &sent, acts, Choice{Answer: KeepSent}, "ivanova", "x", at); !errors.Is(err, ErrNotCorrection) {
+		t.Errorf("KeepSent outside a correction: %v; want ErrNotCorrection", err)
+	}
+}

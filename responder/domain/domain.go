@@ -5,6 +5,8 @@ package domain
 
 import (
 	"errors"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -154,7 +156,28 @@ type SubRequest struct {
 	// defers the answer, and clears them when the answer goes out).
 	BlockedReason string
 	BlockedUntil  time.Time
+	// Correction is where a correction of the sent answer stands (read-only: the pipeline's
+	// re-check proposes one, a person's review approves or dismisses it, the outbox moves it
+	// on). Empty when none is under way.
+	Correction Correction
 }
+
+// Correction is a step in correcting an answer GIS already holds (LEGAL-RULES §10.7): the
+// sent answer is revoked, GIS confirms the revoke, then the new answer is sent.
+type Correction string
+
+const (
+	CorrectionNone Correction = ""
+	// CorrectionProposed: the data no longer support the sent answer; the sub-request is in
+	// review with the new proposal (a decision with Correction set) beside the sent one.
+	CorrectionProposed Correction = "proposed"
+	// CorrectionApproved: a person chose a new answer; the sent one is to be revoked (the
+	// sub-request is ready, or sending with a Revoke action).
+	CorrectionApproved Correction = "approved"
+	// CorrectionRevoked: GIS confirmed the revoke; the new answer is to be sent (ready, or
+	// sending with a Send action).
+	CorrectionRevoked Correction = "revoked"
+)
 
 // State is where a sub-request stands in the pipeline.
 type State string
@@ -241,6 +264,30 @@ type Decision struct {
 	// Set when a person decided.
 	DecidedBy string
 	Comment   string
+	// Correction marks a decision that is to replace an answer GIS already holds: the
+	// re-check's proposal, and a person's answer in its review (LEGAL-RULES §10.7).
+	Correction bool
+}
+
+// SameAnswer reports whether d answers as o does: the same hasDebt, the same people (by
+// Debtor.Key) with the same files. The order, and details such as an identity document
+// completed from another act, do not count.
+func (d Decision) SameAnswer(o Decision) bool {
+	return d.HasDebt == o.HasDebt && slices.Equal(answerKeys(d.DebtInfo), answerKeys(o.DebtInfo))
+}
+
+func answerKeys(di []DebtInfo) []string {
+	ks := make([]string, 0, len(di))
+	for _, x := range di {
+		paths := make([]string, 0, len(x.Documents))
+		for _, doc := range x.Documents {
+			paths = append(paths, doc.Path)
+		}
+		slices.Sort(paths)
+		ks = append(ks, Debtor(x.Person).Key()+"\x00"+strings.Join(paths, "\x00"))
+	}
+	slices.Sort(ks)
+	return ks
 }
 
 // AuditEntry is one line of a sub-request's history.

@@ -84,6 +84,8 @@ type fakeStore struct {
 	locked     map[string]bool
 	audit      map[string][]string // by sub-request: state changes with their details
 	renewals   int
+	history    map[string][]domain.Decision // every decision, oldest first
+	sent       map[string]domain.Decision   // the last Send GIS accepted
 }
 
 type fakeSub struct {
@@ -106,6 +108,7 @@ func newFakeStore(now func() time.Time) *fakeStore {
 	return &fakeStore{
 		now: now, subs: map[string]*fakeSub{}, decisions: map[string]domain.Decision{}, msgs: map[string]*fakeMsg{},
 		watermarks: map[string]time.Time{}, locked: map[string]bool{}, audit: map[string][]string{},
+		history: map[string][]domain.Decision{}, sent: map[string]domain.Decision{},
 	}
 }
 
@@ -233,9 +236,100 @@ func (s *fakeStore) checkDecision(d domain.Decision, state domain.State) error {
 	return nil
 }
 
+func (s *fakeStore) ClaimRevokes(_ context.Context, org, owner string, limit int, lease time.Duration) ([]string, error) {
+	if err := s.fault("ClaimRevokes"); err != nil {
+		return nil, err
+	}
+	if err := checkLease(owner, limit, lease); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, r := range s.leaseSubs(owner, limit, lease, func(r *fakeSub) bool {
+		return r.sr.OrgGUID == org && r.sr.State == domain.StateReady && r.sr.Correction == domain.CorrectionApproved
+	}) {
+		out = append(out, r.sr.GUID)
+	}
+	return out, nil
+}
+
+func (s *fakeStore) Rechecks(_ context.Context, org string) ([]domain.SubRequest, error) {
+	if err := s.fault("Rechecks"); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []domain.SubRequest
+	for _, r := range s.subs {
+		if r.sr.OrgGUID == org && r.sr.State.Closed() && r.sr.Correction == domain.CorrectionNone {
+			out = append(out, r.sr)
+		}
+	}
+	slices.SortFunc(out, func(a, b domain.SubRequest) int { return cmp.Compare(a.GUID, b.GUID) })
+	return out, nil
+}
+
+func (s *fakeStore) SentDecision(_ context.Context, guid string) (domain.Decision, error) {
+	if err := s.fault("SentDecision"); err != nil {
+		return domain.Decision{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.sent[guid]
+	if !ok {
+		return d, fmt.Errorf("sent answer of %s: %w", guid, domain.ErrNotFound)
+	}
+	return d, nil
+}
+
+func (s *fakeStore) DecisionHistory(_ context.Context, guid string) ([]domain.Decision, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.history[guid]), nil
+}
+
+func (s *fakeStore) ProposeCorrection(_ context.Context, d domain.Decision) error {
+	if err := s.fault("ProposeCorrection"); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.subs[d.SubRequestGUID]
+	if !ok {
+		return domain.ErrNotFound
+	}
+	if !r.sr.State.Closed() || r.sr.Correction != domain.CorrectionNone || !d.Correction || !d.Review {
+		return fmt.Errorf("sub-request %s is %s (correction %q): %w", d.SubRequestGUID, r.sr.State, r.sr.Correction, domain.ErrConflict)
+	}
+	s.decisions[d.SubRequestGUID] = d
+	s.history[d.SubRequestGUID] = append(s.history[d.SubRequestGUID], d)
+	r.sr.State, r.sr.Correction = domain.StateReview, domain.CorrectionProposed
+	s.audit[d.SubRequestGUID] = append(s.audit[d.SubRequestGUID], "proposed")
+	return nil
+}
+
+// review records a person's decision as the store's RecordReview does.
+func (s *fakeStore) review(d domain.Decision) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.subs[d.SubRequestGUID]
+	s.decisions[d.SubRequestGUID] = d
+	s.history[d.SubRequestGUID] = append(s.history[d.SubRequestGUID], d)
+	switch {
+	case r.sr.Correction == domain.CorrectionProposed && d.Correction:
+		r.sr.State, r.sr.Correction = domain.StateReady, domain.CorrectionApproved
+	case r.sr.Correction == domain.CorrectionProposed:
+		r.sr.State, r.sr.Correction = domain.StateAnswered, domain.CorrectionNone
+	default:
+		r.sr.State = domain.StateReady
+	}
+}
+
 func (s *fakeStore) saveDecision(d domain.Decision, state domain.State) {
 	r := s.subs[d.SubRequestGUID]
 	s.decisions[d.SubRequestGUID] = d
+	s.history[d.SubRequestGUID] = append(s.history[d.SubRequestGUID], d)
 	r.sr.State, r.owner, r.until = state, "", time.Time{}
 }
 
@@ -281,7 +375,8 @@ func (s *fakeStore) ClaimReady(_ context.Context, org, owner string, limit int, 
 	var out []domain.Decision
 	for _, r := range s.leaseSubs(owner, limit, lease, func(r *fakeSub) bool {
 		_, decided := s.decisions[r.sr.GUID]
-		return r.sr.OrgGUID == org && r.sr.State == domain.StateReady && decided && !r.sr.BlockedUntil.After(s.now())
+		return r.sr.OrgGUID == org && r.sr.State == domain.StateReady && decided && !r.sr.BlockedUntil.After(s.now()) &&
+			r.sr.Correction != domain.CorrectionApproved
 	}) {
 		out = append(out, s.decisions[r.sr.GUID])
 	}
@@ -469,9 +564,24 @@ func (s *fakeStore) FinishMessage(_ context.Context, id string, outcomes []domai
 		}
 		res[i], given[i] = o, true
 	}
-	for _, o := range res {
-		if r := s.subs[o.SubRequestGUID]; r != nil && r.sr.State == domain.StateSending {
-			r.sr.State, r.sr.ErrorCode, r.sr.ErrorText, r.owner, r.until = o.State, o.ErrorCode, o.ErrorText, "", time.Time{}
+	for i, o := range res {
+		r := s.subs[o.SubRequestGUID]
+		if r == nil || r.sr.State != domain.StateSending {
+			continue
+		}
+		r.sr.State, r.sr.ErrorCode, r.sr.ErrorText, r.owner, r.until = o.State, o.ErrorCode, o.ErrorText, "", time.Time{}
+		a := m.m.Actions[i]
+		switch {
+		case a.Kind == domain.ActionRevoke && (o.State == domain.StateAnswered || o.State == domain.StateAutoAnswered):
+			r.sr.State, r.sr.Correction = domain.StateReady, domain.CorrectionRevoked
+			s.audit[o.SubRequestGUID] = append(s.audit[o.SubRequestGUID], "revoked")
+		case a.Kind == domain.ActionRevoke && o.State == domain.StateFailed:
+			r.sr.Correction = domain.CorrectionNone
+		case a.Kind == domain.ActionSend && o.State == domain.StateAnswered:
+			s.sent[o.SubRequestGUID] = a.Decision
+			r.sr.Correction = domain.CorrectionNone
+		case o.State != domain.StateReady:
+			r.sr.Correction = domain.CorrectionNone
 		}
 	}
 	m.m.Status, m.owner, m.until, m.outcomes = domain.MessageDone, "", time.Time{}, res
@@ -590,6 +700,7 @@ type fakeGIS struct {
 	awaited     []domain.Message
 	acked       map[string][]string // TransportGUIDs GIS acknowledged, by GIS MessageGUID
 	statusCalls int                 // Statuses calls that reached GIS
+	revokes     int                 // Revokes GIS took
 	// pullPartial, when set, fails every Pull after it returned what it found.
 	pullPartial error
 	// failUpload fails every upload of these court acts' files.
@@ -710,13 +821,27 @@ func (g *fakeGIS) Submit(_ context.Context, m domain.Message) (string, error) {
 	return "gis-" + m.ID, nil
 }
 
-// take records m's answers as GIS holds them once it processed the message.
-func (g *fakeGIS) take(m domain.Message) {
-	for _, a := range m.Actions {
-		if g.refuse[a.SubRequestGUID] == "" {
+// take records m's answers as GIS holds them once it processed the message: a Send is
+// taken (a status set by a test stands for this very message), a Revoke withdraws a sent
+// answer and is refused without one. It returns
+// the GIS error code of each action ("" when taken).
+func (g *fakeGIS) take(m domain.Message) []string {
+	codes := make([]string, len(m.Actions))
+	for i, a := range m.Actions {
+		st := g.status[a.SubRequestGUID]
+		switch {
+		case g.refuse[a.SubRequestGUID] != "":
+			codes[i] = g.refuse[a.SubRequestGUID]
+		case a.Kind == domain.ActionRevoke && st != "Sent":
+			codes[i] = "SIM001011"
+		case a.Kind == domain.ActionRevoke:
+			g.status[a.SubRequestGUID] = "NotSent"
+			g.revokes++
+		default:
 			g.status[a.SubRequestGUID] = "Sent"
 		}
 	}
+	return codes
 }
 
 func (g *fakeGIS) Await(ctx context.Context, m domain.Message) ([]domain.Outcome, error) {
@@ -742,11 +867,11 @@ func (g *fakeGIS) Await(ctx context.Context, m domain.Message) ([]domain.Outcome
 		m.Actions = slices.DeleteFunc(slices.Clone(m.Actions), func(a domain.Action) bool { return !slices.Contains(trs, a.TransportGUID) })
 	}
 	g.awaited = append(g.awaited, m)
-	g.take(m)
+	codes := g.take(m)
 	outs := make([]domain.Outcome, len(m.Actions))
 	for i, a := range m.Actions {
 		outs[i] = domain.Outcome{TransportGUID: a.TransportGUID, SubRequestGUID: a.SubRequestGUID, State: domain.StateAnswered}
-		if code := g.refuse[a.SubRequestGUID]; code != "" {
+		if code := codes[i]; code != "" {
 			outs[i].State, outs[i].ErrorCode, outs[i].ErrorText = domain.StateFailed, code, "refused"
 		}
 	}

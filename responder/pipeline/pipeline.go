@@ -96,6 +96,11 @@ type Store interface {
 	// SetState moves a sub-request from one state to another (compare-and-set, audited);
 	// ErrConflict when it is not in from.
 	SetState(ctx context.Context, guid string, from, to domain.State, actor, detail string) error
+	// ClaimRevokes leases up to limit ready sub-requests of org whose approved correction
+	// needs the answer GIS holds revoked first (ClaimReady skips them). FinishMessage makes
+	// a Revoke GIS accepted (outcome answered) ready again for the new answer.
+	ClaimRevokes(ctx context.Context, org, owner string, limit int, lease time.Duration) ([]string, error)
+	RecheckStore
 	// DeferReady puts ready sub-requests leased to owner aside until until with reason (in
 	// Russian, for the officers): their lease ends and ClaimReady skips them until then.
 	DeferReady(ctx context.Context, owner string, guids []string, until time.Time, reason string) error
@@ -237,11 +242,12 @@ type Progress struct {
 	Sent      int // actions GIS acknowledged
 	Finished  int // actions with a final outcome
 	Refreshed int // sub-requests whose GIS status changed (auto-answered, answered elsewhere)
+	Flagged   int // sent answers returned to a person for a correction (Recheck)
 }
 
 // Moved reports whether the pass changed anything.
 func (p Progress) Moved() bool {
-	return p.Pulled+p.Decided+p.Sent+p.Finished+p.Refreshed > 0
+	return p.Pulled+p.Decided+p.Sent+p.Finished+p.Refreshed+p.Flagged > 0
 }
 
 func (p *Progress) add(q Progress) {
@@ -250,6 +256,7 @@ func (p *Progress) add(q Progress) {
 	p.Sent += q.Sent
 	p.Finished += q.Finished
 	p.Refreshed += q.Refreshed
+	p.Flagged += q.Flagged
 }
 
 // Pass does one round of every step; errors of one organization do not stop the others.
@@ -277,6 +284,9 @@ func (p *Pipeline) Pass(ctx context.Context, pull bool) (Progress, error) {
 		errs = append(errs, err)
 	}
 	step, err = p.recover(ctx)
+	pr.add(step)
+	errs = append(errs, err)
+	step, err = p.revokeAll(ctx)
 	pr.add(step)
 	errs = append(errs, err)
 	step, err = p.sendAll(ctx)
@@ -309,8 +319,9 @@ func (p *Pipeline) Refresh(ctx context.Context, org string) (Progress, error) {
 }
 
 // Answer decides new sub-requests, applies the deadline rule to the review queue, resumes
-// unfinished messages and sends every organization's ready answers, the organizations side
-// by side, so that one whose GIS calls hang does not hold back the others.
+// unfinished messages, revokes the answers of approved corrections and sends every
+// organization's ready answers, the organizations side by side, so that one whose GIS calls
+// hang does not hold back the others.
 func (p *Pipeline) Answer(ctx context.Context) (Progress, error) {
 	pr, err := p.decide(ctx)
 	errs := []error{err}
@@ -318,6 +329,9 @@ func (p *Pipeline) Answer(ctx context.Context) (Progress, error) {
 	pr.add(step)
 	errs = append(errs, err)
 	step, err = p.recover(ctx)
+	pr.add(step)
+	errs = append(errs, err)
+	step, err = p.revokeAll(ctx)
 	pr.add(step)
 	errs = append(errs, err)
 	step, err = p.sendAll(ctx)

@@ -367,7 +367,8 @@ func withoutOutcome(actions []domain.Action, outs, known []domain.Outcome) []dom
 }
 
 // lookUp asks GIS for the response status of actions' sub-requests and returns the
-// outcomes of those GIS shows answered (by us, elsewhere, or automatically).
+// outcomes of those GIS shows answered (by us, elsewhere, or automatically), and of the
+// Revokes GIS shows went through (revokedBy).
 func (p *Pipeline) lookUp(ctx context.Context, m domain.Message, actions []domain.Action) ([]domain.Outcome, error) {
 	guids := make([]string, len(actions))
 	for i, a := range actions {
@@ -379,6 +380,13 @@ func (p *Pipeline) lookUp(ctx context.Context, m domain.Message, actions []domai
 	}
 	var out []domain.Outcome
 	for _, a := range actions {
+		if a.Kind == domain.ActionRevoke {
+			// The store reads an accepted Revoke's outcome as "answered".
+			if revokedBy(st[a.SubRequestGUID]) {
+				out = append(out, domain.Outcome{TransportGUID: a.TransportGUID, SubRequestGUID: a.SubRequestGUID, State: domain.StateAnswered})
+			}
+			continue
+		}
 		if to, ok := closedBy(st[a.SubRequestGUID]); ok {
 			out = append(out, domain.Outcome{TransportGUID: a.TransportGUID, SubRequestGUID: a.SubRequestGUID, State: to})
 		}

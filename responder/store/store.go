@@ -98,6 +98,19 @@ type Store interface {
 	// RecordReview stores a person's decision with who, when and comment, and moves the
 	// sub-request to ready.
 	RecordReview(ctx context.Context, guid, who, comment string, d domain.Decision) error
+	// ProposeCorrection stores the re-check's proposal (a decision marked as a correction that
+	// waits for a person) as the current decision and returns an answered or auto-answered
+	// sub-request to review with it (Correction proposed, LEGAL-RULES §10.7); ErrConflict
+	// otherwise. In that review RecordReview approves a decision marked as a correction (ready,
+	// Correction approved: the sent answer is revoked first) and takes any other as keeping the
+	// answer GIS holds (back to answered or auto-answered, nothing sent).
+	ProposeCorrection(ctx context.Context, d domain.Decision) error
+	// SentDecision returns the answer GIS last accepted from gisgw for a sub-request;
+	// ErrNotFound when gisgw sent none (answered elsewhere, or by GIS itself).
+	SentDecision(ctx context.Context, guid string) (domain.Decision, error)
+	// Rechecks lists org's answered and auto-answered sub-requests with no correction under
+	// way, by deadline: what the re-check decides again.
+	Rechecks(ctx context.Context, org string) ([]domain.SubRequest, error)
 	// SetState is a compare-and-set of the state: ErrConflict when it is not from.
 	SetState(ctx context.Context, guid string, from, to domain.State, actor, detail string) error
 	// Audit returns a sub-request's history, oldest first ("" for store-wide entries such as
@@ -115,6 +128,11 @@ type Store interface {
 	// ClaimReady leases up to limit ready sub-requests of org that have a decision, earliest
 	// deadline first, and returns their current decisions.
 	ClaimReady(ctx context.Context, org, owner string, limit int, lease time.Duration) ([]domain.Decision, error)
+	// ClaimRevokes leases up to limit ready sub-requests of org whose approved correction
+	// needs the sent answer revoked first (ClaimReady skips them), earliest deadline first.
+	// CreateMessage with a Revoke action moves them to sending; FinishMessage makes a revoke
+	// GIS accepted ready again (Correction revoked), for ClaimReady to send the new answer.
+	ClaimRevokes(ctx context.Context, org, owner string, limit int, lease time.Duration) ([]string, error)
 	// DeferReady puts ready sub-requests leased to owner aside when their answer cannot be
 	// built now (a court act's file cannot be read, say): their lease ends at once,
 	// ClaimReady skips them until until (a time of the caller's clock, compared with the

@@ -85,7 +85,7 @@ func (s *Store) CourtActsByPremises(ctx context.Context, premisesIDs []string) (
 const subRequestCols = `s.guid, s.org_guid, s.request_guid, s.request_number, s.requester_guid, s.requester_name,
 	s.house_guid, s.address_details, s.hm_object_guid, s.address_type, s.fias_house_guid, s.address,
 	s.period_from, s.period_to, s.sent_date, s.response_date, s.response_status, s.state, s.error_code, s.error_text,
-	s.blocked_reason, s.blocked_until`
+	s.blocked_reason, s.blocked_until, s.correction`
 
 const subRequestOrder = ` ORDER BY s.response_date NULLS LAST, s.guid COLLATE "C"`
 
@@ -93,16 +93,16 @@ func scanSubRequest(row pgx.Row, extra ...any) (domain.SubRequest, error) {
 	var (
 		r                    domain.SubRequest
 		from, to, sent, resp pgtype.Date
-		state                string
+		state, correction    string
 		blocked              pgtype.Timestamptz
 	)
 	dest := []any{&r.GUID, &r.OrgGUID, &r.RequestGUID, &r.RequestNumber, &r.RequesterGUID, &r.RequesterName,
 		&r.HouseGUID, &r.AddressDetails, &r.HMObjectGUID, &r.AddressType, &r.FIASHouseGUID, &r.Address,
-		&from, &to, &sent, &resp, &r.ResponseStatus, &state, &r.ErrorCode, &r.ErrorText, &r.BlockedReason, &blocked}
+		&from, &to, &sent, &resp, &r.ResponseStatus, &state, &r.ErrorCode, &r.ErrorText, &r.BlockedReason, &blocked, &correction}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return r, err
 	}
-	r.State = domain.State(state)
+	r.State, r.Correction = domain.State(state), domain.Correction(correction)
 	if blocked.Valid {
 		r.BlockedUntil = blocked.Time.UTC()
 	}
@@ -176,6 +176,10 @@ func (s *Store) UpsertSubRequests(ctx context.Context, in []domain.SubRequest) (
 				continue
 			}
 			state := storecore.PulledState(old.State, r.State)
+			if old.Correction != domain.CorrectionNone {
+				// GIS shows the answer being corrected until the revoke: not news.
+				state = old.State
+			}
 			changed := storecore.ChangedFields(old, r)
 			if state == old.State && len(changed) == 0 {
 				continue
@@ -334,7 +338,9 @@ func (s *Store) SaveDecision(ctx context.Context, d domain.Decision, newState do
 }
 
 // RecordReview stores a person's decision (who, when, comment) as the current one and moves
-// the sub-request to ready, with an audit entry, in one transaction.
+// the sub-request to ready, with an audit entry, in one transaction. In the review of a
+// correction a decision marked as a correction approves it (ready, the sent answer to be
+// revoked first); any other keeps the answer GIS holds and closes the sub-request again.
 func (s *Store) RecordReview(ctx context.Context, guid, who, comment string, d domain.Decision) error {
 	if err := s.usable(ctx); err != nil {
 		return err
@@ -353,22 +359,116 @@ func (s *Store) RecordReview(ctx context.Context, guid, who, comment string, d d
 		if !storecore.Decidable(st) {
 			return fmt.Errorf("sub-request %s is %s and can no longer be decided: %w", guid, st, domain.ErrConflict)
 		}
+		var corr, status string
+		if err := tx.QueryRow(ctx, `SELECT correction, response_status FROM sub_requests WHERE guid = $1`, guid).Scan(&corr, &status); err != nil {
+			return fmt.Errorf("read correction of sub-request %s: %w", guid, err)
+		}
+		to, next, note := domain.StateReady, domain.CorrectionNone, ""
+		switch {
+		case domain.Correction(corr) == domain.CorrectionProposed && d.Correction:
+			next, note = domain.CorrectionApproved, storecore.ApprovedDetail
+		case domain.Correction(corr) == domain.CorrectionProposed:
+			to, note = storecore.ClosedState(status), storecore.KeptDetail
+		default:
+			d.Correction = false
+		}
 		if err := insertDecision(ctx, tx, d); err != nil {
 			return err
 		}
-		if err := setState(ctx, tx, guid, domain.StateReady, now); err != nil {
-			return err
+		if _, err := tx.Exec(ctx, `UPDATE sub_requests SET state = $2, correction = $3, updated_at = $4 WHERE guid = $1`,
+			guid, string(to), string(next), now); err != nil {
+			return fmt.Errorf("set state of sub-request %s: %w", guid, err)
 		}
-		detail := storecore.DecisionDetail(d, st, domain.StateReady)
+		detail := storecore.DecisionDetail(d, st, to)
 		if comment != "" {
 			detail += "; comment: " + comment
 		}
-		return s.audit(ctx, tx, now, guid, who, "reviewed", detail)
+		if err := s.audit(ctx, tx, now, guid, who, "reviewed", detail); err != nil {
+			return err
+		}
+		if note != "" {
+			return s.audit(ctx, tx, now, guid, who, storecore.CorrectionAction, note)
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("record review: %w", err)
 	}
 	return nil
+}
+
+// ProposeCorrection stores d, the re-check's proposal to correct the answer GIS holds, as the
+// current decision and returns the sub-request to review with it (correction proposed), with
+// an audit entry, in one transaction. ErrConflict when the sub-request is not answered or
+// auto-answered, or a correction is already under way.
+func (s *Store) ProposeCorrection(ctx context.Context, d domain.Decision) error {
+	if err := s.usable(ctx); err != nil {
+		return err
+	}
+	if err := storecore.CheckProposal(d); err != nil {
+		return fmt.Errorf("propose correction: %w", err)
+	}
+	now := storecore.Stamp(s.now())
+	d = storecore.PrepareDecision(d, now)
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		var st, corr string
+		err := tx.QueryRow(ctx, `SELECT state, correction FROM sub_requests WHERE guid = $1 FOR UPDATE`, d.SubRequestGUID).Scan(&st, &corr)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("sub-request %s: %w", d.SubRequestGUID, domain.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("read sub-request %s: %w", d.SubRequestGUID, err)
+		}
+		if !domain.State(st).Closed() || corr != "" {
+			return fmt.Errorf("sub-request %s is %s (correction %q): no answer to correct: %w", d.SubRequestGUID, st, corr, domain.ErrConflict)
+		}
+		if err := insertDecision(ctx, tx, d); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE sub_requests SET state = 'review', correction = 'proposed', updated_at = $2 WHERE guid = $1`,
+			d.SubRequestGUID, now); err != nil {
+			return fmt.Errorf("return sub-request %s to review: %w", d.SubRequestGUID, err)
+		}
+		return s.audit(ctx, tx, now, d.SubRequestGUID, storecore.SystemActor, storecore.CorrectionAction, storecore.ProposedDetail)
+	})
+	if err != nil {
+		return fmt.Errorf("propose correction: %w", err)
+	}
+	return nil
+}
+
+// SentDecision returns the answer GIS last accepted from gisgw for a sub-request (a Send
+// action whose outcome was answered): domain.ErrNotFound when gisgw sent none.
+func (s *Store) SentDecision(ctx context.Context, guid string) (domain.Decision, error) {
+	if err := s.usable(ctx); err != nil {
+		return domain.Decision{}, err
+	}
+	var body []byte
+	err := s.pool.QueryRow(ctx, `SELECT a.decision FROM message_actions a JOIN messages m ON m.id = a.message_id
+		WHERE a.subrequest_guid = $1 AND a.kind = 'Send' AND a.outcome = 'answered'
+		ORDER BY m.created_at DESC, a.message_id DESC LIMIT 1`, guid).Scan(&body)
+	if err != nil {
+		return domain.Decision{}, fmt.Errorf("sent answer of %s: %w", guid, translate(err))
+	}
+	return storecore.DecodeDecision(guid, body)
+}
+
+// Rechecks lists org's sub-requests GIS holds an answer for (answered, auto-answered) with no
+// correction under way, earliest deadline first: what the re-check decides again.
+func (s *Store) Rechecks(ctx context.Context, org string) ([]domain.SubRequest, error) {
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+subRequestCols+` FROM sub_requests s WHERE s.org_guid = $1
+		AND s.state IN ('answered', 'auto_answered') AND s.correction = ''`+subRequestOrder, org)
+	if err != nil {
+		return nil, fmt.Errorf("answers of %s to check again: %w", org, translate(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.SubRequest, error) { return scanSubRequest(r) })
+	if err != nil {
+		return nil, fmt.Errorf("answers of %s to check again: %w", org, err)
+	}
+	return out, nil
 }
 
 // SetState moves a sub-request from one state to another if it is still in from

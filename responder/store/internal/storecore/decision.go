@@ -24,6 +24,7 @@ type decisionDoc struct {
 	Notes         []string      `json:"notes,omitempty"`
 	DecidedBy     string        `json:"decided_by,omitempty"`
 	Comment       string        `json:"comment,omitempty"`
+	Correction    bool          `json:"correction,omitempty"`
 }
 
 type debtInfoDoc struct {
@@ -63,7 +64,7 @@ func EncodeDecision(d domain.Decision) ([]byte, error) {
 		RuleVersion: d.RuleVersion, DecidedAt: d.DecidedAt, PremisesIDs: d.PremisesIDs,
 		MatchMethod: d.MatchMethod, HasDebt: d.HasDebt, Review: d.Review,
 		ReviewReasons: d.ReviewReasons, Description: d.Description, Notes: d.Notes,
-		DecidedBy: d.DecidedBy, Comment: d.Comment,
+		DecidedBy: d.DecidedBy, Comment: d.Comment, Correction: d.Correction,
 	}
 	for _, di := range d.DebtInfo {
 		x := debtInfoDoc{Person: personDoc(di.Person)}
@@ -92,7 +93,7 @@ func DecodeDecision(guid string, b []byte) (domain.Decision, error) {
 		SubRequestGUID: guid, RuleVersion: doc.RuleVersion, DecidedAt: doc.DecidedAt.UTC(),
 		PremisesIDs: doc.PremisesIDs, MatchMethod: doc.MatchMethod, HasDebt: doc.HasDebt,
 		Review: doc.Review, ReviewReasons: doc.ReviewReasons, Description: doc.Description,
-		Notes: doc.Notes, DecidedBy: doc.DecidedBy, Comment: doc.Comment,
+		Notes: doc.Notes, DecidedBy: doc.DecidedBy, Comment: doc.Comment, Correction: doc.Correction,
 	}
 	for _, di := range doc.DebtInfo {
 		x := domain.DebtInfo{Person: domain.Person(di.Person)}
