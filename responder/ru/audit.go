@@ -39,6 +39,7 @@ var auditActions = map[string]string{
 	"queued":            "поставлен в очередь отправки",
 	"result":            "результат отправки в ГИС ЖКХ",
 	"deferred":          "отправка отложена",
+	"correction":        "исправление отправленного ответа",
 	"acknowledged":      "ГИС ЖКХ приняла сообщение",
 	"attempt failed":    "попытка отправки не удалась",
 	"import premises":   "загрузка помещений",
