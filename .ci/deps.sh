@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes sure the tools the tests need are present: xmllint, OpenSSL's GOST engine, Chromium
+# Makes sure the tools the tests need are present: xmllint, OpenSSL's GOST engine, stunnel4, Chromium
 # (the dashboard's browser test) and a PostgreSQL server answering on 127.0.0.1:5432 with trust auth for local connections.
 # It installs Debian packages when it can (root + apt-get) and starts PostgreSQL when none answers.
 set -uo pipefail
@@ -19,6 +19,8 @@ command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 gost_engine_present || need+=(libengine-gost-openssl)
 command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# The GOST TLS tunnel test (cmd/gisgw/tunnel_test.go): Debian's stunnel on the system OpenSSL 3.
+command -v stunnel4 >/dev/null 2>&1 || need+=(stunnel4)
 # The dashboard's browser test: Debian's Chromium, and fonts with Cyrillic.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/gisgw/gisgw/responder/app"
@@ -36,6 +37,7 @@ func runImport(ctx context.Context, env *cliEnv, args []string, kind string) err
 		"The file imports whole or not at all; every bad row is listed.\n", kind))
 	db := fs.String("db", "", "database: a postgres:// URL or the path of an SQLite file")
 	org := fs.String("org", "", "orgPPAGUID the data belongs to (omit in a single-organization store)")
+	docs := fs.String("documents-dir", os.Getenv("GISGW_DOCUMENTS_DIR"), "the daemon's documents_dir: court-act files inside it are recorded relative to it (default $GISGW_DOCUMENTS_DIR)")
 	file, err := fs.parse(args, "FILE")
 	if err != nil {
 		return err
@@ -48,7 +50,7 @@ func runImport(ctx context.Context, env *cliEnv, args []string, kind string) err
 		return err
 	}
 	defer st.Close()
-	opts := importer.Options{Org: *org, Progress: importProgress(env.stderr, file, kind)}
+	opts := importer.Options{Org: *org, DocumentsDir: *docs, Progress: importProgress(env.stderr, file, kind)}
 	var res importer.Result
 	switch kind {
 	case "premises":

@@ -58,6 +58,7 @@ func commands() map[string]command {
 		"review decide":     reviewDecideCommand(),
 		"run":               runCommand(),
 		"demo":              demoCommand(),
+		"health":            healthCommand(),
 	}
 }
 

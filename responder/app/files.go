@@ -21,13 +21,14 @@ import (
 type files struct {
 	st      store.Store
 	clients map[string]*filestore.Client // by lower-case orgPPAGUID
+	path    func(string) string          // where a recorded document path is read from (documents_dir)
 
 	mu   sync.Mutex
 	seen map[string]domain.Document // by org|act org|act id|path
 }
 
 func newFiles(cfg config.Config, hc *http.Client, st store.Store) (*files, error) {
-	f := &files{st: st, clients: map[string]*filestore.Client{}, seen: map[string]domain.Document{}}
+	f := &files{st: st, clients: map[string]*filestore.Client{}, path: cfg.DocumentPath, seen: map[string]domain.Document{}}
 	for _, o := range cfg.Organizations {
 		c, err := filestore.New(hc, filestore.Options{
 			Endpoint: cfg.GIS.Endpoint, OrgPPAGUID: o.OrgPPAGUID,
@@ -76,7 +77,7 @@ func (f *files) Upload(ctx context.Context, org string, doc domain.Document) (do
 			return f.st.SetDocumentAttachment(ctx, doc.ActOrg, doc.ActID, hash, guid)
 		}
 	}
-	up, err := c.Ensure(ctx, filestore.Document{Name: doc.Name, Path: doc.Path, Hash: doc.Hash, AttachmentGUID: doc.AttachmentGUID}, record)
+	up, err := c.Ensure(ctx, filestore.Document{Name: doc.Name, Path: f.path(doc.Path), Hash: doc.Hash, AttachmentGUID: doc.AttachmentGUID}, record)
 	if err != nil {
 		return doc, err
 	}

@@ -12,6 +12,7 @@ import (
 	"maps"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -73,6 +74,19 @@ type Config struct {
 	// Calendar lists production-calendar files (xmlcalendar.ru XML) laid over the embedded
 	// calendar: a year added or corrected without a rebuild.
 	Calendar []string `yaml:"calendar"`
+	// DocumentsDir is the folder of the court-act files. A relative document path recorded by
+	// an import is resolved against it when the file is uploaded, so one store works on the
+	// host and in a container that mounts the folder elsewhere; absolute paths stay as they are.
+	DocumentsDir string `yaml:"documents_dir"`
+}
+
+// DocumentPath is where the court-act file recorded as p is read from: p itself when it is
+// absolute (or no documents_dir is set), else p inside documents_dir.
+func (c Config) DocumentPath(p string) string {
+	if p == "" || filepath.IsAbs(p) || c.DocumentsDir == "" {
+		return p
+	}
+	return filepath.Join(c.DocumentsDir, p)
 }
 
 type Log struct {
@@ -348,6 +362,9 @@ func (c Config) Validate() error {
 	if (c.GIS.ClientCert == "") != (c.GIS.ClientKey == "") {
 		bad("gis.client_cert", "client_cert and client_key go together")
 	}
+	if c.DocumentsDir != "" && !filepath.IsAbs(c.DocumentsDir) {
+		bad("documents_dir", "%q must be an absolute path (the daemon's working folder is not the importer's)", c.DocumentsDir)
+	}
 	if len(c.Organizations) == 0 {
 		bad("organizations", "at least one organization is required (org_ppa_guid, executor_guid)")
 	}
@@ -534,6 +551,7 @@ var envKeys = map[string]func(c *Config, v string) error{
 	"GISGW_BASIC_USER":          func(c *Config, v string) error { c.GIS.BasicUser = v; return nil },
 	"GISGW_BASIC_PASSWORD":      func(c *Config, v string) error { c.GIS.BasicPassword = Secret(v); return nil },
 	"GISGW_DUMP_DIR":            func(c *Config, v string) error { c.GIS.DumpDir = v; return nil },
+	"GISGW_DOCUMENTS_DIR":       func(c *Config, v string) error { c.DocumentsDir = v; return nil },
 	"GISGW_KEY":                 func(c *Config, v string) error { c.Signing.Key = v; return nil },
 	"GISGW_CERT":                func(c *Config, v string) error { c.Signing.Cert = v; return nil },
 	"GISGW_KEY_PASSWORD":        func(c *Config, v string) error { c.Signing.KeyPassword = Secret(v); return nil },

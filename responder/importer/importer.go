@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gisgw/gisgw/responder/domain"
@@ -35,6 +36,10 @@ type Options struct {
 	Now func() time.Time
 	// Progress, when set, is called as the import passes each stage.
 	Progress func(Progress)
+	// DocumentsDir, when set, is the daemon's documents_dir: a court-act file inside it is
+	// recorded relative to it, so the store works wherever the folder is mounted; a file
+	// outside it keeps its absolute path.
+	DocumentsDir string
 }
 
 // Progress reports a stage of an import.
@@ -79,6 +84,13 @@ func ImportCourtActs(ctx context.Context, st CourtActsStore, path string, opts O
 		return Result{}, err
 	}
 	parsed, perr := parseCourtActs(run.table, filepath.Dir(path))
+	if opts.DocumentsDir != "" {
+		for i := range parsed.acts {
+			if d := parsed.acts[i].Document; d != nil {
+				d.Path = relativeTo(opts.DocumentsDir, d.Path)
+			}
+		}
+	}
 	var rowErrs *RowErrors
 	if perr != nil && !errors.As(perr, &rowErrs) {
 		return Result{}, perr
@@ -221,4 +233,17 @@ func (r *run) done(records int, stats store.ImportStats) Result {
 	res := Result{Rows: len(r.table.Rows), Records: records, Stats: stats, Elapsed: r.opts.Now().Sub(r.begin)}
 	r.report("written", records)
 	return res
+}
+
+// relativeTo is abs relative to dir when abs lies inside dir, else abs.
+func relativeTo(dir, abs string) string {
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return abs
+	}
+	rel, err := filepath.Rel(d, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return abs
+	}
+	return rel
 }
