@@ -449,6 +449,16 @@ func correctSentAnswer(ctx context.Context, t *testing.T, tg target, p *cdp.Page
 	if err != nil || n < 1 {
 		t.Fatalf("import %s = %d corrections, %v; want the answer on DA-564 back in review", tg.Repaid, n, err)
 	}
+	correction := func() string {
+		t.Helper()
+		var c string
+		eval(`document.getElementById("correction") ? document.getElementById("correction").textContent : ""`, &c)
+		return c
+	}
+	navigate("/subrequests/" + g)
+	if c := correction(); c != "Исправление отправленного ответа: ждёт решения сотрудника." {
+		t.Errorf("the sub-request page says %q about the correction; want that it waits for a person", c)
+	}
 
 	navigate("/review")
 	var item struct {
@@ -556,6 +566,9 @@ func correctSentAnswer(ctx context.Context, t *testing.T, tg target, p *cdp.Page
 	}
 	if r, s := sim.Revokes(g), sim.Sends(g); r != 1 || s != 2 {
 		t.Errorf("GIS recorded %d revokes and %d sends for %s; want exactly 1 and 2", r, s, g)
+	}
+	if c := correction(); c != "" {
+		t.Errorf("the finished correction is still shown as under way: %q", c)
 	}
 	for _, a := range sim.Answers() {
 		if a.SubrequestGUID == g && (a.ResponseStatus != "Sent" || a.HasDebt == nil || *a.HasDebt) {
