@@ -580,10 +580,13 @@ func correctSentAnswer(ctx context.Context, t *testing.T, tg target, p *cdp.Page
 	var audit [][]string
 	eval(`[...document.querySelectorAll("#audit tbody tr")].map(r => [...r.cells].map(c => c.textContent))`, &audit)
 	var steps []string
-	reviewed := false
+	reviewed, revoked := false, false
 	for _, r := range audit {
 		if len(r) < 4 {
 			continue
+		}
+		if r[2] == "результат отправки в ГИС ЖКХ" && strings.Contains(r[3], "ГИС ЖКХ приняла отзыв ответа; отзыв ответа") {
+			revoked = true
 		}
 		if r[2] == "исправление отправленного ответа" {
 			steps = append(steps, r[3])
@@ -604,6 +607,9 @@ func correctSentAnswer(ctx context.Context, t *testing.T, tg target, p *cdp.Page
 	}
 	if !reviewed {
 		t.Errorf("the audit trail does not show the correction decided by %q with the comment", reviewer)
+	}
+	if !revoked {
+		t.Errorf("the audit trail does not show GIS accepting the revoke: %q", audit)
 	}
 	shot("subrequest-corrected.png")
 }
