@@ -15,6 +15,7 @@ import (
 	"github.com/gisgw/gisgw/responder/dashboard/internal/cdp"
 	"github.com/gisgw/gisgw/responder/demo"
 	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/report"
 	"github.com/gisgw/gisgw/responder/ru"
 	"github.com/gisgw/gisgw/responder/store"
 )
@@ -612,4 +613,11 @@ func correctSentAnswer(ctx context.Context, t *testing.T, tg target, p *cdp.Page
 		t.Errorf("the audit trail does not show GIS accepting the revoke: %q", audit)
 	}
 	shot("subrequest-corrected.png")
+
+	// `gisgw report` notes the finished correction on the row.
+	rep, err := report.Build(ctx, tg.Demo.App.Store(), report.Options{Today: tg.Demo.Now(), IncludeClosed: true})
+	must(t, "build the report", err)
+	if i := slices.IndexFunc(rep.Rows, func(r report.Row) bool { return r.GUID == g }); i < 0 || !strings.Contains(rep.Rows[i].Note, report.NoteCorrected) {
+		t.Errorf("the report does not note the finished correction of %s: %+v", g, rep.Rows)
+	}
 }

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gisgw/gisgw/responder/demo"
 	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/report"
 )
 
 // The demo data is built so that every rule shows once; this is what the rules must give.
@@ -145,6 +147,15 @@ func TestDemoCorrection(t *testing.T) {
 	proposal, err := d.App.Store().GetDecision(ctx, guid)
 	if err != nil || proposal.HasDebt || !proposal.Correction {
 		t.Fatalf("proposal %+v, %v; want a no-debt correction", proposal, err)
+	}
+	// The report says where the correction stands.
+	rep, err := report.Build(ctx, d.App.Store(), report.Options{Today: demo.Today, IncludeClosed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(rep.Rows, func(r report.Row) bool { return r.GUID == guid })
+	if i < 0 || !strings.Contains(rep.Rows[i].Note, "исправление: ждёт решения сотрудника") {
+		t.Errorf("the report's row of sub-request 14 is %+v; want the note «исправление: ждёт решения сотрудника»", rep.Rows)
 	}
 	// The same file again changes nothing and proposes nothing twice.
 	if n, err := d.ImportCourtActs(ctx, filepath.Join(data, "demo", "court-acts-repaid.csv")); err != nil || n != 0 {
