@@ -208,6 +208,10 @@ func (d *Dashboard) confirmNoDebt(ctx context.Context, guid, version, who, comme
 		return title, "предложенного ответа нет", nil
 	case proposal.HasDebt:
 		return title, "предложен ответ «есть задолженность»: его проверяют по одному", nil
+	case proposal.Correction:
+		// Confirmed without the sent answer beside it, decide.Review would take GIS's
+		// automatic "no debt" for the answer held and quietly keep the sent one.
+		return title, "это исправление отправленного ответа: его проверяют по одному, сравнив с отправленным", nil
 	}
 	dec, err := decide.Review(sr, proposal, nil, decide.Choice{Answer: decide.Confirm}, who, comment, d.now())
 	if err != nil {

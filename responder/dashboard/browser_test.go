@@ -15,6 +15,7 @@ import (
 	"github.com/gisgw/gisgw/responder/dashboard/internal/cdp"
 	"github.com/gisgw/gisgw/responder/demo"
 	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/report"
 	"github.com/gisgw/gisgw/responder/ru"
 	"github.com/gisgw/gisgw/responder/store"
 )
@@ -30,6 +31,11 @@ type target struct {
 	// Agreement is a sub-request whose evidence names a repayment agreement (the demo's);
 	// "" when not known.
 	Agreement string
+	// Demo is the demo under test, nil against another running dashboard. Correction is its
+	// sub-request answered "debt" on act DA-564, which Repaid (a court-acts file) pays off.
+	Demo       *demo.Demo
+	Correction string
+	Repaid     string
 }
 
 // startTarget starts the server under test: the demo (`gisgw demo --serve`) in this process,
@@ -40,7 +46,8 @@ func startTarget(t *testing.T) target {
 		return target{BaseURL: strings.TrimRight(u, "/"), Token: os.Getenv("GISGW_DASHBOARD_TOKEN")}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	d, err := demo.Start(ctx, demo.Options{DataDir: filepath.Join("..", "..", "testdata"), WorkDir: t.TempDir()})
+	data := filepath.Join("..", "..", "testdata")
+	d, err := demo.Start(ctx, demo.Options{DataDir: data, WorkDir: t.TempDir()})
 	must(t, "start the demo", err)
 	// One full pass first, so that the overview is settled when the browser reads it.
 	must(t, "demo run", d.App.RunOnce(ctx))
@@ -62,14 +69,25 @@ func startTarget(t *testing.T) target {
 	// The demo's agreement (testdata/demo/agreements.csv) is on act DA-209 at D-K09.
 	all, err := d.App.Store().ListSubRequests(ctx, store.SubRequestFilter{})
 	must(t, "list sub-requests", err)
-	agreement := ""
+	// Act DA-564 at D-T64 is the one testdata/demo/court-acts-repaid.csv pays off.
+	agreement, correction := "", ""
 	for _, sr := range all {
-		if dec, err := d.App.Store().GetDecision(ctx, sr.GUID); err == nil && slices.Contains(dec.PremisesIDs, "D-K09") {
+		dec, err := d.App.Store().GetDecision(ctx, sr.GUID)
+		if err != nil {
+			continue
+		}
+		if slices.Contains(dec.PremisesIDs, "D-K09") {
 			agreement = sr.GUID
+		}
+		if slices.Contains(dec.PremisesIDs, "D-T64") && dec.HasDebt && sr.State == domain.StateAnswered {
+			correction = sr.GUID
 		}
 	}
 	if agreement == "" {
 		t.Fatalf("no demo sub-request is decided on premises D-K09, which has the agreement")
+	}
+	if correction == "" {
+		t.Fatalf("no demo sub-request is answered «есть задолженность» on premises D-T64, whose act DA-564 the correction pays off")
 	}
 	// The demo data: 20 sub-requests pulled, 13 answered, 2 answered by GIS automatically
 	// before the first pull, 5 waiting for a person, none overdue on the demo's date.
@@ -79,6 +97,9 @@ func startTarget(t *testing.T) target {
 		WantCounters: map[string]int{"total": 20, "answered": 13, "auto": 2, "review": 5, "ready": 0, "failed": 0, "overdue": 0},
 		WantOrder:    order,
 		Agreement:    agreement,
+		Demo:         d,
+		Correction:   correction,
+		Repaid:       filepath.Join(data, "demo", "court-acts-repaid.csv"),
 	}
 }
 
@@ -352,6 +373,11 @@ func TestBrowser(t *testing.T) {
 		shot("subrequest-agreement.png")
 	}
 
+	// A correction of a sent answer (LEGAL-RULES §10.7), through the real screens.
+	if tg.Demo != nil {
+		correctSentAnswer(ctx, t, tg, p, reviewer, navigate, eval, checkWords, shot)
+	}
+
 	// Several «нет задолженности» proposals confirmed at once, with one comment; the daemon
 	// sends each.
 	navigate("/review")
@@ -406,4 +432,192 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 	shot("bulk-answered.png")
+}
+
+// correctSentAnswer drives a correction end to end: the demo's "debt" answer on act DA-564
+// is sent; the act is imported as paid off, which re-checks the sent answers; the review
+// page shows both answers side by side and keeps the correction out of the bulk
+// confirmation; the officer chooses «нет задолженности» with a comment; the daemon revokes
+// the sent answer and sends the new one, and the audit trail shows each step in Russian.
+func correctSentAnswer(ctx context.Context, t *testing.T, tg target, p *cdp.Page, reviewer string,
+	navigate func(string), eval func(string, any), checkWords func(), shot func(string)) {
+	t.Helper()
+	g, sim := tg.Correction, tg.Demo.Sim
+	if r, s := sim.Revokes(g), sim.Sends(g); r != 0 || s != 1 {
+		t.Fatalf("before the correction GIS recorded %d revokes and %d sends for %s; want 0 and 1", r, s, g)
+	}
+	n, err := tg.Demo.ImportCourtActs(ctx, tg.Repaid)
+	if err != nil || n < 1 {
+		t.Fatalf("import %s = %d corrections, %v; want the answer on DA-564 back in review", tg.Repaid, n, err)
+	}
+	correction := func() string {
+		t.Helper()
+		var c string
+		eval(`document.getElementById("correction") ? document.getElementById("correction").textContent : ""`, &c)
+		return c
+	}
+	navigate("/subrequests/" + g)
+	if c := correction(); c != "Исправление отправленного ответа: ждёт решения сотрудника." {
+		t.Errorf("the sub-request page says %q about the correction; want that it waits for a person", c)
+	}
+
+	navigate("/review")
+	var item struct {
+		Found   bool     `json:"found"`
+		Heads   []string `json:"heads"`
+		Cells   []string `json:"cells"`
+		Reasons string   `json:"reasons"`
+		Keep    string   `json:"keep"`
+		Bulk    []string `json:"bulk"`
+	}
+	eval(`(() => { const s = document.getElementById("sr-" + `+js(g)+`);
+		const bulk = [...document.querySelectorAll("#bulk input[name=guid]")].map(e => e.value);
+		if (!s) return {found: false, bulk};
+		const keep = s.querySelector("input[name=choice][value=keep]");
+		return {found: true,
+			heads: [...s.querySelectorAll("table.correction th")].map(e => e.textContent.trim()),
+			cells: [...s.querySelectorAll("table.correction td")].map(e => e.innerText.trim()),
+			reasons: s.querySelector("ul.reasons") ? s.querySelector("ul.reasons").innerText : "",
+			keep: keep ? keep.parentElement.textContent.trim() : "",
+			bulk} })()`, &item)
+	if !item.Found {
+		t.Fatalf("the review queue does not show the correction of %s", g)
+	}
+	if !slices.Equal(item.Heads, []string{"отправленный ответ", "ответ по текущим данным"}) {
+		t.Errorf("the correction's columns are %q; want «отправленный ответ» and «ответ по текущим данным»", item.Heads)
+	}
+	const debtor = "Егорова Татьяна Михайловна"
+	if len(item.Cells) != 2 ||
+		!strings.Contains(item.Cells[0], "есть задолженность") || !strings.Contains(item.Cells[0], debtor) ||
+		!strings.Contains(item.Cells[1], "нет задолженности") || strings.Contains(item.Cells[1], debtor) {
+		t.Errorf("the correction shows %q; want the sent «есть задолженность» (%s) beside «нет задолженности» by the current data", item.Cells, debtor)
+	}
+	if !strings.Contains(item.Reasons, "ответ больше не соответствует данным организации") {
+		t.Errorf("the correction's reasons are %q; want «ответ больше не соответствует данным организации»", item.Reasons)
+	}
+	if item.Keep != "отправленный ответ верен, ничего не отправлять" {
+		t.Errorf("the option to keep the sent answer reads %q", item.Keep)
+	}
+	if slices.Contains(item.Bulk, g) {
+		t.Errorf("the bulk confirmation offers the correction of %s; a correction is decided alone", g)
+	}
+	eval(`(() => { document.getElementById("sr-" + `+js(g)+`).scrollIntoView(); return true })()`, new(bool))
+	shot("review-correction.png")
+
+	// A bulk confirmation forged for the correction is refused: it would not revoke anything.
+	if err := p.EvaluateAndWait(ctx, `(() => { const s = document.getElementById("sr-" + `+js(g)+`);
+		const f = document.createElement("form"); f.method = "post"; f.action = "/review/bulk";
+		const add = (n, v) => { const i = document.createElement("input"); i.type = "hidden"; i.name = n; i.value = v; f.appendChild(i) };
+		add("csrf", s.querySelector("input[name=csrf]").value); add("guid", `+js(g)+`);
+		add("proposal-" + `+js(g)+`, s.querySelector("input[name=proposal]").value); add("comment", "подделка");
+		document.body.appendChild(f); f.submit(); return true })()`); err != nil {
+		t.Fatalf("submit a bulk confirmation of the correction: %v", err)
+	}
+	checkWords()
+	var refused string
+	eval(`document.body.innerText`, &refused)
+	if !strings.Contains(refused, "Подтверждено: 0") || !strings.Contains(refused, "исправление отправленного ответа") {
+		t.Errorf("a bulk confirmation of the correction was not refused; the page says:\n%s", refused)
+	}
+
+	// The officer answers «нет задолженности», with a comment.
+	const comment = "Долг по делу 2-5564/2025 погашен: исправлено в браузерном тесте"
+	navigate("/review")
+	if err := p.EvaluateAndWait(ctx, `(() => { const f = document.getElementById("sr-" + `+js(g)+`).querySelector("form.decide");
+		f.querySelector("input[name=choice][value=nodebt]").checked = true;
+		f.comment.value = `+js(comment)+`;
+		f.querySelector("button[type=submit]").click(); return true })()`); err != nil {
+		t.Fatalf("submit the correction: %v", err)
+	}
+	checkWords()
+	var after struct {
+		Error  string   `json:"error"`
+		Notice bool     `json:"notice"`
+		Queue  []string `json:"queue"`
+	}
+	eval(`({error: document.getElementById("error") ? document.getElementById("error").textContent : "",
+		notice: !!document.getElementById("done"),
+		queue: [...document.querySelectorAll("section.item")].map(s => s.dataset.guid)})`, &after)
+	if after.Error != "" || !after.Notice || slices.Contains(after.Queue, g) {
+		t.Fatalf("after the correction: %+v; want the notice and %s out of the queue", after, g)
+	}
+
+	// The daemon revokes the sent answer, waits for GIS to confirm, then sends the new one.
+	deadline := time.Now().Add(90 * time.Second)
+	for sim.Revokes(g) < 1 || sim.Sends(g) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("GIS recorded %d revokes and %d sends for %s; want 1 and 2", sim.Revokes(g), sim.Sends(g), g)
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal(errors.Join(ctx.Err(), errors.New("waiting for the correction")))
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	var final string
+	for final != stateTexts[domain.StateAnswered] {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s is %q after GIS took the corrected answer; want %q", g, final, stateTexts[domain.StateAnswered])
+		}
+		navigate("/subrequests/" + g)
+		eval(`document.getElementById("state").textContent`, &final)
+		if final != stateTexts[domain.StateAnswered] {
+			time.Sleep(300 * time.Millisecond)
+		}
+	}
+	if r, s := sim.Revokes(g), sim.Sends(g); r != 1 || s != 2 {
+		t.Errorf("GIS recorded %d revokes and %d sends for %s; want exactly 1 and 2", r, s, g)
+	}
+	if c := correction(); c != "" {
+		t.Errorf("the finished correction is still shown as under way: %q", c)
+	}
+	for _, a := range sim.Answers() {
+		if a.SubrequestGUID == g && (a.ResponseStatus != "Sent" || a.HasDebt == nil || *a.HasDebt) {
+			t.Errorf("GIS holds %+v for %s; want «нет задолженности» sent", a, g)
+		}
+	}
+
+	// The audit trail tells the correction step by step, in Russian.
+	var audit [][]string
+	eval(`[...document.querySelectorAll("#audit tbody tr")].map(r => [...r.cells].map(c => c.textContent))`, &audit)
+	var steps []string
+	reviewed, revoked := false, false
+	for _, r := range audit {
+		if len(r) < 4 {
+			continue
+		}
+		if r[2] == "результат отправки в ГИС ЖКХ" && strings.Contains(r[3], "ГИС ЖКХ приняла отзыв ответа; отзыв ответа") {
+			revoked = true
+		}
+		if r[2] == "исправление отправленного ответа" {
+			steps = append(steps, r[3])
+		}
+		if r[1] == reviewer && r[2] == "решение сотрудника" && strings.Contains(r[3], comment) {
+			reviewed = true
+		}
+	}
+	wantSteps := []string{"предложено исправление", "утвердил исправление", "подтвердила отзыв", "приняла исправленный ответ"}
+	if len(steps) != len(wantSteps) {
+		t.Errorf("the audit trail shows correction steps %q; want %d: %q", steps, len(wantSteps), wantSteps)
+	} else {
+		for i, w := range wantSteps {
+			if !strings.Contains(steps[i], w) {
+				t.Errorf("correction step %d is %q; want it to say %q", i+1, steps[i], w)
+			}
+		}
+	}
+	if !reviewed {
+		t.Errorf("the audit trail does not show the correction decided by %q with the comment", reviewer)
+	}
+	if !revoked {
+		t.Errorf("the audit trail does not show GIS accepting the revoke: %q", audit)
+	}
+	shot("subrequest-corrected.png")
+
+	// `gisgw report` notes the finished correction on the row.
+	rep, err := report.Build(ctx, tg.Demo.App.Store(), report.Options{Today: tg.Demo.Now(), IncludeClosed: true})
+	must(t, "build the report", err)
+	if i := slices.IndexFunc(rep.Rows, func(r report.Row) bool { return r.GUID == g }); i < 0 || !strings.Contains(rep.Rows[i].Note, report.NoteCorrected) {
+		t.Errorf("the report does not note the finished correction of %s: %+v", g, rep.Rows)
+	}
 }

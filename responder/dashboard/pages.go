@@ -245,8 +245,11 @@ func (d *Dashboard) sentAnswer(ctx context.Context, guid string) (*domain.Decisi
 }
 
 // NoDebtProposal reports whether the item proposes "no debt", which a person may confirm
-// together with others in one action.
-func (it reviewItem) NoDebtProposal() bool { return it.Decision != nil && !it.Decision.HasDebt }
+// together with others in one action. A correction is not one of them: it revokes an answer
+// GIS holds, so a person decides it alone, with both answers before them.
+func (it reviewItem) NoDebtProposal() bool {
+	return it.Decision != nil && !it.Decision.HasDebt && !it.Decision.Correction
+}
 
 type reviewView struct {
 	Items []reviewItem

@@ -136,7 +136,8 @@ func templateFuncs() template.FuncMap {
 			}
 			return ru.Stamp(t) + " МСК"
 		},
-		"state": ru.StateName,
+		"state":      ru.StateName,
+		"correction": ru.CorrectionStep,
 		"match": func(m string) string {
 			if m == "" {
 				return "не сопоставлено"

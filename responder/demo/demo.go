@@ -62,6 +62,7 @@ type Demo struct {
 	simURL  string
 	workDir string
 	ownDir  bool
+	log     *slog.Logger
 }
 
 // Start builds the demo: simulator, store, data, key, daemon (not yet run).
@@ -80,7 +81,7 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	// polls behave as in production while the deadlines stay those of the scenario.
 	base := time.Now()
 	now := func() time.Time { return Today.Add(time.Since(base)) }
-	d := &Demo{Now: now, workDir: o.WorkDir}
+	d := &Demo{Now: now, workDir: o.WorkDir, log: o.Logger}
 	if d.workDir == "" {
 		dir, err := os.MkdirTemp("", "gisgw-demo-")
 		if err != nil {
@@ -160,6 +161,20 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	}
 	ok = true
 	return d, nil
+}
+
+// ImportCourtActs imports a court-acts file into the demo's store and then, as `gisgw import
+// court-acts` does, decides the answers GIS holds again (app.Recheck) on the demo's clock.
+// It returns how many of them went back to a person as a proposed correction.
+func (d *Demo) ImportCourtActs(ctx context.Context, path string) (int, error) {
+	if _, err := importer.ImportCourtActs(ctx, d.App.Store(), path, importer.Options{}); err != nil {
+		return 0, fmt.Errorf("demo: %w", err)
+	}
+	n, err := app.Recheck(ctx, d.App.Store(), d.Now(), d.log)
+	if err != nil {
+		return n, fmt.Errorf("demo: the court acts are stored, but the sent answers were not checked against them: %w", err)
+	}
+	return n, nil
 }
 
 // SimURL is the simulator's base URL (its /sim/answers and /sim/stats are there too).

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gisgw/gisgw/responder/demo"
+	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/report"
 )
 
 // The demo data is built so that every rule shows once; this is what the rules must give.
@@ -114,5 +117,48 @@ func TestDemoRun(t *testing.T) {
 	}
 	if again := d.Sim.Stats().SendActions; again != 13 {
 		t.Errorf("second run: %d Send actions in all; want still 13", again)
+	}
+}
+
+// TestDemoCorrection: importing testdata/demo/court-acts-repaid.csv (act DA-564 paid off)
+// through the demo's hook returns the demo's "debt" answer on that act (sub-request 14) to a
+// person as a proposed correction, and nothing else.
+func TestDemoCorrection(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	data := filepath.Join("..", "..", "testdata")
+	d, err := demo.Start(ctx, demo.Options{DataDir: data, WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if err := d.App.RunOnce(ctx); err != nil {
+		t.Fatalf("RunOnce: %v", err)
+	}
+	const guid = "0b7e3a10-5c21-4d8e-9f3a-2a6b1c0d9e14"
+	n, err := d.ImportCourtActs(ctx, filepath.Join(data, "demo", "court-acts-repaid.csv"))
+	if err != nil || n != 1 {
+		t.Fatalf("ImportCourtActs = %d, %v; want 1 correction", n, err)
+	}
+	sr, err := d.App.Store().GetSubRequest(ctx, guid)
+	if err != nil || sr.State != domain.StateReview || sr.Correction != domain.CorrectionProposed {
+		t.Fatalf("sub-request 14 after the import: state %q, correction %q, %v; want review, proposed", sr.State, sr.Correction, err)
+	}
+	proposal, err := d.App.Store().GetDecision(ctx, guid)
+	if err != nil || proposal.HasDebt || !proposal.Correction {
+		t.Fatalf("proposal %+v, %v; want a no-debt correction", proposal, err)
+	}
+	// The report says where the correction stands.
+	rep, err := report.Build(ctx, d.App.Store(), report.Options{Today: demo.Today, IncludeClosed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(rep.Rows, func(r report.Row) bool { return r.GUID == guid })
+	if i < 0 || !strings.Contains(rep.Rows[i].Note, "исправление: ждёт решения сотрудника") {
+		t.Errorf("the report's row of sub-request 14 is %+v; want the note «исправление: ждёт решения сотрудника»", rep.Rows)
+	}
+	// The same file again changes nothing and proposes nothing twice.
+	if n, err := d.ImportCourtActs(ctx, filepath.Join(data, "demo", "court-acts-repaid.csv")); err != nil || n != 0 {
+		t.Fatalf("second ImportCourtActs = %d, %v; want 0", n, err)
 	}
 }

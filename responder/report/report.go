@@ -124,6 +124,13 @@ const (
 	NoteWaits  = "срок — следующий рабочий день; по правилу организации ответ ждёт решения сотрудника"
 )
 
+// The notes on a correction of a sent answer (LEGAL-RULES §10.7): NoteCorrection precedes
+// the step it is at (ru.CorrectionStep).
+const (
+	NoteCorrection = "исправление: "
+	NoteCorrected  = "исправление: ГИС ЖКХ приняла исправленный ответ"
+)
+
 // StatusOverdue is the status of an open sub-request past its deadline.
 const StatusOverdue = "просрочен"
 
@@ -209,6 +216,9 @@ func buildRow(ctx context.Context, src Source, cal *calendar.Calendar, today tim
 		ErrorText:     mask.Text(sr.ErrorText),
 	}
 	var notes []string
+	if step := ru.CorrectionStep(sr.Correction); step != "" {
+		notes = append(notes, NoteCorrection+step)
+	}
 	if sr.BlockedReason != "" {
 		notes = append(notes, sr.BlockedReason)
 	}
@@ -255,6 +265,10 @@ func buildRow(ctx context.Context, src Source, cal *calendar.Calendar, today tim
 			r.Answered, r.HasDebt, r.Debtors = true, d.HasDebt, len(d.DebtInfo)
 			if d.DecidedBy == pipeline.PolicyActor {
 				notes = append(notes, NoteByRule)
+			}
+			// The answer a person chose to correct the one sent before, now accepted.
+			if d.Correction && sr.Correction == domain.CorrectionNone {
+				notes = append(notes, NoteCorrected)
 			}
 		}
 		audit, err := src.Audit(ctx, sr.GUID)

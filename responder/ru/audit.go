@@ -159,7 +159,14 @@ func AuditDetail(action, detail string) string {
 				StateName(domain.State(m[2])) + "; " + messageDetail(m[3])
 		}
 		if m := transition.FindStringSubmatch(detail); m != nil {
-			s := StateName(domain.State(m[1])) + " → " + StateName(domain.State(m[2]))
+			to := StateName(domain.State(m[2]))
+			// A Revoke GIS accepted is stored as answered, but what it did is take the answer
+			// back: "ответ отправлен" would tell the officer the opposite.
+			if p := messagePart.FindStringSubmatch(m[3]); p != nil && domain.ActionKind(p[2]) == domain.ActionRevoke &&
+				(m[2] == string(domain.StateAnswered) || m[2] == string(domain.StateAutoAnswered)) {
+				to = "ГИС ЖКХ приняла отзыв ответа"
+			}
+			s := StateName(domain.State(m[1])) + " → " + to
 			if m[3] != "" {
 				if msg := messageDetail(m[3]); msg != "" {
 					return s + "; " + msg

@@ -32,6 +32,22 @@ func StateName(s domain.State) string {
 	return "неизвестное состояние «" + string(s) + "»"
 }
 
+// CorrectionStep is where a correction of a sent answer stands (LEGAL-RULES §10.7); "" when
+// none is under way.
+func CorrectionStep(c domain.Correction) string {
+	switch c {
+	case domain.CorrectionNone:
+		return ""
+	case domain.CorrectionProposed:
+		return "ждёт решения сотрудника"
+	case domain.CorrectionApproved:
+		return "отправленный ответ отзывается в ГИС ЖКХ"
+	case domain.CorrectionRevoked:
+		return "отзыв подтверждён, исправленный ответ отправляется"
+	}
+	return "шаг не распознан"
+}
+
 // NoProposal stands for the review reasons of a sub-request in review without a proposed
 // answer (its premises were not found, or it has not been decided yet).
 const NoProposal = "решение не предложено"

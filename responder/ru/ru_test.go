@@ -87,6 +87,24 @@ func TestStateNames(t *testing.T) {
 	}
 }
 
+func TestCorrectionStep(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		c    domain.Correction
+		want string
+	}{
+		{domain.CorrectionNone, ""},
+		{domain.CorrectionProposed, "ждёт решения сотрудника"},
+		{domain.CorrectionApproved, "отправленный ответ отзывается в ГИС ЖКХ"},
+		{domain.CorrectionRevoked, "отзыв подтверждён, исправленный ответ отправляется"},
+		{"cancelled", "шаг не распознан"},
+	} {
+		if got := ru.CorrectionStep(tc.c); got != tc.want {
+			t.Errorf("CorrectionStep(%q) = %q; want %q", tc.c, got, tc.want)
+		}
+	}
+}
+
 func TestDateAndStamp(t *testing.T) {
 	t.Parallel()
 	if got := ru.Date(time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)); got != "05.03.2026" {
