@@ -96,7 +96,7 @@ func recheckOrg(ctx context.Context, st RecheckStore, dec Decider, org string, n
 }
 
 // recheckOne proposes d as a correction of sr's answer when it answers otherwise, unless a
-// person already had that very proposal before them (and kept the sent answer).
+// person already had that very answer before them and decided otherwise.
 func recheckOne(ctx context.Context, st RecheckStore, sr domain.SubRequest, d domain.Decision, now time.Time) (bool, error) {
 	sent := domain.Decision{SubRequestGUID: sr.GUID} // GIS's automatic answer is "no debt"
 	if sr.State != domain.StateAutoAnswered {
@@ -116,8 +116,13 @@ func recheckOne(ctx context.Context, st RecheckStore, sr domain.SubRequest, d do
 	if err != nil {
 		return false, err
 	}
+	// A person who already had this very answer before them decided otherwise: a
+	// correction proposal they turned down, or the rules' proposal they overrode when the
+	// answer was first sent. Only a change of the data (another answer by the rules) is news.
 	for i := len(hist) - 1; i >= 0; i-- {
-		if h := hist[i]; h.Correction && h.Review {
+		h := hist[i]
+		overridden := !h.Correction && h.DecidedBy == "" && sent.DecidedBy != ""
+		if h.Correction && h.Review || overridden {
 			if h.SameAnswer(d) {
 				return false, nil
 			}

@@ -100,6 +100,38 @@ func TestRecheck(t *testing.T) {
 	}
 }
 
+// A person overrode the rules when the answer was first sent: the re-check does not raise
+// the rules' same answer again as a correction, only another one once the data change.
+func TestRecheckAfterPersonOverrode(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	b.dec.debtAt = map[string]string{"overridden": "A1"}
+	b.dec.review = map[string]bool{"overridden": true}
+	if _, err := b.st.UpsertSubRequests(t.Context(), subRequests("overridden")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.p.Answer(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	b.wantStates(t, map[string]domain.State{"overridden": domain.StateReview})
+	d := b.st.decisions["overridden"]
+	d.HasDebt, d.DebtInfo, d.Review, d.DecidedBy = false, nil, false, "ivanova"
+	b.st.review(d)
+	if _, err := b.p.Answer(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	b.wantStates(t, map[string]domain.State{"overridden": domain.StateAnswered})
+
+	if pr, err := b.p.Recheck(t.Context()); err != nil || pr.Flagged != 0 {
+		t.Fatalf("re-check with unchanged data flagged %d (%v); want none: the person saw this answer", pr.Flagged, err)
+	}
+	b.dec.debtAt = map[string]string{"overridden": "A2"} // a new act
+	if pr, err := b.p.Recheck(t.Context()); err != nil || pr.Flagged != 1 {
+		t.Fatalf("re-check after a new act flagged %d (%v); want 1", pr.Flagged, err)
+	}
+	b.wantStates(t, map[string]domain.State{"overridden": domain.StateReview})
+}
+
 func TestRecheckErrors(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
