@@ -177,7 +177,7 @@ func TestInventoryXLSX(t *testing.T) {
 		{report.SheetInForce, "C4", "55000"},
 		{report.SheetInForce, "B5", "1"},
 		{report.SheetInForce, "C8", "5000"},
-		{report.SheetInForce, "B9", "4"}, // debtors
+		{report.SheetInForce, "B9", "4"},  // debtors
 		{report.SheetInForce, "B10", "3"}, // premises
 		{report.SheetEntered, "C4", "9000"},
 		{report.SheetRepaid, "C4", "25000"},
