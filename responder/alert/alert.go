@@ -12,7 +12,9 @@
 //
 // Alerts carry request numbers, addresses, deadlines, states and GIS errors; never the
 // debtors' names, SNILS or document numbers: GIS's error texts and the causes of blocked
-// answers pass through mask.Text.
+// answers pass through mask.Text. The one exception is the monthly inventory (Options.Inventory):
+// its text has only totals, but the XLSX attached to the e-mail names the debtors of the
+// premises owing most, as the dashboard does.
 package alert
 
 import (
