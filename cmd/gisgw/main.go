@@ -53,6 +53,7 @@ func commands() map[string]command {
 		"gis state":         gisStateCommand(),
 		"calendar due":      calendarDueCommand(),
 		"report deadlines":  reportDeadlinesCommand(),
+		"report inventory":  reportInventoryCommand(),
 		"review list":       reviewListCommand(),
 		"review show":       reviewShowCommand(),
 		"review decide":     reviewDecideCommand(),

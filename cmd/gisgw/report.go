@@ -98,3 +98,67 @@ func runReportDeadlines(ctx context.Context, env *cliEnv, args []string) error {
 	_, err = fmt.Fprintf(env.stderr, "wrote %s (%s, %d sub-requests, %d overdue)\n", *out, f, rep.Totals.Total, rep.Totals.Overdue)
 	return err
 }
+
+func reportInventoryCommand() command {
+	return command{"the monthly inventory of court-confirmed debts (table, CSV, XLSX, HTML, JSON)", runReportInventory}
+}
+
+func runReportInventory(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "report inventory", "Usage: gisgw report inventory --month YYYY-MM [--db DSN | --config FILE] [--org GUID] [--format table|csv|xlsx|html|json] [--out FILE]\n\n"+
+		"The inventory of court-confirmed debts as of the month's last day (Moscow), from the latest\n"+
+		"balance each import recorded on or before it: acts in force and unpaid (by age of the debt),\n"+
+		"entered into force, repaid, cancelled, leaving the three-year window next month, under a\n"+
+		"repayment agreement, the month's sub-requests and the 20 premises owing most. Labels are in\n"+
+		"Russian; JSON has stable keys for other systems. See docs/report.md.")
+	sf := addStoreFlags(fs.FlagSet)
+	month := fs.String("month", "", "the `YYYY-MM` month to report (required)")
+	org := fs.String("org", "", "orgPPAGUID to report on (default: every organization in the store)")
+	format := fs.String("format", "", "table, csv, xlsx, html or json (default: from --out's extension, else table)")
+	out := fs.String("out", "", "write to this `FILE` instead of stdout (required for xlsx)")
+	if _, err := fs.parse(args, ""); err != nil {
+		return err
+	}
+	if *month == "" {
+		return errors.New("--month is required, e.g. --month 2026-11")
+	}
+	m, err := time.Parse("2006-01", *month)
+	if err != nil {
+		return fmt.Errorf("--month %q: want YYYY-MM, e.g. 2026-11", *month)
+	}
+	known := map[string]bool{"table": true, "csv": true, "xlsx": true, "html": true, "json": true}
+	f := strings.ToLower(*format)
+	if f == "" {
+		f = "table"
+		if ext := strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), "."); known[ext] {
+			f = ext
+		}
+	}
+	if !known[f] {
+		return fmt.Errorf("--format %q: want table, csv, xlsx, html or json", *format)
+	}
+	if f == "xlsx" && *out == "" {
+		return errors.New("--format xlsx writes a binary workbook: give --out FILE.xlsx")
+	}
+	st, _, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	inv, err := report.BuildInventory(ctx, st, report.InventoryOptions{Org: *org, Month: m, OrgNames: sf.orgNames()})
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := inv.Write(&b, f); err != nil {
+		return err
+	}
+	if *out == "" {
+		_, err = env.stdout.Write(b.Bytes())
+		return err
+	}
+	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write inventory: %w", err)
+	}
+	_, err = fmt.Fprintf(env.stderr, "wrote %s (%s, %d acts in force and unpaid)\n", *out, f, inv.InForceUnpaid.Count)
+	return err
+}

@@ -132,3 +132,34 @@ func writeFile(t *testing.T, dir, name, content string) string {
 	}
 	return p
 }
+
+func TestReportInventoryCommand(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "gisgw.db")
+	st := reporttest.OpenInventory(t, db)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "report", "inventory", "--db", db, "--month", "2026-11", "--org", reporttest.InventoryOrg, "--format", "json")
+	if code != 0 || !strings.Contains(stdout, `"leaving_window_next_month": {`) || !strings.Contains(stdout, `"sum": "55000.00"`) {
+		t.Fatalf("report inventory json: code %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	out := filepath.Join(t.TempDir(), "inv.xlsx")
+	if code, _, stderr := runCLI(t, "report", "inventory", "--db", db, "--month", "2026-11", "--out", out); code != 0 || !strings.Contains(stderr, "4 acts in force") {
+		t.Fatalf("report inventory --out xlsx: code %d, stderr %s", code, stderr)
+	}
+	f, err := excelize.OpenFile(out)
+	if err != nil {
+		t.Fatalf("read back: %v", err)
+	}
+	defer f.Close()
+	if got := f.GetSheetList(); len(got) != 9 || got[0] != report.SheetInForce {
+		t.Errorf("sheets = %v; want the nine of the inventory", got)
+	}
+	for _, bad := range [][]string{{}, {"--month", "11.2026"}, {"--month", "2026-11", "--format", "pdf"}} {
+		args := append([]string{"report", "inventory", "--db", db}, bad...)
+		if code, _, stderr := runCLI(t, args...); code == 0 || !strings.Contains(stderr, "--") {
+			t.Errorf("%v: code %d, stderr %q; want a refusal naming the flag", bad, code, stderr)
+		}
+	}
+}

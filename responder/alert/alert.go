@@ -12,7 +12,9 @@
 //
 // Alerts carry request numbers, addresses, deadlines, states and GIS errors; never the
 // debtors' names, SNILS or document numbers: GIS's error texts and the causes of blocked
-// answers pass through mask.Text.
+// answers pass through mask.Text. The one exception is the monthly inventory (Options.Inventory):
+// its text has only totals, but the XLSX attached to the e-mail names the debtors of the
+// premises owing most, as the dashboard does.
 package alert
 
 import (
@@ -32,6 +34,7 @@ import (
 
 	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/report"
 	"github.com/gisgw/gisgw/responder/store"
 )
 
@@ -105,6 +108,11 @@ type Options struct {
 	// by the GUID), and an e-mail then has no closing link.
 	DashboardURL string
 	Timeout      time.Duration // one send; 0: DefaultTimeout
+	// Inventory, when set (alerts.inventory), is where the monthly inventory is read: on
+	// the first working day of each month the previous month's goes to every channel.
+	Inventory report.InventorySource
+	// OrgNames names the organizations in the inventory (orgPPAGUID → name).
+	OrgNames map[string]string
 }
 
 // Alerter sends alerts. It is safe for concurrent use; several Alerters (processes) on one
@@ -117,6 +125,8 @@ type Alerter struct {
 	days      int
 	dashboard string
 	channels  []channel
+	inventory report.InventorySource
+	orgNames  map[string]string
 
 	mu   sync.Mutex
 	done map[string]struct{} // guid + "\x00" + recorded kind: claimed by someone, nothing to do
@@ -130,11 +140,12 @@ type channel interface {
 
 // batch is the alerts of one kind sent in one message.
 type batch struct {
-	kind  string
-	days  int       // DaysBefore, for the deadline kind
-	today time.Time // the day of the check
-	limit time.Time // the last deadline the deadline kind covers
-	items []domain.SubRequest
+	kind   string
+	notice *notice   // a message about no sub-request (the monthly inventory); items are empty
+	days   int       // DaysBefore, for the deadline kind
+	today  time.Time // the day of the check
+	limit  time.Time // the last deadline the deadline kind covers
+	items  []domain.SubRequest
 }
 
 // New checks the options and returns an Alerter. Without a webhook and an SMTP server it
@@ -147,7 +158,7 @@ func New(o Options) (*Alerter, error) {
 		return nil, fmt.Errorf("alerts: days_before must not be negative, not %d", o.DaysBefore)
 	}
 	a := &Alerter{st: o.Store, cal: o.Calendar, now: o.Now, log: o.Logger, days: o.DaysBefore,
-		dashboard: o.DashboardURL, done: map[string]struct{}{}}
+		dashboard: o.DashboardURL, inventory: o.Inventory, orgNames: o.OrgNames, done: map[string]struct{}{}}
 	if a.cal == nil {
 		c, err := calendar.New()
 		if err != nil {
@@ -196,7 +207,8 @@ func New(o Options) (*Alerter, error) {
 }
 
 // Check sends the alerts due now: one message per kind and channel listing the sub-requests
-// not alerted yet. sent counts the sub-requests alerted, once per channel. A failed send
+// not alerted yet, and the monthly inventory when it is due. sent counts the sub-requests
+// alerted, once per channel, and each inventory delivered as one. A failed send
 // is released for the next Check and reported in err; the other kinds and channels are
 // still sent.
 func (a *Alerter) Check(ctx context.Context) (sent int, err error) {
@@ -246,6 +258,11 @@ func (a *Alerter) Check(ctx context.Context) (sent int, err error) {
 		{kind: KindAutoAnswered, items: auto},
 	}
 	batches = append(batches, blockedBatches(ready)...)
+	n, err := a.checkInventory(ctx, today)
+	sent += n
+	if err != nil {
+		errs = append(errs, err)
+	}
 	for _, b := range batches {
 		if b.limit.IsZero() {
 			b.days, b.limit = a.days, limit

@@ -5,14 +5,18 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
+	"mime/multipart"
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
 	"net/smtp"
+	"net/textproto"
 	"strings"
 	"time"
 )
@@ -57,7 +61,13 @@ func newMailer(s SMTP, to []string, timeout time.Duration) (*mailer, error) {
 func (m *mailer) name() string { return ChannelEmail }
 
 func (m *mailer) send(ctx context.Context, b batch) error {
-	msg, err := m.message(subject(b), m.a.body(b))
+	subj, body, files := subject(b), "", []attachment(nil)
+	if b.notice != nil {
+		subj, body, files = b.notice.subject, b.notice.text, b.notice.attachments
+	} else {
+		body = m.a.body(b)
+	}
+	msg, err := m.message(subj, body, files...)
 	if err != nil {
 		return err
 	}
@@ -129,8 +139,9 @@ func (m *mailer) converse(conn net.Conn, msg []byte) error {
 	return nil
 }
 
-// message builds the MIME message: UTF-8 text, quoted-printable, the subject Q-encoded.
-func (m *mailer) message(subj, body string) ([]byte, error) {
+// message builds the MIME message: UTF-8 text, quoted-printable, the subject Q-encoded;
+// with files, multipart/mixed with the text first and each file in base64.
+func (m *mailer) message(subj, body string, files ...attachment) ([]byte, error) {
 	var buf bytes.Buffer
 	h := func(k, v string) { fmt.Fprintf(&buf, "%s: %s\r\n", k, v) }
 	h("From", m.from.String())
@@ -145,17 +156,59 @@ func (m *mailer) message(subj, body string) ([]byte, error) {
 	_, _ = rand.Read(id)
 	h("Message-ID", "<"+hex.EncodeToString(id)+"@gisgw>")
 	h("MIME-Version", "1.0")
-	h("Content-Type", "text/plain; charset=utf-8")
-	h("Content-Transfer-Encoding", "quoted-printable")
 	h("Auto-Submitted", "auto-generated")
+	text := func(w io.Writer) error {
+		qp := quotedprintable.NewWriter(w)
+		if _, err := qp.Write([]byte(strings.ReplaceAll(body, "\n", "\r\n"))); err != nil {
+			return fmt.Errorf("encode body: %w", err)
+		}
+		if err := qp.Close(); err != nil {
+			return fmt.Errorf("encode body: %w", err)
+		}
+		return nil
+	}
+	if len(files) == 0 {
+		h("Content-Type", "text/plain; charset=utf-8")
+		h("Content-Transfer-Encoding", "quoted-printable")
+		buf.WriteString("\r\n")
+		if err := text(&buf); err != nil {
+			return nil, err
+		}
+		buf.WriteString("\r\n")
+		return buf.Bytes(), nil
+	}
+	mw := multipart.NewWriter(&buf)
+	h("Content-Type", mime.FormatMediaType("multipart/mixed", map[string]string{"boundary": mw.Boundary()}))
 	buf.WriteString("\r\n")
-	qp := quotedprintable.NewWriter(&buf)
-	if _, err := qp.Write([]byte(strings.ReplaceAll(body, "\n", "\r\n"))); err != nil {
+	part, err := mw.CreatePart(textproto.MIMEHeader{"Content-Type": {"text/plain; charset=utf-8"},
+		"Content-Transfer-Encoding": {"quoted-printable"}})
+	if err != nil {
 		return nil, fmt.Errorf("encode body: %w", err)
 	}
-	if err := qp.Close(); err != nil {
-		return nil, fmt.Errorf("encode body: %w", err)
+	if err := text(part); err != nil {
+		return nil, err
 	}
-	buf.WriteString("\r\n")
+	for _, f := range files {
+		part, err := mw.CreatePart(textproto.MIMEHeader{
+			"Content-Type":              {mime.FormatMediaType(f.contentType, map[string]string{"name": f.name})},
+			"Content-Disposition":       {mime.FormatMediaType("attachment", map[string]string{"filename": f.name})},
+			"Content-Transfer-Encoding": {"base64"},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("attach %s: %w", f.name, err)
+		}
+		// base64 in lines of 76 characters, as RFC 2045 asks.
+		enc := base64.StdEncoding.EncodeToString(f.data)
+		for len(enc) > 0 {
+			n := min(76, len(enc))
+			if _, err := io.WriteString(part, enc[:n]+"\r\n"); err != nil {
+				return nil, fmt.Errorf("attach %s: %w", f.name, err)
+			}
+			enc = enc[n:]
+		}
+	}
+	if err := mw.Close(); err != nil {
+		return nil, fmt.Errorf("encode message: %w", err)
+	}
 	return buf.Bytes(), nil
 }

@@ -25,9 +25,13 @@ type webhook struct {
 
 // Payload is the webhook's JSON body.
 type Payload struct {
-	Kind  string        `json:"kind"` // deadline-N, failed, auto_answered, blocked-<digest of the cause>
+	Kind  string        `json:"kind"` // deadline-N, failed, auto_answered, blocked-<digest of the cause>, inventory-YYYY-MM
 	Text  string        `json:"text"` // the e-mail subject, in Russian, for chat receivers
 	Items []PayloadItem `json:"items"`
+	// Body and URL are the monthly inventory's text and dashboard page (kind
+	// inventory-YYYY-MM, no items); the workbook goes by e-mail only.
+	Body string `json:"body,omitempty"`
+	URL  string `json:"url,omitempty"`
 }
 
 // PayloadItem is one sub-request of a webhook alert.
@@ -47,6 +51,9 @@ func (w *webhook) name() string { return ChannelWebhook }
 
 func (w *webhook) send(ctx context.Context, b batch) error {
 	p := Payload{Kind: b.kind, Text: subject(b), Items: make([]PayloadItem, 0, len(b.items))}
+	if b.notice != nil {
+		p.Text, p.Body, p.URL = b.notice.subject, b.notice.text, b.notice.link
+	}
 	for _, s := range b.items {
 		it := PayloadItem{SubRequestGUID: s.GUID, RequestNumber: s.RequestNumber, Address: s.Address,
 			State: string(s.State), ErrorCode: mask.Text(s.ErrorCode), ErrorText: mask.Text(s.ErrorText),

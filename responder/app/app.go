@@ -176,11 +176,18 @@ func (a *App) build(ctx context.Context) error {
 		a.log.Warn("dashboard off: set dashboard.token or dashboard.users to serve it")
 	}
 	if cfg.Alerts.Webhook != "" || cfg.Alerts.SMTP.Addr != "" {
-		a.alerts, err = alert.New(alert.Options{
+		ao := alert.Options{
 			Store: st, Calendar: cal, Now: a.now, Logger: a.log, DaysBefore: cfg.Alerts.DaysBefore,
 			Webhook: cfg.Alerts.Webhook, To: cfg.Alerts.To, DashboardURL: cfg.Dashboard.URL,
 			SMTP: alert.SMTP{Addr: cfg.Alerts.SMTP.Addr, From: cfg.Alerts.SMTP.From, User: cfg.Alerts.SMTP.User, Password: cfg.Alerts.SMTP.Password.Reveal()},
-		})
+		}
+		if cfg.Alerts.Inventory {
+			ao.Inventory, ao.OrgNames = st, map[string]string{}
+			for _, o := range cfg.Organizations {
+				ao.OrgNames[o.OrgPPAGUID] = o.Name
+			}
+		}
+		a.alerts, err = alert.New(ao)
 		if err != nil {
 			return fmt.Errorf("alerts: %w", err)
 		}

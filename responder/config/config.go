@@ -189,6 +189,9 @@ type Alerts struct {
 	Webhook    string   `yaml:"webhook"`
 	SMTP       SMTP     `yaml:"smtp"`
 	To         []string `yaml:"to"`
+	// Inventory sends the previous month's inventory of court-confirmed debts to the
+	// channels above on the first working day of each month (the XLSX attached to the e-mail).
+	Inventory bool `yaml:"inventory"`
 }
 
 // Review is what happens to sub-requests that wait for a person.

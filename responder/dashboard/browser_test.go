@@ -36,6 +36,9 @@ type target struct {
 	Demo       *demo.Demo
 	Correction string
 	Repaid     string
+	// Store is the demo's store, to compare the inventory page with the report; nil against
+	// another running dashboard.
+	Store store.Store
 }
 
 // startTarget starts the server under test: the demo (`gisgw demo --serve`) in this process,
@@ -100,6 +103,7 @@ func startTarget(t *testing.T) target {
 		Demo:         d,
 		Correction:   correction,
 		Repaid:       filepath.Join(data, "demo", "court-acts-repaid.csv"),
+		Store:        d.App.Store(),
 	}
 }
 
@@ -265,6 +269,41 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("no open row is coloured; the demo has one due within two working days")
 	}
 	shot("overview.png")
+
+	// The inventory page, reached from the menu: the month's figures are the report's.
+	if err := p.EvaluateAndWait(ctx, `(() => { document.querySelector("header nav a[href='/inventory']").click(); return true })()`); err != nil {
+		t.Fatalf("open the inventory from the menu: %v", err)
+	}
+	checkWords()
+	var inv struct {
+		Month   string `json:"month"`
+		Title   string `json:"title"`
+		Count   string `json:"count"`
+		Sum     string `json:"sum"`
+		Debtors string `json:"debtors"`
+		Bars    int    `json:"bars"`
+	}
+	eval(`({month: document.getElementById("inventory").dataset.month, title: document.querySelector("h1").textContent,
+		count: document.getElementById("in-force-count").textContent, sum: document.getElementById("in-force-sum").textContent,
+		debtors: document.getElementById("debtors").textContent, bars: document.querySelectorAll("svg.chart rect.bar").length})`, &inv)
+	if !strings.HasPrefix(inv.Title, "Инвентаризация задолженности за ") || inv.Bars != 3*report.TrendMonths {
+		t.Errorf("inventory page: %+v; want its heading and three 12-month charts", inv)
+	}
+	if tg.Store != nil {
+		month, err := time.Parse("2006-01", inv.Month)
+		must(t, "the page's month", err)
+		want, err := report.BuildInventory(ctx, tg.Store, report.InventoryOptions{Month: month})
+		must(t, "the report's inventory", err)
+		if inv.Count != strconv.Itoa(want.InForceUnpaid.Count) || inv.Sum != ru.Money(want.InForceUnpaid.Sum) ||
+			inv.Debtors != strconv.Itoa(want.InForceUnpaid.Debtors) {
+			t.Errorf("inventory page shows %+v; the report has %d acts, %s, %d debtors", inv,
+				want.InForceUnpaid.Count, ru.Money(want.InForceUnpaid.Sum), want.InForceUnpaid.Debtors)
+		}
+		if want.InForceUnpaid.Count == 0 {
+			t.Errorf("the demo's inventory has no act in force and unpaid; the page is not really checked")
+		}
+	}
+	shot("inventory.png")
 
 	// Decide the first review item (the earliest deadline) through the form.
 	navigate("/review")

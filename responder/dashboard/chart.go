@@ -123,3 +123,43 @@ func (d *Dashboard) answeredAt(ctx context.Context, guid string) (time.Time, boo
 	}
 	return time.Time{}, false, nil
 }
+
+// monthChart is a bar chart of one value per month: the inventory's 12-month trend.
+type monthChart struct {
+	ID, Label   string
+	W, H        int
+	Left, BaseY int
+	Bars        []monthBar
+	Ticks       []tick
+}
+
+type monthBar struct {
+	X, Y, W, H int
+	Title      string // the month and its value, shown on hover
+	Label      string // the month under the bar
+	LabelX     int
+}
+
+// newMonthChart draws values (one per month of months) as bars; text writes a value for the
+// axis and the bar's title.
+func newMonthChart(id, label string, months []time.Time, values []int64, monthLabel func(time.Time) string, text func(int64) string) monthChart {
+	const left = 96 // room for an amount in roubles on the axis
+	c := monthChart{ID: id, Label: label, W: chartW, H: chartH, Left: left, BaseY: chartH - plotBottom}
+	var top int64 = 1
+	for _, v := range values {
+		top = max(top, v)
+	}
+	plotH := int64(c.BaseY - plotTop)
+	step := (chartW - left) / max(len(values), 1)
+	for i, v := range values {
+		h := int(v * plotH / top)
+		b := monthBar{X: left + i*step + 3, W: step - 6, H: h, Y: c.BaseY - h,
+			Title: monthLabel(months[i]) + ": " + text(v), Label: months[i].Format("01.06")}
+		b.LabelX = b.X + b.W/2
+		c.Bars = append(c.Bars, b)
+	}
+	for _, v := range []int64{0, top / 2, top} {
+		c.Ticks = append(c.Ticks, tick{Y: c.BaseY - int(v*plotH/top), Label: text(v)})
+	}
+	return c
+}

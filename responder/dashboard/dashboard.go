@@ -141,6 +141,7 @@ func New(o Options) (*Dashboard, error) {
 //	POST /review/{guid}             a person's decision on one item
 //	POST /review/bulk               one confirmation of several "no debt" proposals
 //	GET  /failed                    answers GIS refused
+//	GET  /inventory?month=YYYY-MM   the monthly inventory of court-confirmed debts
 //	POST /failed/{guid}/retry       send a failed answer again
 //	GET  /login, POST /login        the token login form (sets the session cookie)
 //	POST /logout                    ends the cookie session (on the server too)
@@ -157,6 +158,7 @@ func (d *Dashboard) Register(mux *http.ServeMux) {
 	mux.Handle("POST /review/bulk", d.protect(d.bulkConfirm))
 	mux.Handle("POST /review/{guid}", d.protect(d.decide))
 	mux.Handle("GET /failed", d.protect(d.failedList))
+	mux.Handle("GET /inventory", d.protect(d.inventory))
 	mux.Handle("POST /failed/{guid}/retry", d.protect(d.retry))
 }
 

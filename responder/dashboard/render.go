@@ -14,11 +14,12 @@ import (
 	"github.com/gisgw/gisgw/responder/decide"
 	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/mask"
+	"github.com/gisgw/gisgw/responder/report"
 	"github.com/gisgw/gisgw/responder/ru"
 )
 
 // pageNames are the templates under templates/, each rendered inside layout.html.
-var pageNames = []string{"login", "error", "overview", "subrequest", "review", "failed", "list"}
+var pageNames = []string{"login", "error", "overview", "subrequest", "review", "failed", "list", "inventory"}
 
 // page is what layout.html gets: the common parts and the page's own data.
 type page struct {
@@ -38,6 +39,7 @@ var pageTitles = map[string]string{
 	"review":     "На проверке",
 	"failed":     "Ошибки отправки",
 	"list":       "Подзапросы",
+	"inventory":  "Инвентаризация задолженности",
 }
 
 // titled is page data that names its own page (a sub-request by its address).
@@ -162,7 +164,8 @@ func templateFuncs() template.FuncMap {
 			}
 			return "вид не указан"
 		},
-		"money": ru.Money,
+		"money":     ru.Money,
+		"monthName": report.MonthName,
 		// Agreements on court acts (LEGAL-RULES §10.6), named as in the answer's description.
 		"agreementKind":   decide.AgreementKindName,
 		"agreementStatus": decide.AgreementStatusName,

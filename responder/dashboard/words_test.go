@@ -47,7 +47,7 @@ func TestNoLatinWords(t *testing.T) {
 	}
 	pages := map[string]string{}
 	for _, path := range []string{"/", "/review", "/failed", "/subrequests?state=answered", "/subrequests?state=auto_answered",
-		"/subrequests?state=bogus", "/subrequests/nope",
+		"/subrequests?state=bogus", "/subrequests/nope", "/inventory", "/inventory?month=2025-01", "/inventory?month=bogus",
 		"/subrequests/" + srOverdue, "/subrequests/" + srDue1, "/subrequests/" + srDue2, "/subrequests/" + srFailed,
 		"/subrequests/" + srHostile, "/subrequests/" + srLater, "/subrequests/" + srAnswered, "/subrequests/" + srAuto} {
 		code, body, _ := f.do(t, c, http.MethodGet, path, nil, noAuth, nil)

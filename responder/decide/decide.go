@@ -232,6 +232,18 @@ func debtInfo(acts []domain.CourtAct) []domain.DebtInfo {
 	return out
 }
 
+// People lists the persons the acts name, each once by the rule of debtInfo (LEGAL-RULES
+// §10.5: the same SNILS, else the same full name), in order of first appearance; the monthly
+// inventory counts debtors by it.
+func People(acts []domain.CourtAct) []domain.Person {
+	info := debtInfo(acts)
+	out := make([]domain.Person, len(info))
+	for i, d := range info {
+		out[i] = d.Person
+	}
+	return out
+}
+
 // samePerson returns the index in out of the person d is, or -1: the same SNILS first, then
 // the same full name where one of the two has no SNILS.
 func samePerson(out []domain.DebtInfo, d domain.Debtor) int {

@@ -178,6 +178,12 @@ type Store interface {
 	// deadline is before day, earliest first (limit ≤ 0: all).
 	OpenPastDeadline(ctx context.Context, org string, day time.Time, limit int) ([]domain.SubRequest, error)
 
+	// InventoryActs returns every court act of org ("" for all) with its debtors, agreements,
+	// the address of its premises and its balance history (oldest first), ordered by
+	// organization and act id: what the monthly inventory reads. ImportCourtActs adds a
+	// history row in its own transaction for each new act and for each changed balance.
+	InventoryActs(ctx context.Context, org string) ([]InventoryAct, error)
+
 	// ClaimAlert records that alert kind (such as "failed:email") of sub-request guid is being
 	// sent and reports whether this call recorded it: true only the first time, across
 	// processes. ReleaseAlert forgets it again (the sending failed), so that it is retried.
@@ -196,6 +202,8 @@ type (
 	MissingPremisesError = storecore.MissingPremisesError
 	MissingActsError     = storecore.MissingActsError
 	ActPremises          = storecore.ActPremises
+	Balance              = storecore.Balance
+	InventoryAct         = storecore.InventoryAct
 )
 
 // ErrNotWritable matches the error of CheckWritable (and of any write) when the database

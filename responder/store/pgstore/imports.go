@@ -219,6 +219,9 @@ func (s *Store) ImportCourtActs(ctx context.Context, org string, acts []domain.C
 		if err := writeActs(ctx, tx, plan, now); err != nil {
 			return err
 		}
+		if err := writeBalances(ctx, tx, plan.Balances, now); err != nil {
+			return err
+		}
 		st := plan.Stats()
 		if st.ShouldAnalyze() {
 			if _, err := tx.Exec(ctx, `ANALYZE court_acts, court_act_debtors`); err != nil {
@@ -268,6 +271,26 @@ func writeActs(ctx context.Context, tx pgx.Tx, plan storecore.ActsPlan, now time
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"court_act_debtors"}, debtorCopyCols(), debtorsSource(plan.Update)); err != nil {
 		return fmt.Errorf("replace debtors: %w", err)
+	}
+	return nil
+}
+
+// writeBalances adds the plan's balance history rows; a row for a date already recorded
+// replaces it (a corrected file for the same date).
+func writeBalances(ctx context.Context, tx pgx.Tx, rows []storecore.BalanceRow, now time.Time) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	for _, r := range rows {
+		b.Queue(`INSERT INTO balance_history (org_guid, act_id, balance_on, outstanding, outstanding_unknown, recorded_at)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (org_guid, act_id, balance_on) DO UPDATE SET outstanding = excluded.outstanding,
+				outstanding_unknown = excluded.outstanding_unknown, recorded_at = excluded.recorded_at`,
+			r.OrgGUID, r.ActID, dateArg(r.On), int64(r.Outstanding), r.Unknown, now)
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("record balance history: %w", err)
 	}
 	return nil
 }

@@ -194,6 +194,9 @@ func (s *Store) ImportCourtActs(ctx context.Context, org string, acts []domain.C
 		if err := s.writeActs(ctx, tx, plan, now); err != nil {
 			return err
 		}
+		if err := writeBalances(ctx, tx, plan.Balances, now); err != nil {
+			return err
+		}
 		st := plan.Stats()
 		if st.ShouldAnalyze() {
 			if err := analyze(ctx, tx, "court_acts", "court_act_debtors"); err != nil {
@@ -276,6 +279,29 @@ func (s *Store) writeActs(ctx context.Context, tx *sql.Tx, plan storecore.ActsPl
 		}
 		if err := addDebtors(a); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// writeBalances adds the plan's balance history rows; a row for a date already recorded
+// replaces it (a corrected file for the same date).
+func writeBalances(ctx context.Context, tx *sql.Tx, rows []storecore.BalanceRow, now time.Time) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO balance_history (org_guid, act_id, balance_on, outstanding,
+		outstanding_unknown, recorded_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (org_guid, act_id, balance_on) DO UPDATE SET outstanding = excluded.outstanding,
+			outstanding_unknown = excluded.outstanding_unknown, recorded_at = excluded.recorded_at`)
+	if err != nil {
+		return fmt.Errorf("record balance history: %w", err)
+	}
+	defer ins.Close()
+	ts := stamp(now)
+	for _, r := range rows {
+		if _, err := ins.ExecContext(ctx, r.OrgGUID, r.ActID, dateArg(r.On), int64(r.Outstanding), r.Unknown, ts); err != nil {
+			return fmt.Errorf("record balance history of court act %q: %w", r.ActID, err)
 		}
 	}
 	return nil

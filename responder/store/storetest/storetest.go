@@ -96,6 +96,7 @@ func Run(t *testing.T, f Factory) {
 	tests = append(tests, batchTests...)
 	tests = append(tests, agreementTests...)
 	tests = append(tests, correctionTests...)
+	tests = append(tests, inventoryTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

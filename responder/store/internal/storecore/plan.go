@@ -70,6 +70,10 @@ type ActsPlan struct {
 	Insert    []ActRow
 	Update    []ActRow
 	Unchanged int
+	// Balances are the balance history rows to write (upsert by act and date): one for each
+	// new act and for each act whose outstanding amount, or the date the file gives for it,
+	// changed. A re-import that changes nothing else adds none.
+	Balances []BalanceRow
 }
 
 // Stats returns the counts of the plan.
@@ -170,9 +174,11 @@ func PlanActs(org string, in []domain.CourtAct, existing map[string]ActRow, prem
 				row.Act.BalanceOn = today
 			}
 			plan.Insert = append(plan.Insert, row)
+			plan.Balances = append(plan.Balances, balanceRow(row.Act))
 			continue
 		}
-		if row.Act.BalanceOn.IsZero() {
+		dated := !row.Act.BalanceOn.IsZero()
+		if !dated {
 			row.Act.BalanceOn = old.Act.BalanceOn
 			if !sameAct(row, old) {
 				row.Act.BalanceOn = today
@@ -184,11 +190,20 @@ func PlanActs(org string, in []domain.CourtAct, existing map[string]ActRow, prem
 			continue
 		}
 		plan.Update = append(plan.Update, row)
+		a, o := row.Act, old.Act
+		if a.Outstanding != o.Outstanding || a.OutstandingUnknown != o.OutstandingUnknown ||
+			(dated && !a.BalanceOn.Equal(o.BalanceOn)) {
+			plan.Balances = append(plan.Balances, balanceRow(a))
+		}
 	}
 	if len(missing) > 0 {
 		return ActsPlan{}, &MissingPremisesError{Org: org, Missing: missing}
 	}
 	return plan, nil
+}
+
+func balanceRow(a domain.CourtAct) BalanceRow {
+	return BalanceRow{OrgGUID: a.OrgGUID, ActID: a.ID, Balance: Balance{On: a.BalanceOn, Outstanding: a.Outstanding, Unknown: a.OutstandingUnknown}}
 }
 
 // keepUpload carries the file's hash and file-store id over from the stored act when the

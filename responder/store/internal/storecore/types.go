@@ -190,3 +190,39 @@ func (e *NotWritableError) Error() string {
 
 // Unwrap makes the error match ErrNotWritable and the driver's error.
 func (e *NotWritableError) Unwrap() []error { return []error{ErrNotWritable, e.Err} }
+
+// Balance is a court act's outstanding amount as one import gave it, with the date it is
+// valid for. Unknown is set when the file left the amount blank (neither paid nor unpaid).
+type Balance struct {
+	On          time.Time
+	Outstanding domain.Money
+	Unknown     bool
+}
+
+// BalanceRow is one row of the balance history: a Balance of one act.
+type BalanceRow struct {
+	OrgGUID string
+	ActID   string
+	Balance
+}
+
+// InventoryAct is a court act as the monthly inventory reads it: the act (debtors and
+// agreements included, as CourtActsByPremises gives them), the address of its premises and
+// the act's balance history, oldest first.
+type InventoryAct struct {
+	Act      domain.CourtAct
+	Address  string
+	Balances []Balance
+}
+
+// BalanceOn returns the latest balance known on or before day (the last history row dated
+// on or before it); ok is false when the history has none by then.
+func (a InventoryAct) BalanceOn(day time.Time) (b Balance, ok bool) {
+	for _, x := range a.Balances {
+		if x.On.After(day) {
+			break
+		}
+		b, ok = x, true
+	}
+	return b, ok
+}

@@ -1,0 +1,19 @@
+-- The outstanding amount of each court act as each import gave it, with the date it is
+-- valid for (balance_on, or the import date when the file had none), so that a past month
+-- can be reported as it was (the monthly inventory). One row per act and date; a later
+-- import with the same date corrects that row.
+CREATE TABLE balance_history (
+    org_guid            TEXT NOT NULL,
+    act_id              TEXT NOT NULL,
+    balance_on          TEXT NOT NULL,
+    outstanding         INTEGER NOT NULL,
+    outstanding_unknown INTEGER NOT NULL,
+    recorded_at         TEXT NOT NULL,
+    PRIMARY KEY (org_guid, act_id, balance_on),
+    FOREIGN KEY (org_guid, act_id) REFERENCES court_acts (org_guid, act_id) ON DELETE CASCADE
+) WITHOUT ROWID;
+
+-- Acts imported before this table existed start their history with the balance they have.
+INSERT INTO balance_history (org_guid, act_id, balance_on, outstanding, outstanding_unknown, recorded_at)
+SELECT org_guid, act_id, COALESCE(balance_on, substr(updated_at, 1, 10)), outstanding, outstanding_unknown, updated_at
+FROM court_acts;
