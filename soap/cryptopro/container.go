@@ -118,7 +118,9 @@ func parse(f files, pin string) (*Container, error) {
 	}
 	c := &Container{}
 	if len(f.name) > 0 {
-		var name struct{ Name string `asn1:"ia5"` }
+		var name struct {
+			Name string `asn1:"ia5"`
+		}
 		if _, err := asn1.Unmarshal(f.name, &name); err == nil {
 			c.Name = name.Name
 		}
