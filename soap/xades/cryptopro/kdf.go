@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/deatil/go-cryptobin/cipher/gost"
-	"github.com/deatil/go-cryptobin/hash/gost/gost34112012256"
+	"github.com/gisgw/gisgw/soap/xades/internal/streebog"
 )
 
 // kdfSeed is the constant CryptoPro starts the PIN key derivation from.
@@ -18,7 +18,7 @@ func deriveKEK(salt, pin []byte) []byte {
 	for i, c := range pin {
 		pin4[4*i] = c
 	}
-	h := gost34112012256.New()
+	h := streebog.New256()
 	h.Write(salt)
 	h.Write(pin4)
 	start := h.Sum(nil)

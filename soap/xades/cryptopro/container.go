@@ -42,14 +42,9 @@ var (
 	oidSign2001     = asn1.ObjectIdentifier{1, 2, 643, 2, 2, 19}
 )
 
-// Key is one private key read from a container or a PFX.
+// Key is one private key read from a container or a PFX, as PKCS #8 DER.
 type Key struct {
-	// Private is the key; its public half is Private.PublicKey.
-	Private *gost.PrivateKey
-	// Algorithm is the PKCS #8 key algorithm: GOST R 34.10-2012 256 or 512.
-	Algorithm asn1.ObjectIdentifier
-	// Params is the DER of the algorithm parameters (curve and digest OIDs).
-	Params []byte
+	der []byte
 }
 
 // Container is what a CryptoPro container folder holds.
@@ -308,7 +303,11 @@ func unwrap(p *keyParams, fp, masksDER, primaryDER []byte, pin, primaryName, mas
 	if len(fp) > len(x) || string(x[:len(fp)]) != string(fp) {
 		return nil, fmt.Errorf("%w: the key decrypted with it does not match the container's public key fingerprint (or %s/%s are damaged)", ErrWrongPIN, primaryName, masksName)
 	}
-	return &Key{Private: priv, Algorithm: signOID, Params: p.params}, nil
+	der, err := marshalPKCS8(priv, signOID, p.params)
+	if err != nil {
+		return nil, err
+	}
+	return &Key{der: der}, nil
 }
 
 func reversed(b []byte) []byte {

@@ -7,14 +7,14 @@ import (
 	"fmt"
 
 	"github.com/deatil/go-cryptobin/pkcs8"
+	"github.com/deatil/go-cryptobin/pubkey/gost"
 )
 
-// MarshalPKCS8 writes the key as OpenSSL's GOST engine does: the algorithm with its curve
+// marshalPKCS8 writes the key as OpenSSL's GOST engine does: the algorithm with its curve
 // and digest parameters, and the private scalar as 32 (64) little-endian bytes.
-func (k *Key) MarshalPKCS8() ([]byte, error) {
-	size := k.Private.Curve.PointSize()
-	le := make([]byte, size)
-	k.Private.D.FillBytes(le)
+func marshalPKCS8(priv *gost.PrivateKey, alg asn1.ObjectIdentifier, params []byte) ([]byte, error) {
+	le := make([]byte, priv.Curve.PointSize())
+	priv.D.FillBytes(le)
 	info := struct {
 		Version int
 		Algo    struct {
@@ -23,8 +23,8 @@ func (k *Key) MarshalPKCS8() ([]byte, error) {
 		}
 		PrivateKey []byte
 	}{}
-	info.Algo.OID = k.Algorithm
-	info.Algo.Params = asn1.RawValue{FullBytes: k.Params}
+	info.Algo.OID = alg
+	info.Algo.Params = asn1.RawValue{FullBytes: params}
 	info.PrivateKey = reversed(le)
 	der, err := asn1.Marshal(info)
 	if err != nil {
@@ -37,14 +37,10 @@ func (k *Key) MarshalPKCS8() ([]byte, error) {
 // PRIVATE KEY" (PBES2: PBKDF2 with HMAC-SHA256 and AES-256-CBC, which `gisgw run`/`sign`
 // and `openssl pkcs8` read).
 func (k *Key) PEM(password string) ([]byte, error) {
-	der, err := k.MarshalPKCS8()
-	if err != nil {
-		return nil, err
-	}
 	if password == "" {
-		return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+		return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: k.der}), nil
 	}
-	blk, err := pkcs8.EncryptPEMBlock(rand.Reader, "ENCRYPTED PRIVATE KEY", der, []byte(password), pkcs8.DefaultOpts)
+	blk, err := pkcs8.EncryptPEMBlock(rand.Reader, "ENCRYPTED PRIVATE KEY", k.der, []byte(password), pkcs8.DefaultOpts)
 	if err != nil {
 		return nil, fmt.Errorf("encrypt private key: %w", err)
 	}
