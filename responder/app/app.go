@@ -30,6 +30,7 @@ import (
 	"github.com/gisgw/gisgw/responder/pipeline"
 	"github.com/gisgw/gisgw/responder/store"
 	"github.com/gisgw/gisgw/soap/xades"
+	"github.com/gisgw/gisgw/soap/xades/cryptopro"
 )
 
 // Deps are what the application takes from its caller rather than making itself.
@@ -238,7 +239,7 @@ func (a *App) gisPort(reg prometheus.Registerer) (*gisport.Port, error) {
 	}
 	hc = instrument(hc, reg)
 	var signer gisclient.Signer
-	if cfg.Signing.Key != "" {
+	if cfg.Signing.Key != "" || cfg.Signing.Container != "" {
 		s, err := loadSigner(cfg.Signing, a.now, a.log)
 		if err != nil {
 			return nil, err
@@ -274,6 +275,33 @@ func (a *App) gisPort(reg prometheus.Registerer) (*gisport.Port, error) {
 }
 
 func loadSigner(s config.Signing, now func() time.Time, log *slog.Logger) (*xades.Signer, error) {
+	kp, err := LoadSigningPair(s)
+	if err != nil {
+		return nil, err
+	}
+	return xades.NewSigner(kp, xades.Options{
+		Clock: func() time.Time { return now().In(calendar.Moscow()) }, RefuseExpired: s.RefusesExpired(), Logger: log,
+	})
+}
+
+// LoadSigningPair reads the configured signing key with its certificate: a PEM key file
+// (signing.key) or a CryptoPro container folder (signing.container, PIN in key_password).
+func LoadSigningPair(s config.Signing) (*xades.KeyPair, error) {
+	var certBytes []byte
+	if s.Cert != "" {
+		b, err := os.ReadFile(s.Cert)
+		if err != nil {
+			return nil, fmt.Errorf("signing.cert: %w", err)
+		}
+		certBytes = b
+	}
+	if s.Container != "" {
+		kp, err := cryptopro.LoadKeyPair(s.Container, certBytes, s.KeyPassword.Reveal())
+		if err != nil {
+			return nil, fmt.Errorf("signing.container: %w", err)
+		}
+		return kp, nil
+	}
 	keyPEM, err := os.ReadFile(s.Key)
 	if err != nil {
 		return nil, fmt.Errorf("signing.key: %w", err)
@@ -281,17 +309,11 @@ func loadSigner(s config.Signing, now func() time.Time, log *slog.Logger) (*xade
 	if s.Cert == "" {
 		return nil, errors.New("signing.cert: required with signing.key")
 	}
-	certBytes, err := os.ReadFile(s.Cert)
-	if err != nil {
-		return nil, fmt.Errorf("signing.cert: %w", err)
-	}
 	kp, err := xades.LoadKeyPair(keyPEM, certBytes, s.KeyPassword.Reveal())
 	if err != nil {
 		return nil, fmt.Errorf("signing key %s with certificate %s: %w", s.Key, s.Cert, err)
 	}
-	return xades.NewSigner(kp, xades.Options{
-		Clock: func() time.Time { return now().In(calendar.Moscow()) }, RefuseExpired: s.RefusesExpired(), Logger: log,
-	})
+	return kp, nil
 }
 
 // Store returns the application's store (the dashboard and reports read it).
