@@ -135,6 +135,7 @@ type batch struct {
 	today time.Time // the day of the check
 	limit time.Time // the last deadline the deadline kind covers
 	items []domain.SubRequest
+	cert  *certNotice // a certificate expiry alert instead of items
 }
 
 // New checks the options and returns an Alerter. Without a webhook and an SMTP server it

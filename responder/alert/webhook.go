@@ -28,6 +28,17 @@ type Payload struct {
 	Kind  string        `json:"kind"` // deadline-N, failed, auto_answered, blocked-<digest of the cause>
 	Text  string        `json:"text"` // the e-mail subject, in Russian, for chat receivers
 	Items []PayloadItem `json:"items"`
+	// Certificate is set on a certificate expiry alert (kind cert-expiry-N).
+	Certificate *PayloadCertificate `json:"certificate,omitempty"`
+}
+
+// PayloadCertificate is the certificate of an expiry alert.
+type PayloadCertificate struct {
+	Role     string `json:"role"` // signing or tls
+	Subject  string `json:"subject"`
+	Serial   string `json:"serial"`
+	NotAfter string `json:"not_after"` // RFC 3339
+	DaysLeft int    `json:"days_left"` // negative: expired
 }
 
 // PayloadItem is one sub-request of a webhook alert.
@@ -47,6 +58,10 @@ func (w *webhook) name() string { return ChannelWebhook }
 
 func (w *webhook) send(ctx context.Context, b batch) error {
 	p := Payload{Kind: b.kind, Text: subject(b), Items: make([]PayloadItem, 0, len(b.items))}
+	if n := b.cert; n != nil {
+		p.Certificate = &PayloadCertificate{Role: n.role, Subject: n.subject, Serial: n.serial,
+			NotAfter: n.notAfter.UTC().Format(time.RFC3339), DaysLeft: n.days}
+	}
 	for _, s := range b.items {
 		it := PayloadItem{SubRequestGUID: s.GUID, RequestNumber: s.RequestNumber, Address: s.Address,
 			State: string(s.State), ErrorCode: mask.Text(s.ErrorCode), ErrorText: mask.Text(s.ErrorText),

@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -57,6 +58,7 @@ type App struct {
 	ln     net.Listener
 	deps   Deps
 	alerts *alert.Alerter       // nil when no channel is configured
+	certs  []alert.Certificate  // watched for expiry: signing, TLS client
 	dash   *dashboard.Dashboard // nil when no login is configured
 
 	health *health
@@ -140,7 +142,7 @@ func (a *App) build(ctx context.Context) error {
 		PullWindow:  firstPullWindow(cfg, a.now()),
 		Now:         a.now,
 		Logger:      a.log,
-		IsTransient: gisclient.IsTransient,
+		IsTransient: isTransient(gisclient.IsTransient),
 		// A lost answer to an import and a poll that ran out leave GIS holding the message
 		// maybe: the pipeline looks such answers up before sending any again.
 		OutcomeUnknown: func(err error) bool {
@@ -157,6 +159,8 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	reg.MustRegister(newStateCollector(st, a.now))
+	a.certs = append(a.certs, tlsCertificate(cfg, a.log)...)
+	reg.MustRegister(newCertExpiryCollector(a.certs, a.now))
 	if cfg.Dashboard.Token != "" || len(cfg.Dashboard.Users) > 0 {
 		users := make(map[string]string, len(cfg.Dashboard.Users))
 		for u, pw := range cfg.Dashboard.Users {
@@ -169,6 +173,7 @@ func (a *App) build(ctx context.Context) error {
 		a.dash, err = dashboard.New(dashboard.Options{
 			Store: st, Calendar: cal, Now: a.now, Logger: a.log, Token: cfg.Dashboard.Token.Reveal(), Users: users,
 			URL: cfg.Dashboard.URL, Organizations: orgs,
+			Warnings: func() []string { return certWarnings(a.certs, a.now(), cfg.Signing.RefusesExpired()) },
 		})
 		if err != nil {
 			return fmt.Errorf("dashboard: %w", err)
@@ -215,6 +220,9 @@ func (a *App) alert(ctx context.Context) {
 	} else if n > 0 {
 		a.log.Info("alerts sent", "subrequests", n)
 	}
+	if _, err := a.alerts.CheckCertificates(ctx, a.certs); err != nil {
+		a.log.Warn("certificate expiry alerts not sent; retrying on the next pass", "err", err)
+	}
 }
 
 // gisPort builds one DRS client per organization, sharing the HTTP client and the signer.
@@ -240,11 +248,12 @@ func (a *App) gisPort(reg prometheus.Registerer) (*gisport.Port, error) {
 	hc = instrument(hc, reg)
 	var signer gisclient.Signer
 	if cfg.Signing.Key != "" || cfg.Signing.Container != "" {
-		s, err := loadSigner(cfg.Signing, a.now, a.log)
+		s, cert, err := loadSigner(cfg.Signing, a.now, a.log)
 		if err != nil {
 			return nil, err
 		}
 		signer = s
+		a.certs = append(a.certs, alert.Certificate{Role: "signing", Cert: cert})
 	} else {
 		a.log.Warn("no signing key configured: messages go out unsigned (simulator and test stands only)")
 	}
@@ -274,14 +283,24 @@ func (a *App) gisPort(reg prometheus.Registerer) (*gisport.Port, error) {
 	return gisport.New(orgs, fs)
 }
 
-func loadSigner(s config.Signing, now func() time.Time, log *slog.Logger) (*xades.Signer, error) {
+// loadSigner builds the signer. With refuse_expired, a certificate that has expired does
+// not stop the daemon (the dashboard and alerts must say why nothing is sent): the signer
+// refuses each signature instead.
+func loadSigner(s config.Signing, now func() time.Time, log *slog.Logger) (gisclient.Signer, *x509.Certificate, error) {
 	kp, err := LoadSigningPair(s)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return xades.NewSigner(kp, xades.Options{
-		Clock: func() time.Time { return now().In(calendar.Moscow()) }, RefuseExpired: s.RefusesExpired(), Logger: log,
-	})
+	clock := func() time.Time { return now().In(calendar.Moscow()) }
+	expired := now().After(kp.Certificate.NotAfter)
+	xs, err := xades.NewSigner(kp, xades.Options{Clock: clock, RefuseExpired: s.RefusesExpired() && !expired, Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	if !s.RefusesExpired() {
+		return xs, kp.Certificate, nil
+	}
+	return &expiryGuard{signer: xs, cert: kp.Certificate, now: now, log: log}, kp.Certificate, nil
 }
 
 // LoadSigningPair reads the configured signing key with its certificate: a PEM key file
