@@ -96,7 +96,7 @@ func TestDaemonSignsWithCryptoProContainer(t *testing.T) {
 		}
 	}
 	if got := h.answered(); got != len(h.w.GUIDs) {
-		t.Fatalf("GIS holds %d answers of %d; logs:\n%s", got, len(h.w.GUIDs), h.logs.tail(1 << 20))
+		t.Fatalf("GIS holds %d answers of %d; logs:\n%s", got, len(h.w.GUIDs), h.logs.tail(1<<20))
 	}
 	if f := h.sim.Stats().Faults; f.HTTP500+f.HTTP503+f.EXP001000+f.Drop != 0 {
 		t.Fatalf("faults injected: %+v", f)
