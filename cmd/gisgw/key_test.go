@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -133,5 +134,50 @@ func TestKeyCheckExitCodes(t *testing.T) {
 	t.Setenv("GISGW_KEY_PASSWORD", "11111111")
 	if code, out, _ := runCLIAt(t, tests[0].now, "key", "check", "--config", cfg); code != 2 || !strings.Contains(out, "wrong PIN") {
 		t.Fatalf("wrong PIN: code %d, stdout %q", code, out)
+	}
+}
+
+// A PFX made by OpenSSL's GOST engine imports, and its key signs for `gisgw verify`.
+func TestKeyImportPFX(t *testing.T) {
+	// Not parallel: sets environment variables.
+	if err := exec.Command("openssl", "engine", "gost", "-t").Run(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("openssl with the gost engine is required in CI: %v", err)
+		}
+		t.Skipf("openssl with the gost engine not available: %v", err)
+	}
+	dir := t.TempDir()
+	key, cert, pfx := filepath.Join(dir, "k.pem"), filepath.Join(dir, "c.pem"), filepath.Join(dir, "org.pfx")
+	for _, args := range [][]string{
+		{"genpkey", "-engine", "gost", "-algorithm", "gost2012_512", "-pkeyopt", "paramset:A", "-out", key},
+		{"req", "-engine", "gost", "-new", "-x509", "-key", key, "-subj", "/CN=PFX org", "-days", "30", "-out", cert},
+		{"pkcs12", "-engine", "gost", "-export", "-inkey", key, "-in", cert, "-keypbe", "gost89", "-certpbe", "gost89",
+			"-macalg", "md_gost12_512", "-iter", "16", "-passout", "pass:секрет", "-out", pfx},
+	} {
+		if out, err := exec.Command("openssl", args...).CombinedOutput(); err != nil {
+			t.Fatalf("openssl %v: %v\n%s", args, err, out)
+		}
+	}
+	os.Unsetenv("GISGW_KEY_PASSWORD")
+	t.Setenv("GISGW_CONTAINER_PIN", "неверный")
+	if code, _, stderr := runCLIAt(t, time.Now(), "key", "import", "--pfx", pfx, "--out-key", filepath.Join(dir, "x.key"), "--out-cert", filepath.Join(dir, "x.crt")); code != 1 || !strings.Contains(stderr, "wrong PFX password") {
+		t.Fatalf("wrong password: code %d, stderr %q", code, stderr)
+	}
+	t.Setenv("GISGW_CONTAINER_PIN", "секрет")
+	outKey, outCert := filepath.Join(dir, "org.key"), filepath.Join(dir, "org.crt")
+	code, out, stderr := runCLIAt(t, time.Now(), "key", "import", "--pfx", pfx, "--out-key", outKey, "--out-cert", outCert)
+	if code != 0 || !strings.Contains(out, "CN=PFX org") || !strings.Contains(out, "key and certificate match") {
+		t.Fatalf("import: code %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	envelope, err := os.ReadFile(filepath.Join(xadesTestdata, "envelope.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, signed, stderr := runCLIStdin(t, envelope, "sign", "--key", outKey, "--cert", outCert)
+	if code != 0 {
+		t.Fatalf("sign: code %d, stderr %q", code, stderr)
+	}
+	if code, out, stderr := runCLIStdin(t, []byte(signed), "verify", "--trust", cert); code != 0 || !strings.Contains(out, "gostr34102012-gostr34112012-512") {
+		t.Fatalf("verify: code %d, stdout %q, stderr %q", code, out, stderr)
 	}
 }

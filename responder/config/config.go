@@ -118,8 +118,9 @@ type Signing struct {
 	// certificate. KeyPassword is the container's PIN.
 	Container   string `yaml:"container"`
 	KeyPassword Secret `yaml:"key_password"`
-	// RefuseExpired refuses to start and to sign while the certificate is outside its
-	// validity (GIS rejects such a signature anyway); false only warns. Unset means true.
+	// RefuseExpired refuses to sign while the certificate is outside its validity (GIS
+	// rejects such a signature anyway): the daemon runs, sends nothing and says why; false
+	// only warns. Unset means true.
 	RefuseExpired *bool `yaml:"refuse_expired"`
 }
 
