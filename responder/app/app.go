@@ -306,15 +306,22 @@ func loadSigner(s config.Signing, now func() time.Time, log *slog.Logger) (giscl
 // LoadSigningPair reads the configured signing key with its certificate: a PEM key file
 // (signing.key) or a CryptoPro container folder (signing.container, PIN in key_password).
 func LoadSigningPair(s config.Signing) (*xades.KeyPair, error) {
-	var certBytes []byte
-	if s.Cert != "" {
+	readCert := func() ([]byte, error) {
 		b, err := os.ReadFile(s.Cert)
 		if err != nil {
 			return nil, fmt.Errorf("signing.cert: %w", err)
 		}
-		certBytes = b
+		return b, nil
 	}
 	if s.Container != "" {
+		var certBytes []byte
+		if s.Cert != "" {
+			b, err := readCert()
+			if err != nil {
+				return nil, err
+			}
+			certBytes = b
+		}
 		kp, err := cryptopro.LoadKeyPair(s.Container, certBytes, s.KeyPassword.Reveal())
 		if err != nil {
 			return nil, fmt.Errorf("signing.container: %w", err)
@@ -327,6 +334,10 @@ func LoadSigningPair(s config.Signing) (*xades.KeyPair, error) {
 	}
 	if s.Cert == "" {
 		return nil, errors.New("signing.cert: required with signing.key")
+	}
+	certBytes, err := readCert()
+	if err != nil {
+		return nil, err
 	}
 	kp, err := xades.LoadKeyPair(keyPEM, certBytes, s.KeyPassword.Reveal())
 	if err != nil {
