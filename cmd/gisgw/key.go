@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -10,10 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/gisgw/gisgw/responder/app"
 	"github.com/gisgw/gisgw/responder/config"
@@ -150,7 +146,8 @@ func writeExclusive(path string, data []byte, mode os.FileMode) error {
 	return f.Close()
 }
 
-// readPIN takes the PIN from GISGW_CONTAINER_PIN, else asks on the terminal with echo off.
+// readPIN takes the PIN from GISGW_CONTAINER_PIN, else asks on the terminal with echo off
+// (readTerminal; Linux only).
 func readPIN(env *cliEnv, what string) (string, error) {
 	if pin, ok := os.LookupEnv("GISGW_CONTAINER_PIN"); ok {
 		return pin, nil
@@ -159,24 +156,7 @@ func readPIN(env *cliEnv, what string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("set GISGW_CONTAINER_PIN to the %s (empty for none): there is no terminal to ask on", what)
 	}
-	fd := int(f.Fd())
-	old, err := unix.IoctlGetTermios(fd, unix.TCGETS)
-	if err != nil {
-		return "", fmt.Errorf("set GISGW_CONTAINER_PIN to the %s (empty for none): standard input is not a terminal", what)
-	}
-	quiet := *old
-	quiet.Lflag &^= unix.ECHO
-	if err := unix.IoctlSetTermios(fd, unix.TCSETS, &quiet); err != nil {
-		return "", fmt.Errorf("turn off terminal echo: %w", err)
-	}
-	defer unix.IoctlSetTermios(fd, unix.TCSETS, old) //nolint:errcheck // best effort on the way out
-	fmt.Fprintf(env.stderr, "%s (empty for none): ", what)
-	line, err := bufio.NewReader(f).ReadString('\n')
-	fmt.Fprintln(env.stderr)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", fmt.Errorf("read the %s: %w", what, err)
-	}
-	return strings.TrimRight(line, "\r\n"), nil
+	return readTerminal(f, env.stderr, what)
 }
 
 func printCert(w io.Writer, c *x509.Certificate, now time.Time) {
