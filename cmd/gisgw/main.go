@@ -49,6 +49,8 @@ func commands() map[string]command {
 		"import agreements": importAgreementsCommand(),
 		"sign":              signCommand(),
 		"verify":            verifyCommand(),
+		"key import":        keyImportCommand(),
+		"key check":         keyCheckCommand(),
 		"gis export":        gisExportCommand(),
 		"gis state":         gisStateCommand(),
 		"calendar due":      calendarDueCommand(),
@@ -92,6 +94,12 @@ func run(args []string, env *cliEnv) int {
 	if err := c.run(ctx, env, rest); err != nil {
 		if errors.Is(err, errHelp) {
 			return 0
+		}
+		// Commands with their own exit codes (key check) have printed their report.
+		var ec exitCodeError
+		if errors.As(err, &ec) {
+			fmt.Fprintf(env.stderr, "gisgw %s: %s\n", name, ec.msg)
+			return ec.code
 		}
 		// A DSN or URL in an error may carry a password.
 		fmt.Fprintf(env.stderr, "gisgw %s: %s\n", name, config.Redact(err.Error()))

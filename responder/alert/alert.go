@@ -141,10 +141,11 @@ type channel interface {
 // batch is the alerts of one kind sent in one message.
 type batch struct {
 	kind   string
-	notice *notice   // a message about no sub-request (the monthly inventory); items are empty
-	days   int       // DaysBefore, for the deadline kind
-	today  time.Time // the day of the check
-	limit  time.Time // the last deadline the deadline kind covers
+	notice *notice     // a message about no sub-request (the monthly inventory); items are empty
+	cert   *certNotice // a certificate expiry alert instead of items
+	days   int         // DaysBefore, for the deadline kind
+	today  time.Time   // the day of the check
+	limit  time.Time   // the last deadline the deadline kind covers
 	items  []domain.SubRequest
 }
 

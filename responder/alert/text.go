@@ -26,6 +26,9 @@ func subRequests(n int) string {
 
 // subject is the e-mail subject (and the webhook's text) of a batch.
 func subject(b batch) string {
+	if b.cert != nil {
+		return certSubject(b.cert)
+	}
 	n := subRequests(len(b.items))
 	switch b.kind {
 	case KindFailed:
@@ -71,6 +74,9 @@ func ruDate(t time.Time) string { return cmp.Or(ru.Date(t), "не указан")
 
 // body is the plain-text e-mail body of a batch.
 func (a *Alerter) body(b batch) string {
+	if b.cert != nil {
+		return certBody(b.cert)
+	}
 	var sb strings.Builder
 	sb.WriteString(intro(b))
 	sb.WriteString("\n\n")

@@ -32,6 +32,17 @@ type Payload struct {
 	// inventory-YYYY-MM, no items); the workbook goes by e-mail only.
 	Body string `json:"body,omitempty"`
 	URL  string `json:"url,omitempty"`
+	// Certificate is set on a certificate expiry alert (kind cert-expiry-N).
+	Certificate *PayloadCertificate `json:"certificate,omitempty"`
+}
+
+// PayloadCertificate is the certificate of an expiry alert.
+type PayloadCertificate struct {
+	Role     string `json:"role"` // signing or tls
+	Subject  string `json:"subject"`
+	Serial   string `json:"serial"`
+	NotAfter string `json:"not_after"` // RFC 3339
+	DaysLeft int    `json:"days_left"` // negative: expired
 }
 
 // PayloadItem is one sub-request of a webhook alert.
@@ -53,6 +64,10 @@ func (w *webhook) send(ctx context.Context, b batch) error {
 	p := Payload{Kind: b.kind, Text: subject(b), Items: make([]PayloadItem, 0, len(b.items))}
 	if b.notice != nil {
 		p.Text, p.Body, p.URL = b.notice.subject, b.notice.text, b.notice.link
+	}
+	if n := b.cert; n != nil {
+		p.Certificate = &PayloadCertificate{Role: n.role, Subject: n.subject, Serial: n.serial,
+			NotAfter: n.notAfter.UTC().Format(time.RFC3339), DaysLeft: n.days}
 	}
 	for _, s := range b.items {
 		it := PayloadItem{SubRequestGUID: s.GUID, RequestNumber: s.RequestNumber, Address: s.Address,

@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,6 +31,7 @@ import (
 	"github.com/gisgw/gisgw/responder/pipeline"
 	"github.com/gisgw/gisgw/responder/store"
 	"github.com/gisgw/gisgw/soap/xades"
+	"github.com/gisgw/gisgw/soap/xades/cryptopro"
 )
 
 // Deps are what the application takes from its caller rather than making itself.
@@ -56,6 +58,7 @@ type App struct {
 	ln     net.Listener
 	deps   Deps
 	alerts *alert.Alerter       // nil when no channel is configured
+	certs  []alert.Certificate  // watched for expiry: signing, TLS client
 	dash   *dashboard.Dashboard // nil when no login is configured
 
 	health *health
@@ -139,7 +142,7 @@ func (a *App) build(ctx context.Context) error {
 		PullWindow:  firstPullWindow(cfg, a.now()),
 		Now:         a.now,
 		Logger:      a.log,
-		IsTransient: gisclient.IsTransient,
+		IsTransient: isTransient(gisclient.IsTransient),
 		// A lost answer to an import and a poll that ran out leave GIS holding the message
 		// maybe: the pipeline looks such answers up before sending any again.
 		OutcomeUnknown: func(err error) bool {
@@ -156,6 +159,8 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	reg.MustRegister(newStateCollector(st, a.now))
+	a.certs = append(a.certs, tlsCertificate(cfg, a.log)...)
+	reg.MustRegister(newCertExpiryCollector(a.certs, a.now))
 	if cfg.Dashboard.Token != "" || len(cfg.Dashboard.Users) > 0 {
 		users := make(map[string]string, len(cfg.Dashboard.Users))
 		for u, pw := range cfg.Dashboard.Users {
@@ -168,6 +173,7 @@ func (a *App) build(ctx context.Context) error {
 		a.dash, err = dashboard.New(dashboard.Options{
 			Store: st, Calendar: cal, Now: a.now, Logger: a.log, Token: cfg.Dashboard.Token.Reveal(), Users: users,
 			URL: cfg.Dashboard.URL, Organizations: orgs,
+			Warnings: func() []string { return certWarnings(a.certs, a.now(), cfg.Signing.RefusesExpired()) },
 		})
 		if err != nil {
 			return fmt.Errorf("dashboard: %w", err)
@@ -221,6 +227,9 @@ func (a *App) alert(ctx context.Context) {
 	} else if n > 0 {
 		a.log.Info("alerts sent", "subrequests", n)
 	}
+	if _, err := a.alerts.CheckCertificates(ctx, a.certs); err != nil {
+		a.log.Warn("certificate expiry alerts not sent; retrying on the next pass", "err", err)
+	}
 }
 
 // gisPort builds one DRS client per organization, sharing the HTTP client and the signer.
@@ -245,12 +254,13 @@ func (a *App) gisPort(reg prometheus.Registerer) (*gisport.Port, error) {
 	}
 	hc = instrument(hc, reg)
 	var signer gisclient.Signer
-	if cfg.Signing.Key != "" {
-		s, err := loadSigner(cfg.Signing, a.now, a.log)
+	if cfg.Signing.Key != "" || cfg.Signing.Container != "" {
+		s, cert, err := loadSigner(cfg.Signing, a.now, a.log)
 		if err != nil {
 			return nil, err
 		}
 		signer = s
+		a.certs = append(a.certs, alert.Certificate{Role: "signing", Cert: cert})
 	} else {
 		a.log.Warn("no signing key configured: messages go out unsigned (simulator and test stands only)")
 	}
@@ -280,7 +290,51 @@ func (a *App) gisPort(reg prometheus.Registerer) (*gisport.Port, error) {
 	return gisport.New(orgs, fs)
 }
 
-func loadSigner(s config.Signing, now func() time.Time, log *slog.Logger) (*xades.Signer, error) {
+// loadSigner builds the signer. With refuse_expired, a certificate that has expired does
+// not stop the daemon (the dashboard and alerts must say why nothing is sent): the signer
+// refuses each signature instead.
+func loadSigner(s config.Signing, now func() time.Time, log *slog.Logger) (gisclient.Signer, *x509.Certificate, error) {
+	kp, err := LoadSigningPair(s)
+	if err != nil {
+		return nil, nil, err
+	}
+	clock := func() time.Time { return now().In(calendar.Moscow()) }
+	expired := now().After(kp.Certificate.NotAfter)
+	xs, err := xades.NewSigner(kp, xades.Options{Clock: clock, RefuseExpired: s.RefusesExpired() && !expired, Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	if !s.RefusesExpired() {
+		return xs, kp.Certificate, nil
+	}
+	return &expiryGuard{signer: xs, cert: kp.Certificate, now: now, log: log}, kp.Certificate, nil
+}
+
+// LoadSigningPair reads the configured signing key with its certificate: a PEM key file
+// (signing.key) or a CryptoPro container folder (signing.container, PIN in key_password).
+func LoadSigningPair(s config.Signing) (*xades.KeyPair, error) {
+	readCert := func() ([]byte, error) {
+		b, err := os.ReadFile(s.Cert)
+		if err != nil {
+			return nil, fmt.Errorf("signing.cert: %w", err)
+		}
+		return b, nil
+	}
+	if s.Container != "" {
+		var certBytes []byte
+		if s.Cert != "" {
+			b, err := readCert()
+			if err != nil {
+				return nil, err
+			}
+			certBytes = b
+		}
+		kp, err := cryptopro.LoadKeyPair(s.Container, certBytes, s.KeyPassword.Reveal())
+		if err != nil {
+			return nil, fmt.Errorf("signing.container: %w", err)
+		}
+		return kp, nil
+	}
 	keyPEM, err := os.ReadFile(s.Key)
 	if err != nil {
 		return nil, fmt.Errorf("signing.key: %w", err)
@@ -288,17 +342,15 @@ func loadSigner(s config.Signing, now func() time.Time, log *slog.Logger) (*xade
 	if s.Cert == "" {
 		return nil, errors.New("signing.cert: required with signing.key")
 	}
-	certBytes, err := os.ReadFile(s.Cert)
+	certBytes, err := readCert()
 	if err != nil {
-		return nil, fmt.Errorf("signing.cert: %w", err)
+		return nil, err
 	}
 	kp, err := xades.LoadKeyPair(keyPEM, certBytes, s.KeyPassword.Reveal())
 	if err != nil {
 		return nil, fmt.Errorf("signing key %s with certificate %s: %w", s.Key, s.Cert, err)
 	}
-	return xades.NewSigner(kp, xades.Options{
-		Clock: func() time.Time { return now().In(calendar.Moscow()) }, RefuseExpired: s.RefusesExpired(), Logger: log,
-	})
+	return kp, nil
 }
 
 // Store returns the application's store (the dashboard and reports read it).

@@ -125,11 +125,16 @@ type Retry struct {
 }
 
 type Signing struct {
-	Key         string `yaml:"key"`  // PEM PKCS#8
-	Cert        string `yaml:"cert"` // PEM or DER
+	Key  string `yaml:"key"`  // PEM PKCS#8
+	Cert string `yaml:"cert"` // PEM or DER
+	// Container is a CryptoPro CSP key container folder (header.key, masks.key, …) used
+	// instead of Key; Cert may then be left empty when the container carries the
+	// certificate. KeyPassword is the container's PIN.
+	Container   string `yaml:"container"`
 	KeyPassword Secret `yaml:"key_password"`
-	// RefuseExpired refuses to start and to sign while the certificate is outside its
-	// validity (GIS rejects such a signature anyway); false only warns. Unset means true.
+	// RefuseExpired refuses to sign while the certificate is outside its validity (GIS
+	// rejects such a signature anyway): the daemon runs, sends nothing and says why; false
+	// only warns. Unset means true.
 	RefuseExpired *bool `yaml:"refuse_expired"`
 }
 
@@ -368,6 +373,9 @@ func (c Config) Validate() error {
 	if c.DocumentsDir != "" && !filepath.IsAbs(c.DocumentsDir) {
 		bad("documents_dir", "%q must be an absolute path (the daemon's working folder is not the importer's)", c.DocumentsDir)
 	}
+	if c.Signing.Container != "" && c.Signing.Key != "" {
+		bad("signing.container", "give either signing.key or signing.container, not both")
+	}
 	if len(c.Organizations) == 0 {
 		bad("organizations", "at least one organization is required (org_ppa_guid, executor_guid)")
 	}
@@ -557,6 +565,7 @@ var envKeys = map[string]func(c *Config, v string) error{
 	"GISGW_DOCUMENTS_DIR":       func(c *Config, v string) error { c.DocumentsDir = v; return nil },
 	"GISGW_KEY":                 func(c *Config, v string) error { c.Signing.Key = v; return nil },
 	"GISGW_CERT":                func(c *Config, v string) error { c.Signing.Cert = v; return nil },
+	"GISGW_CONTAINER":           func(c *Config, v string) error { c.Signing.Container = v; return nil },
 	"GISGW_KEY_PASSWORD":        func(c *Config, v string) error { c.Signing.KeyPassword = Secret(v); return nil },
 	"GISGW_DASHBOARD_TOKEN":     func(c *Config, v string) error { c.Dashboard.Token = Secret(v); return nil },
 	"GISGW_SMTP_PASSWORD":       func(c *Config, v string) error { c.Alerts.SMTP.Password = Secret(v); return nil },

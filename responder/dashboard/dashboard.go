@@ -49,19 +49,24 @@ type Options struct {
 	// Organizations names each organization (orgPPAGUID → name from the configuration), so
 	// that officers read a name rather than a GUID.
 	Organizations map[string]string
+	// Warnings, when set, returns the warnings every page shows under its header (such as
+	// an expiring signing certificate), in Russian; nil or empty: none.
+	Warnings func() []string
 }
 
 // Dashboard serves the pages. Register adds its routes to a mux.
 type Dashboard struct {
-	store   store.Store
-	cal     *calendar.Calendar
-	now     func() time.Time
-	log     *slog.Logger
-	auth    *authenticator
-	orgs    map[string]string
-	pages   map[string]*template.Template
-	static  http.Handler
-	limitUI int
+	store store.Store
+	cal   *calendar.Calendar
+	now   func() time.Time
+	log   *slog.Logger
+	auth  *authenticator
+	orgs  map[string]string
+	// warnings: Options.Warnings.
+	warnings func() []string
+	pages    map[string]*template.Template
+	static   http.Handler
+	limitUI  int
 	// httpsURL: the public address is https, so the session cookie is always Secure.
 	httpsURL bool
 }
@@ -125,6 +130,7 @@ func New(o Options) (*Dashboard, error) {
 		log:      o.Logger,
 		auth:     newAuthenticator(o.Token, o.Users, key, o.Now, o.Logger),
 		orgs:     orgs,
+		warnings: o.Warnings,
 		pages:    pages,
 		static:   http.StripPrefix("/static/", http.FileServerFS(static)),
 		limitUI:  500,

@@ -29,6 +29,9 @@ type page struct {
 	CSRF   string
 	Nav    string
 	Data   any
+	// Warnings are shown under the header of every page after login (an expiring
+	// certificate), in Russian.
+	Warnings []string
 }
 
 var pageTitles = map[string]string{
@@ -74,6 +77,9 @@ func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, n
 	}
 	if id.Session != "" {
 		p.CSRF = d.auth.csrfToken(id.Session)
+	}
+	if id.User != "" && d.warnings != nil {
+		p.Warnings = d.warnings()
 	}
 	var buf bytes.Buffer
 	if err := d.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
