@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -10,19 +9,18 @@ import (
 )
 
 func migrateCommand() command {
-	return command{"apply pending database schema migrations (--db DSN)", runMigrate}
+	return command{"apply pending database schema migrations (--config FILE | --db DSN)", runMigrate}
 }
 
 func runMigrate(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "migrate", "Usage: gisgw migrate --db DSN\n\nApplies the pending schema migrations, each in its own transaction.")
-	db := fs.String("db", "", "database: a postgres:// URL or the path of an SQLite file (created when missing)")
+	fs := newFlags(env, "migrate", "Usage: gisgw migrate [--config FILE] [--db DSN]\n\n"+
+		"Applies the pending schema migrations, each in its own transaction. An SQLite file is\n"+
+		"created when missing (its folder must exist).")
+	sf := addStoreFlags(fs.FlagSet)
 	if _, err := fs.parse(args, ""); err != nil {
 		return err
 	}
-	if *db == "" {
-		return errors.New("--db is required (a postgres:// URL or an SQLite file path)")
-	}
-	st, err := storeopen.Open(ctx, *db, storeopen.WithStaleSchema())
+	st, _, err := sf.open(ctx, storeopen.WithStaleSchema())
 	if err != nil {
 		return err
 	}

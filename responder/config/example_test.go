@@ -105,3 +105,26 @@ func TestRefuseExpiredDefault(t *testing.T) {
 		}
 	}
 }
+
+// TestDashboardPortIsNotTheTunnels: the dashboard's default and the example's listen stay
+// off 8080, where the example's comment puts the local GOST TLS tunnel; both on one port is
+// "bind: address already in use".
+func TestDashboardPortIsNotTheTunnels(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../deploy/gisgw.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "http://127.0.0.1:8080") {
+		t.Fatal("the example no longer names the tunnel at 127.0.0.1:8080; update this test")
+	}
+	cfg, err := config.Parse(strings.NewReader(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, addr := range map[string]string{"DefaultListen": config.DefaultListen, "example listen": cfg.Listen} {
+		if strings.HasSuffix(addr, ":8080") {
+			t.Errorf("%s = %s: collides with the tunnel on 8080", name, addr)
+		}
+	}
+}
