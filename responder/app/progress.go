@@ -85,8 +85,8 @@ func (a *App) logSummaries(ctx context.Context, before map[string]orgSnapshot) {
 // summary counts what moved for one organization between two snapshots.
 type summary struct {
 	pulled, debt, noDebt, review, sent, confirmed, failed, autoAnswered int
-	overdue, waiting                                                     int
-	urgent                                                               []domain.SubRequest // waiting for a person, due within a working day
+	overdue, waiting                                                    int
+	urgent                                                              []domain.SubRequest // waiting for a person, due within a working day
 }
 
 // logSummary logs the INFO summary of org since before, and a WARN when sub-requests due
