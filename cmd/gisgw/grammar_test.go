@@ -123,3 +123,17 @@ func TestReportFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestSelfCommand(t *testing.T) {
+	t.Parallel()
+	for arg0, want := range map[string]string{
+		"/tmp/go-build3312/b001/exe/gisgw": "go run ./cmd/gisgw",
+		"./bin/gisgw":                      "./bin/gisgw",
+		"gisgw":                            "gisgw",
+		"/usr/local/bin/gisgw":             "/usr/local/bin/gisgw",
+	} {
+		if got := selfCommand(arg0); got != want {
+			t.Errorf("selfCommand(%q) = %q; want %q", arg0, got, want)
+		}
+	}
+}
