@@ -137,3 +137,22 @@ func TestSelfCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestTLSAndSigningFlagNames: --tls-cert/--tls-key are the TLS pair (the old --cert/--key
+// still mean it in gis), --sign-key/--sign-cert the signing pair in run; errors name the file.
+func TestTLSAndSigningFlagNames(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "tls-client.pem"), filepath.Join(dir, "tls-client.key")
+	for _, pair := range [][2]string{{"--tls-cert", "--tls-key"}, {"--cert", "--key"}} {
+		code, _, stderr := runCLI(t, "gis", "state", "--endpoint", "http://127.0.0.1:1", "--org", gisTestOrg,
+			pair[0], cert, pair[1], key, "9a5e0000-0000-4000-8000-000000000001")
+		if code != 1 || !strings.Contains(stderr, "load client certificate "+cert+" with key "+key) {
+			t.Errorf("gis state %s %s: code %d, stderr %q; want the files named", pair[0], pair[1], code, stderr)
+		}
+	}
+	code, stdout, _ := runCLI(t, "run", "--print-config", "--sign-key", "/etc/gisgw/sign.key", "--sign-cert", "/etc/gisgw/sign.crt", "--db", filepath.Join(dir, "x.db"))
+	if code != 0 || !strings.Contains(stdout, "/etc/gisgw/sign.key") || !strings.Contains(stdout, "/etc/gisgw/sign.crt") {
+		t.Errorf("run --sign-key/--sign-cert: code %d, config:\n%s", code, stdout)
+	}
+}
