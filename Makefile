@@ -22,7 +22,7 @@ demo: ## run the whole job once on the demo data (simulated GIS, fresh SQLite st
 deps: ## install test prerequisites (xmllint, GOST engine, PostgreSQL, Chromium) when missing
 	@bash .ci/deps.sh
 
-test: deps verify ## run the whole test suite (installs prerequisites first)
+test: deps verify ## run the whole test suite, then each fuzz target for 3s (installs prerequisites first; CI=true turns a missing oracle into a failure)
 	$(GO) test -count=1 -timeout 12m ./...
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
@@ -45,7 +45,7 @@ lint: ## go vet, gofmt, staticcheck (pinned in go.mod) and go mod tidy
 chaos: deps ## run the chaos test at full size: 5,000 sub-requests, 20% faults, 10+ kills, a PostgreSQL restart
 	GISGW_CHAOS_N=5000 $(GO) test -count=1 -run '^TestChaos$$' -v -timeout 30m ./cmd/gisgw/
 
-fuzz: ## run every fuzz target for FUZZTIME each (default 3s; e.g. make fuzz FUZZTIME=60s)
+fuzz: ## run every fuzz target for FUZZTIME each (default 3s; e.g. make fuzz FUZZTIME=60s); each package's test binary is built once
 	@bash .ci/fuzz.sh $(FUZZTIME)
 
 bench: deps ## print the benchmark figures

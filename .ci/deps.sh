@@ -29,8 +29,19 @@ if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     log "installing ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null 2>&1 || log "apt-get update failed"
-    apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 || log "apt-get install ${need[*]} failed"
+    # Wait for another apt or unattended-upgrades run instead of failing on its lock, and
+    # show apt's own words when it fails: "failed" alone says nothing to act on.
+    apt_out=$(mktemp)
+    apt() {
+      if ! apt-get -o DPkg::Lock::Timeout=300 "$@" >"$apt_out" 2>&1; then
+        log "apt-get $* failed:"
+        grep -E '^(E|W|Err):' "$apt_out" >&2 || tail -n 20 "$apt_out" >&2
+        return 1
+      fi
+    }
+    apt update -qq || true
+    apt install -y -qq "${need[@]}" || true
+    rm -f "$apt_out"
   else
     log "missing ${need[*]} and cannot install them (need root and apt-get)"
   fi

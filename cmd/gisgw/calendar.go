@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gisgw/gisgw/responder/calendar"
+	"github.com/gisgw/gisgw/responder/config"
 )
 
 func calendarDueCommand() command {
@@ -14,7 +15,7 @@ func calendarDueCommand() command {
 }
 
 func runCalendarDue(_ context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "calendar due", "Usage: gisgw calendar due DATE [--calendar FILE ...]\n\n"+
+	fs := newFlags(env, "calendar due", "Usage: gisgw calendar due DATE [--config FILE] [--calendar FILE ...]\n\n"+
 		"Prints the deadline (YYYY-MM-DD) for a sub-request sent on DATE (YYYY-MM-DD or DD.MM.YYYY):\n"+
 		"the 5th working day after it, the day of sending not counted, by the federal production\n"+
 		"calendar; see docs/calendar.md. GIS's own responseDate is binding.")
@@ -23,9 +24,17 @@ func runCalendarDue(_ context.Context, env *cliEnv, args []string) error {
 		files = append(files, s)
 		return nil
 	})
+	configPath := fs.String("config", "", "configuration `FILE` whose calendar files are laid over the embedded calendar (before any --calendar)")
 	date, err := fs.parse(args, "DATE")
 	if err != nil {
 		return err
+	}
+	if *configPath != "" {
+		cfg, err := config.Load(*configPath, nil)
+		if err != nil {
+			return err
+		}
+		files = append(cfg.Calendar, files...)
 	}
 	sent, err := parseCLIDate(date)
 	if err != nil {

@@ -40,7 +40,7 @@ func TestCalendarDueCommand(t *testing.T) {
 		{"bad date", []string{"2025-13-01"}, 1, "", `DATE "2025-13-01": want YYYY-MM-DD or DD.MM.YYYY`},
 		{"no date", nil, 1, "", "give exactly one DATE (got 0)"},
 		{"two dates", []string{"2025-08-08", "2025-08-09"}, 1, "", "give exactly one DATE (got 2)"},
-		{"unknown flag", []string{"--nope", "2025-08-08"}, 1, "", "Usage: gisgw calendar due DATE [--calendar FILE ...]"},
+		{"unknown flag", []string{"--nope", "2025-08-08"}, 1, "", "Usage: gisgw calendar due DATE [--config FILE] [--calendar FILE ...]"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

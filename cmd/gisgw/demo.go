@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gisgw/gisgw/responder/demo"
@@ -10,6 +13,16 @@ import (
 
 func demoCommand() command {
 	return command{"run the whole job once on the demo data (simulated GIS, fresh SQLite store)", runDemo}
+}
+
+// selfCommand is how to run this binary again after it exits: `go run` builds it in a
+// temporary folder that is gone by then, so that case gets the go run line (from the
+// module's root, where make demo runs it).
+func selfCommand(arg0 string) string {
+	if strings.Contains(filepath.ToSlash(arg0), "/go-build") {
+		return "go run ./cmd/gisgw"
+	}
+	return arg0
 }
 
 func runDemo(ctx context.Context, env *cliEnv, args []string) error {
@@ -35,7 +48,7 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "done in %s\n", time.Since(start).Round(10*time.Millisecond))
 	if !*serve {
-		fmt.Fprintln(env.stdout, "run `gisgw demo --serve` to look at it in the dashboard and decide the review items")
+		fmt.Fprintf(env.stdout, "run `%s demo --serve` to look at it in the dashboard and decide the review items\n", selfCommand(os.Args[0]))
 		return nil
 	}
 	addr, err := d.App.Serve()

@@ -16,6 +16,7 @@ import (
 	gsoap "github.com/hooklift/gowsdl/soap"
 
 	"github.com/gisgw/gisgw/gisclient"
+	"github.com/gisgw/gisgw/responder/config"
 	"github.com/gisgw/gisgw/soap/xades"
 	"github.com/gisgw/gisgw/wsdl"
 )
@@ -25,11 +26,11 @@ import (
 const gisPasswordEnv = "GISGW_BASIC_PASSWORD"
 
 func gisExportCommand() command {
-	return command{"list the sub-requests in GIS ZhKKh (--endpoint URL --org GUID --from DATE --to DATE)", runGISExport}
+	return command{"list the sub-requests in GIS ZhKKh (--config FILE | --endpoint URL --org GUID; --from DATE --to DATE)", runGISExport}
 }
 
 func gisStateCommand() command {
-	return command{"show the state and result of a GIS message (--endpoint URL --org GUID MESSAGEGUID)", runGISState}
+	return command{"show the state and result of a GIS message (--config FILE | --endpoint URL --org GUID; MESSAGEGUID)", runGISState}
 }
 
 // gisConn holds the connection flags both gis commands share.
@@ -48,6 +49,8 @@ type gisConn struct {
 	signKey       string // XAdES signing key (export only); empty = unsigned
 	signCert      string
 	signPassEnv   string
+	configPath    string
+	signPassword  string // from the configuration's signing.key_password
 	onPage        func(gisclient.PageEvent)
 	getenv        func(string) string
 	stderr        io.Writer
@@ -56,8 +59,12 @@ type gisConn struct {
 func (g *gisConn) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.endpoint, "endpoint", "", "service base URL, e.g. https://api.dom.gosuslugi.ru or http://127.0.0.1:8080 (local GOST TLS tunnel); the DRS path is appended when the URL has none")
 	fs.StringVar(&g.org, "org", "", "orgPPAGUID of the organization (GIS ZhKKh profile)")
-	fs.StringVar(&g.cert, "cert", "", "PEM client certificate for TLS client authentication")
-	fs.StringVar(&g.key, "key", "", "PEM private key of --cert")
+	fs.StringVar(&g.configPath, "config", os.Getenv("GISGW_CONFIG"), "configuration `FILE` (YAML) to take the gis section, the one organization and the signing pair from; flags override it (default $GISGW_CONFIG)")
+	fs.StringVar(&g.cert, "tls-cert", "", "PEM client certificate for TLS client authentication")
+	fs.StringVar(&g.key, "tls-key", "", "PEM private key of --tls-cert")
+	// The old names meant the TLS pair here but the signing pair in run; kept for scripts.
+	fs.StringVar(&g.cert, "cert", "", "deprecated: use --tls-cert")
+	fs.StringVar(&g.key, "key", "", "deprecated: use --tls-key")
 	fs.StringVar(&g.ca, "ca", "", "PEM CA bundle to verify the server (default: system roots)")
 	fs.BoolVar(&g.insecure, "insecure", false, "do not verify the server certificate (test stands only)")
 	fs.StringVar(&g.basicUser, "basic-user", "", "HTTP basic-auth user (SIT test stands); the password is read from $"+gisPasswordEnv)
@@ -96,7 +103,7 @@ func (g *gisConn) signer() (gisclient.Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--sign-cert: %w", err)
 	}
-	password := ""
+	password := g.signPassword
 	if g.signPassEnv != "" {
 		password = g.getenv(g.signPassEnv)
 		if password == "" {
@@ -105,7 +112,7 @@ func (g *gisConn) signer() (gisclient.Signer, error) {
 	}
 	kp, err := xades.LoadKeyPair(keyPEM, cert, password)
 	if err != nil {
-		return nil, fmt.Errorf("--sign-key %s: %w", g.signKey, err)
+		return nil, fmt.Errorf("--sign-key %s with --sign-cert %s: %w", g.signKey, g.signCert, err)
 	}
 	s, err := xades.NewSigner(kp, xades.Options{Logger: slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
@@ -114,13 +121,68 @@ func (g *gisConn) signer() (gisclient.Signer, error) {
 	return s, nil
 }
 
+// applyConfig fills what the command line left unset from --config: the gis section, the
+// organization when the file names exactly one, and (with signing) the signing pair.
+func (g *gisConn) applyConfig(fs *flag.FlagSet, signing bool) error {
+	if g.configPath == "" {
+		return nil
+	}
+	cfg, err := config.Load(g.configPath, nil)
+	if err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	str := func(dst *string, val string, names ...string) {
+		for _, n := range names {
+			if set[n] {
+				return
+			}
+		}
+		*dst = val
+	}
+	gc := cfg.GIS
+	str(&g.endpoint, gc.Endpoint, "endpoint")
+	str(&g.cert, gc.ClientCert, "tls-cert", "cert")
+	str(&g.key, gc.ClientKey, "tls-key", "key")
+	str(&g.ca, gc.CA, "ca")
+	str(&g.basicUser, gc.BasicUser, "basic-user")
+	str(&g.dumpDir, gc.DumpDir, "dump-dir")
+	if !set["insecure"] {
+		g.insecure = gc.InsecureSkipVerify
+	}
+	if !set["timeout"] && gc.Timeout > 0 {
+		g.timeout = time.Duration(gc.Timeout)
+	}
+	if g.getenv(gisPasswordEnv) == "" && gc.BasicPassword != "" {
+		pw := gc.BasicPassword.Reveal()
+		env := g.getenv
+		g.getenv = func(k string) string {
+			if k == gisPasswordEnv {
+				return pw
+			}
+			return env(k)
+		}
+	}
+	if len(cfg.Organizations) == 1 {
+		str(&g.org, cfg.Organizations[0].OrgPPAGUID, "org")
+		if !set["operator-signature"] {
+			g.operator = cfg.Organizations[0].OperatorSignature
+		}
+	}
+	if signing && !set["sign-key"] && !set["sign-cert"] {
+		g.signKey, g.signCert, g.signPassword = cfg.Signing.Key, cfg.Signing.Cert, cfg.Signing.KeyPassword.Reveal()
+	}
+	return nil
+}
+
 // check reports missing required flags before anything else is looked at.
 func (g *gisConn) check() error {
 	if g.endpoint == "" {
 		return errors.New("--endpoint is required (e.g. http://127.0.0.1:8080 for a local stunnel to api.dom.gosuslugi.ru)")
 	}
 	if g.org == "" {
-		return errors.New("--org is required (the organization's orgPPAGUID)")
+		return errors.New("--org is required (the organization's orgPPAGUID; --config supplies it when the file names one organization)")
 	}
 	return nil
 }
@@ -209,7 +271,7 @@ func gisSplitList(s string) []string {
 }
 
 func runGISExport(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "gis export", "Usage: gisgw gis export --endpoint URL --org GUID --from DATE [--to DATE] [flags]\n\n"+
+	fs := newFlags(env, "gis export", "Usage: gisgw gis export [--config FILE] [--endpoint URL --org GUID] --from DATE [--to DATE] [flags]\n\n"+
 		"Lists every sub-request GIS ZhKKh holds for the organization (all pages) on stdout;\n"+
 		"progress goes to stderr. Each page takes at least one getState round (10 s or more on\n"+
 		"the official schedule). The request is signed (XAdES-BES) with --sign-key and\n"+
@@ -226,6 +288,9 @@ func runGISExport(ctx context.Context, env *cliEnv, args []string) error {
 	numbers := fs.String("request-number", "", "instead of a period: these request numbers, comma-separated (at most 100)")
 	format := fs.String("format", "table", "output format: table or json")
 	if _, err := fs.parse(args, ""); err != nil {
+		return err
+	}
+	if err := conn.applyConfig(fs.FlagSet, true); err != nil {
 		return err
 	}
 	if err := conn.check(); err != nil {
@@ -380,7 +445,7 @@ func gisWriteTable(w io.Writer, all []*wsdl.DSRType) error {
 func gisOneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func runGISState(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "gis state", "Usage: gisgw gis state --endpoint URL --org GUID [--wait] MESSAGEGUID\n\n"+
+	fs := newFlags(env, "gis state", "Usage: gisgw gis state [--config FILE] [--endpoint URL --org GUID] [--wait] MESSAGEGUID\n\n"+
 		"Prints the state of a message GIS acknowledged (its MessageGUID from the Ack) and a\n"+
 		"summary of its result.")
 	conn := &gisConn{getenv: os.Getenv, stderr: env.stderr}
@@ -388,6 +453,9 @@ func runGISState(ctx context.Context, env *cliEnv, args []string) error {
 	wait := fs.Bool("wait", false, "poll on the --poll schedule until GIS has processed the message")
 	msg, err := fs.parse(args, "MESSAGEGUID")
 	if err != nil {
+		return err
+	}
+	if err := conn.applyConfig(fs.FlagSet, false); err != nil {
 		return err
 	}
 	c, err := conn.client()

@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -63,5 +65,29 @@ func TestGISExportAgainstSimulator(t *testing.T) {
 	t.Logf("%d export and %d getState calls, faults injected %+v", st.Calls.Export, st.Calls.GetState, st.Faults)
 	if st.Faults.HTTP500+st.Faults.HTTP503+st.Faults.EXP001000+st.Faults.Drop == 0 {
 		t.Error("no fault was injected: the test did not exercise the retries")
+	}
+}
+
+// TestGISExportFromConfig: with --config, gis export takes the endpoint and the one
+// organization from the daemon's configuration; a flag still overrides the file.
+func TestGISExportFromConfig(t *testing.T) {
+	t.Parallel()
+	sim := gissim.New(gissim.Options{Seed: 1, PageSize: 100})
+	sim.Generate(7, gisTestOrg, time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC))
+	srv := httptest.NewServer(sim.Handler())
+	t.Cleanup(srv.Close)
+	cfg := filepath.Join(t.TempDir(), "gisgw.yaml")
+	body := "gis: {endpoint: " + srv.URL + "}\norganizations:\n  - org_ppa_guid: " + gisTestOrg + "\n"
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := gisCLI(t, "gis", "export", "--config", cfg, "--format", "json", "--from", "2026-09-01", "--to", "2026-12-31", "--poll", "2ms")
+	var rows []gisSubRequestJSON
+	if code != 0 || json.Unmarshal([]byte(stdout), &rows) != nil || len(rows) != 7 {
+		t.Fatalf("gis export --config: code %d, %d rows, stderr:\n%s", code, len(rows), stderr)
+	}
+	code, _, stderr = gisCLI(t, "gis", "export", "--config", cfg, "--endpoint", "http://127.0.0.1:1", "--from", "2026-09-01", "--poll", "2ms", "--retries", "0")
+	if code != 1 || !strings.Contains(stderr, "127.0.0.1:1") {
+		t.Errorf("--endpoint did not override the config's: code %d, stderr %q", code, stderr)
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,38 +13,36 @@ import (
 )
 
 func importPremisesCommand() command {
-	return command{"import premises from CSV/XLSX (FILE --db DSN [--org GUID])", func(ctx context.Context, env *cliEnv, args []string) error {
+	return command{"import premises from CSV/XLSX (FILE --config FILE | --db DSN [--org GUID])", func(ctx context.Context, env *cliEnv, args []string) error {
 		return runImport(ctx, env, args, "premises")
 	}}
 }
 
 func importCourtActsCommand() command {
-	return command{"import court acts from CSV/XLSX (FILE --db DSN [--org GUID])", func(ctx context.Context, env *cliEnv, args []string) error {
+	return command{"import court acts from CSV/XLSX (FILE --config FILE | --db DSN [--org GUID])", func(ctx context.Context, env *cliEnv, args []string) error {
 		return runImport(ctx, env, args, "court-acts")
 	}}
 }
 
 func importAgreementsCommand() command {
-	return command{"import repayment agreements and instalments from CSV/XLSX (FILE --db DSN [--org GUID])", func(ctx context.Context, env *cliEnv, args []string) error {
+	return command{"import repayment agreements and instalments from CSV/XLSX (FILE --config FILE | --db DSN [--org GUID])", func(ctx context.Context, env *cliEnv, args []string) error {
 		return runImport(ctx, env, args, "agreements")
 	}}
 }
 
 func runImport(ctx context.Context, env *cliEnv, args []string, kind string) error {
-	fs := newFlags(env, "import "+kind, fmt.Sprintf("Usage: gisgw import %s FILE --db DSN [--org GUID]\n\n"+
+	fs := newFlags(env, "import "+kind, fmt.Sprintf("Usage: gisgw import %s FILE [--config FILE] [--db DSN] [--org GUID]\n\n"+
 		"FILE is CSV (UTF-8 or Windows-1251, ';' or ',') or XLSX (first sheet); see docs/import.md.\n"+
 		"The file imports whole or not at all; every bad row is listed.\n", kind))
-	db := fs.String("db", "", "database: a postgres:// URL or the path of an SQLite file")
+	sf := addStoreFlags(fs.FlagSet)
 	org := fs.String("org", "", "orgPPAGUID the data belongs to (omit in a single-organization store)")
 	docs := fs.String("documents-dir", os.Getenv("GISGW_DOCUMENTS_DIR"), "the daemon's documents_dir: court-act files inside it are recorded relative to it (default $GISGW_DOCUMENTS_DIR)")
 	file, err := fs.parse(args, "FILE")
 	if err != nil {
 		return err
 	}
-	if *db == "" {
-		return errors.New("--db is required (a postgres:// URL or an SQLite file path)")
-	}
-	st, err := storeopen.Open(ctx, *db)
+	// Importing into a store that is not there yet is a typo, not a wish for a new store.
+	st, _, err := sf.open(ctx, storeopen.WithMustExist())
 	if err != nil {
 		return err
 	}

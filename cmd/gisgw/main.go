@@ -87,6 +87,9 @@ func run(args []string, env *cliEnv) int {
 		}
 	}
 	c, ok := cmds[name]
+	if !ok && groupUsage(env.stderr, cmds, args) {
+		return 2
+	}
 	if !ok {
 		fmt.Fprintf(env.stderr, "gisgw: unknown command %q; run 'gisgw help' for the list\n", strings.Join(args[:1], " "))
 		return 2
@@ -106,6 +109,32 @@ func run(args []string, env *cliEnv) int {
 		return 1
 	}
 	return 0
+}
+
+// groupUsage prints the sub-commands of a command group ("gisgw import" alone, or with an
+// unknown sub-command) and reports whether args[0] is a group. The exit status is then 2:
+// no command ran.
+func groupUsage(w io.Writer, cmds map[string]command, args []string) bool {
+	group := args[0]
+	var subs []string
+	for n := range cmds {
+		if strings.HasPrefix(n, group+" ") {
+			subs = append(subs, n)
+		}
+	}
+	if len(subs) == 0 {
+		return false
+	}
+	sort.Strings(subs)
+	if len(args) > 1 && !strings.HasPrefix(args[1], "-") {
+		fmt.Fprintf(w, "gisgw %s: unknown sub-command %q\n\n", group, args[1])
+	}
+	fmt.Fprintf(w, "Usage: gisgw %s SUBCOMMAND [flags]\n\nSub-commands:\n", group)
+	for _, n := range subs {
+		fmt.Fprintf(w, "  %-20s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintf(w, "\nRun 'gisgw %s SUBCOMMAND -h' for its flags.\n", group)
+	return true
 }
 
 func usage(w io.Writer, cmds map[string]command) {

@@ -9,13 +9,14 @@ import (
 )
 
 func migrateCommand() command {
-	return command{"apply pending database schema migrations (--db DSN or --config FILE)", runMigrate}
+	return command{"apply pending database schema migrations (--config FILE | --db DSN)", runMigrate}
 }
 
 func runMigrate(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "migrate", "Usage: gisgw migrate --db DSN | --config FILE\n\n"+
+	fs := newFlags(env, "migrate", "Usage: gisgw migrate [--config FILE] [--db DSN]\n\n"+
 		"Applies the pending schema migrations, each in its own transaction. With --config the\n"+
-		"database is the file's db, so a service migrates exactly the store it runs on.")
+		"database is the file's db (--db overrides it), so a service migrates exactly the store it\n"+
+		"runs on. An SQLite file is created when missing (its folder must exist).")
 	sf := addStoreFlags(fs.FlagSet)
 	if _, err := fs.parse(args, ""); err != nil {
 		return err

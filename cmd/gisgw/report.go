@@ -11,10 +11,50 @@ import (
 	"time"
 
 	"github.com/gisgw/gisgw/responder/report"
+	"github.com/gisgw/gisgw/responder/store/storeopen"
 )
 
 func reportDeadlinesCommand() command {
 	return command{"the deadline report of open sub-requests (table, CSV, XLSX, HTML)", runReportDeadlines}
+}
+
+// reportExts maps an --out file's extension to the format it must hold.
+var reportExts = map[string]string{".txt": "table", ".csv": "csv", ".xlsx": "xlsx", ".html": "html", ".htm": "html"}
+
+// reportFormat picks the rendering from --format and --out: the extension chooses the format
+// when --format is absent and must agree with it when both are given, so a report never lands
+// in a file its program cannot open (a text table in r.pdf).
+func reportFormat(format, out string) (string, error) {
+	f := strings.ToLower(format)
+	if f != "" && reportFormats[f] == nil {
+		return "", fmt.Errorf("--format %q: want table, csv, xlsx or html", format)
+	}
+	ext := strings.ToLower(filepath.Ext(out))
+	if out == "" || ext == "" {
+		if f == "" {
+			f = "table"
+		}
+		return f, nil
+	}
+	byExt, ok := reportExts[ext]
+	switch {
+	case !ok:
+		return "", fmt.Errorf("--out %s: the report is written as .txt, .csv, .xlsx or .html, not %s", out, ext)
+	case f == "":
+		return byExt, nil
+	case f != byExt:
+		return "", fmt.Errorf("--out %s holds %s but --format is %s: name the file %s%s or drop --format",
+			out, byExt, f, strings.TrimSuffix(out, filepath.Ext(out)), extOf(f))
+	}
+	return f, nil
+}
+
+// extOf is the file extension of a report format.
+func extOf(format string) string {
+	if format == "table" {
+		return ".txt"
+	}
+	return "." + format
 }
 
 // reportFormats are the renderings of the deadline report by --format name.
@@ -41,17 +81,11 @@ func runReportDeadlines(ctx context.Context, env *cliEnv, args []string) error {
 	if _, err := fs.parse(args, ""); err != nil {
 		return err
 	}
-	f := strings.ToLower(*format)
-	if f == "" {
-		f = "table"
-		if ext := strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), "."); reportFormats[ext] != nil {
-			f = ext
-		}
+	f, err := reportFormat(*format, *out)
+	if err != nil {
+		return err
 	}
-	render, ok := reportFormats[f]
-	if !ok {
-		return fmt.Errorf("--format %q: want table, csv, xlsx or html", *format)
-	}
+	render := reportFormats[f]
 	if f == "xlsx" && *out == "" {
 		return errors.New("--format xlsx writes a binary workbook: give --out FILE.xlsx")
 	}
@@ -73,7 +107,7 @@ func runReportDeadlines(ctx context.Context, env *cliEnv, args []string) error {
 		return errors.New("--from and --to select closed sub-requests: add --closed")
 	}
 
-	st, cal, err := sf.open(ctx)
+	st, cal, err := sf.open(ctx, storeopen.WithMustExist())
 	if err != nil {
 		return err
 	}

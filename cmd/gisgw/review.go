@@ -48,7 +48,7 @@ func runReviewList(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, cal, err := sf.open(ctx)
+	st, cal, err := sf.open(ctx, storeopen.WithMustExist())
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func runReviewShow(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, cal, err := sf.open(ctx)
+	st, cal, err := sf.open(ctx, storeopen.WithMustExist())
 	if err != nil {
 		return err
 	}
@@ -288,7 +288,7 @@ func runReviewDecide(ctx context.Context, env *cliEnv, args []string) error {
 	})
 
 	// The store stamps the review with its clock: the command's.
-	st, _, err := sf.open(ctx, storeopen.WithClock(env.now))
+	st, _, err := sf.open(ctx, storeopen.WithClock(env.now), storeopen.WithMustExist())
 	if err != nil {
 		return err
 	}

@@ -26,8 +26,11 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	fs.StringVar(&f.Endpoint, "endpoint", "", "GIS base URL (overrides gis.endpoint)")
 	fs.StringVar(&f.Org, "org", "", "orgPPAGUID of the one organization (overrides organizations)")
 	fs.StringVar(&f.Executor, "executor", "", "executor GUID of the one organization's answering employee")
-	fs.StringVar(&f.Key, "key", "", "signing key, PEM PKCS#8 (overrides signing.key)")
-	fs.StringVar(&f.Cert, "cert", "", "signing certificate (overrides signing.cert)")
+	fs.StringVar(&f.Key, "sign-key", "", "signing key, PEM PKCS#8 (overrides signing.key)")
+	fs.StringVar(&f.Cert, "sign-cert", "", "signing certificate (overrides signing.cert)")
+	// The old names meant the signing pair here but the TLS pair in gis export; kept for scripts.
+	fs.StringVar(&f.Key, "key", "", "deprecated: use --sign-key")
+	fs.StringVar(&f.Cert, "cert", "", "deprecated: use --sign-cert")
 	fs.StringVar(&f.Listen, "listen", "", "address of /metrics, /healthz, /readyz and the dashboard (overrides listen)")
 	if _, err := fs.parse(args, ""); err != nil {
 		return err

@@ -11,11 +11,12 @@ import (
 	"os"
 	"time"
 
+	"github.com/gisgw/gisgw/responder/config"
 	"github.com/gisgw/gisgw/soap/xades"
 )
 
 func signCommand() command {
-	return command{"sign an XML document (stdin) with XAdES-BES, GOST or RSA (--key FILE --cert FILE)", runSign}
+	return command{"sign an XML document (stdin) with XAdES-BES, GOST or RSA (--sign-key FILE --sign-cert FILE, or --config FILE)", runSign}
 }
 
 func verifyCommand() command {
@@ -23,11 +24,15 @@ func verifyCommand() command {
 }
 
 func runSign(_ context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "sign", "Usage: gisgw sign --key FILE --cert FILE [--id ID] [--password-env VAR] < in.xml > out.xml\n\n"+
+	fs := newFlags(env, "sign", "Usage: gisgw sign (--sign-key FILE --sign-cert FILE | --config FILE) [--id ID] [--password-env VAR] < in.xml > out.xml\n\n"+
 		"Inserts an enveloped XAdES-BES signature as the first child of the element with the Id.\n"+
 		"The algorithm follows the certificate: GOST R 34.10-2012 256/512 or RSA-SHA256.\n")
-	keyFile := fs.String("key", "", "private key, PEM (PKCS #8 as openssl genpkey -engine gost writes it, optionally encrypted)")
-	certFile := fs.String("cert", "", "the key's certificate, PEM or DER")
+	var keyFile, certFile string
+	fs.StringVar(&keyFile, "sign-key", "", "private key, PEM (PKCS #8 as openssl genpkey -engine gost writes it, optionally encrypted)")
+	fs.StringVar(&certFile, "sign-cert", "", "the key's certificate, PEM or DER")
+	fs.StringVar(&keyFile, "key", "", "deprecated: use --sign-key")
+	fs.StringVar(&certFile, "cert", "", "deprecated: use --sign-cert")
+	configPath := fs.String("config", "", "configuration `FILE` to take signing.key, signing.cert and signing.key_password from when the flags are absent")
 	id := fs.String("id", xades.DefaultID, "Id attribute of the element to sign")
 	passwordEnv := fs.String("password-env", "", "name of the environment variable holding the key's password")
 	refuseExpired := fs.Bool("refuse-expired", false, "fail instead of warning when the certificate is not valid now")
@@ -35,19 +40,26 @@ func runSign(_ context.Context, env *cliEnv, args []string) error {
 	if _, err := fs.parse(args, ""); err != nil {
 		return err
 	}
-	if *keyFile == "" || *certFile == "" {
-		fs.Usage()
-		return errors.New("--key and --cert are required")
+	password := ""
+	if *configPath != "" && keyFile == "" && certFile == "" {
+		cfg, err := config.Load(*configPath, nil)
+		if err != nil {
+			return err
+		}
+		keyFile, certFile, password = cfg.Signing.Key, cfg.Signing.Cert, cfg.Signing.KeyPassword.Reveal()
 	}
-	keyPEM, err := os.ReadFile(*keyFile)
+	if keyFile == "" || certFile == "" {
+		fs.Usage()
+		return errors.New("--sign-key and --sign-cert are required (or --config with signing.key and signing.cert)")
+	}
+	keyPEM, err := os.ReadFile(keyFile)
 	if err != nil {
 		return fmt.Errorf("read key: %w", err)
 	}
-	certBytes, err := os.ReadFile(*certFile)
+	certBytes, err := os.ReadFile(certFile)
 	if err != nil {
 		return fmt.Errorf("read certificate: %w", err)
 	}
-	password := ""
 	if *passwordEnv != "" {
 		var ok bool
 		if password, ok = os.LookupEnv(*passwordEnv); !ok {
@@ -56,7 +68,7 @@ func runSign(_ context.Context, env *cliEnv, args []string) error {
 	}
 	kp, err := xades.LoadKeyPair(keyPEM, certBytes, password)
 	if err != nil {
-		return err
+		return fmt.Errorf("key %s with certificate %s: %w", keyFile, certFile, err)
 	}
 	opts := xades.Options{
 		RefuseExpired: *refuseExpired,
@@ -67,7 +79,7 @@ func runSign(_ context.Context, env *cliEnv, args []string) error {
 	}
 	signer, err := xades.NewSigner(kp, opts)
 	if err != nil {
-		return err
+		return fmt.Errorf("certificate %s: %w", certFile, err)
 	}
 	doc, err := readDocument(env.stdin)
 	if err != nil {

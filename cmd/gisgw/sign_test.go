@@ -28,7 +28,7 @@ func TestSignAndVerifyCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	code, signed, stderr := runCLIStdin(t, envelope, "sign", "--key", key, "--cert", cert)
+	code, signed, stderr := runCLIStdin(t, envelope, "sign", "--sign-key", key, "--sign-cert", cert)
 	if code != 0 || !strings.Contains(signed, `base:version="14.0.0.0"><ds:Signature `) {
 		t.Fatalf("sign: code %d, stderr %q, stdout %.300q", code, stderr, signed)
 	}
@@ -61,9 +61,10 @@ func TestSignAndVerifyCommands(t *testing.T) {
 		{"verify with another trusted certificate", signed, []string{"verify", "--trust", otherCert}, "not trusted"},
 		{"verify an unsigned document", string(envelope), []string{"verify"}, "no ds:Signature"},
 		{"verify a DOCTYPE", `<!DOCTYPE x><x/>`, []string{"verify"}, "document type declarations"},
-		{"sign without --cert", string(envelope), []string{"sign", "--key", key}, "--key and --cert are required"},
+		{"sign without --sign-cert", string(envelope), []string{"sign", "--sign-key", key}, "--sign-key and --sign-cert are required"},
 		{"sign an absent Id", string(envelope), []string{"sign", "--key", key, "--cert", cert, "--id", "nope"}, `no element has that Id: Id="nope"`},
 		{"sign with the wrong certificate", string(envelope), []string{"sign", "--key", key, "--cert", otherCert}, "does not match the certificate"},
+		{"the mismatch names the files", string(envelope), []string{"sign", "--sign-key", key, "--sign-cert", otherCert}, "certificate " + otherCert},
 		{"encrypted key without password", string(envelope), []string{"sign", "--key", encKey, "--cert", cert}, "give its password"},
 		{"password variable unset", string(envelope), []string{"sign", "--key", encKey, "--cert", cert, "--password-env", "GISGW_TEST_UNSET_VARIABLE"}, "is not set"},
 		{"sign a signed document", signed, []string{"sign", "--key", key, "--cert", cert}, "already signed"},

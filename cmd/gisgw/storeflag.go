@@ -14,7 +14,7 @@ import (
 	"github.com/gisgw/gisgw/responder/store"
 )
 
-// storeFlags are the --db and --config flags of the commands that read the store: the
+// storeFlags are the --db and --config flags of every command that opens the store: the
 // database is --db, else the configuration's db (the file, then GISGW_DB).
 type storeFlags struct {
 	db, config string
@@ -33,7 +33,7 @@ func (f *storeFlags) orgNames() map[string]string {
 func addStoreFlags(fs *flag.FlagSet) *storeFlags {
 	f := &storeFlags{}
 	fs.StringVar(&f.db, "db", "", "database: a postgres:// URL or the path of an SQLite file (default: the config's db)")
-	fs.StringVar(&f.config, "config", "", "configuration file to take db and calendar from when --db is not given")
+	fs.StringVar(&f.config, "config", os.Getenv("GISGW_CONFIG"), "configuration `FILE` (YAML) to take db and calendar from; --db overrides its db (default $GISGW_CONFIG)")
 	return f
 }
 

@@ -24,6 +24,9 @@ import (
 	"github.com/gisgw/gisgw/soap/xades"
 )
 
+// generateDays is how far back --generate spreads the sent dates.
+const generateDays = 15
+
 // demoOrg is the organization of testdata/scenarios/demo.csv, the default for --generate.
 const demoOrg = "6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f"
 
@@ -50,7 +53,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	}
 	listen := fs.String("listen", "127.0.0.1:8085", "address to listen on")
 	scenario := fs.String("scenario", "", "scenario CSV to load (see testdata/scenarios/demo.csv)")
-	generate := fs.Int("generate", 0, "generate this many random sub-requests, sent over about two months from two weeks before --today")
+	generate := fs.Int("generate", 0, "generate this many random sub-requests, sent over the 15 days up to --today (never after it)")
 	org := fs.String("org", demoOrg, "orgPPAGUID for --generate")
 	delay := fs.Duration("delay", 2*time.Second, "processing time before getState answers RequestState 3")
 	faultSpec := fs.String("faults", "", `injected failures, e.g. "500=0.05,503=0.02,exp=0.03,drop=0.02,latency=50ms"; `+
@@ -117,8 +120,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 		}
 	}
 	if *generate > 0 {
-		// Two weeks back: some deadlines have passed, some are open, the rest arrive later.
-		sim.Generate(*generate, *org, sim.Today().AddDate(0, 0, -14))
+		// Sent over the last 15 days: deadlines (5 working days) fall on both sides of today.
+		sim.GenerateRecent(*generate, *org, generateDays)
 	}
 
 	ln, err := net.Listen("tcp", *listen)

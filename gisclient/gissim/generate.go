@@ -32,11 +32,26 @@ type genHouse struct {
 // rooms and whole houses) and half by houseGUID with address details ("кв. 12",
 // "кв. 5, комн. 2") or none (the whole house).
 func (s *Sim) Generate(n int, org string, sentFrom time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.generate(n, org, calendar.DateOf(sentFrom), generateSpanDays)
+}
+
+// GenerateRecent adds n sub-requests like Generate, sent over the days days up to and
+// including the simulated today, never after it: with days about two weeks, some deadlines
+// have passed (GIS answers those itself) and the rest are still ahead, as on a live stand.
+func (s *Sim) GenerateRecent(n int, org string, days int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	days = max(days, 1)
+	s.generate(n, org, s.todayLocked().AddDate(0, 0, -(days-1)), days)
+}
+
+// generate adds n sub-requests sent on start or one of the span-1 days after it; s.mu is held.
+func (s *Sim) generate(n int, org string, start time.Time, span int) {
 	if n <= 0 {
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	rnd := s.genRnd
 	streets := []string{
 		"ул. Ленина", "ул. Гагарина", "пр-т Мира", "ул. Советская", "ул. Пушкина", "ул. Садовая",
@@ -70,12 +85,11 @@ func (s *Sim) Generate(n int, org string, sentFrom time.Time) {
 	for i, name := range requesterNames {
 		requesters[i].name, requesters[i].guid = name, guid()
 	}
-	start := calendar.DateOf(sentFrom)
 	added := 0
 	for added < n {
 		h := houses[rnd.IntN(len(houses))]
 		req := requesters[rnd.IntN(len(requesters))]
-		sent := start.AddDate(0, 0, rnd.IntN(generateSpanDays))
+		sent := start.AddDate(0, 0, rnd.IntN(span))
 		p := SubRequest{
 			OrgPPAGUID:    org,
 			GUID:          guid(),

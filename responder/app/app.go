@@ -62,6 +62,7 @@ type App struct {
 	dash   *dashboard.Dashboard // nil when no login is configured
 
 	health *health
+	cal    *calendar.Calendar // working days of the summaries' warnings
 
 	td          teardown
 	stopTimeout time.Duration // bounds Close
@@ -115,6 +116,7 @@ func (a *App) build(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("calendar: %w", err)
 	}
+	a.cal = cal
 	st, err := storeopen.Open(ctx, cfg.DB, storeopen.WithClock(a.now), storeopen.WithAutoMigrate())
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
@@ -362,8 +364,11 @@ func (a *App) Logger() *slog.Logger { return a.log }
 // RunOnce does one full pass and returns when nothing more can move without a person or
 // the clock.
 func (a *App) RunOnce(ctx context.Context) error {
+	a.logStart(true)
+	before := a.snapshots(ctx)
 	err := a.pipe.RunOnce(ctx)
 	a.alert(ctx)
+	a.logSummaries(ctx, before)
 	return err
 }
 
@@ -378,6 +383,7 @@ func (a *App) Run(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	a.logStart(false)
 	stop, cancelStop := context.WithCancel(ctx)
 	defer cancelStop()
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
@@ -431,12 +437,19 @@ func (a *App) pullLoop(stop, work context.Context, org string) {
 		backoff.WithMaxInterval(time.Duration(a.cfg.Pipeline.PullRetryMax)),
 		backoff.WithMaxElapsedTime(0), // never give up: the daemon keeps trying
 	)
+	last := a.snapshot(work, org)
 	for stop.Err() == nil {
 		_, err := a.pipe.Pull(work, org)
 		if work.Err() != nil {
 			return
 		}
 		a.health.pulled(org, err)
+		// One summary per pull interval: what moved for org since the previous one.
+		if last != nil {
+			last = a.logSummary(work, org, last)
+		} else {
+			last = a.snapshot(work, org)
+		}
 		wait := time.Duration(a.cfg.Pipeline.PullInterval)
 		if err != nil {
 			wait = b.NextBackOff()

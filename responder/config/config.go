@@ -257,7 +257,7 @@ type SMTP struct {
 
 // Defaults.
 const (
-	DefaultListen       = "127.0.0.1:8080"
+	DefaultListen       = "127.0.0.1:8686"
 	DefaultBatchSize    = 100
 	DefaultConcurrency  = 2
 	DefaultPullInterval = 15 * time.Minute

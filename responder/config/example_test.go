@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"net/url"
 	"os"
 	"reflect"
 	"sort"
@@ -102,6 +103,33 @@ func TestRefuseExpiredDefault(t *testing.T) {
 		}
 		if got := *c.WithDefaults().Signing.RefuseExpired; got != tc.want {
 			t.Errorf("%q: after WithDefaults refuse_expired = %v, want %v", tc.yaml, got, tc.want)
+		}
+	}
+}
+
+// TestDashboardPortIsNotTheTunnels: the dashboard's default and the example's listen stay
+// off the port of the local GOST TLS tunnel the example's gis.endpoint names (deploy/stunnel
+// listens there); both on one port is "bind: address already in use".
+func TestDashboardPortIsNotTheTunnels(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../deploy/gisgw.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse(strings.NewReader(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(cfg.GIS.Endpoint)
+	if err != nil || u.Hostname() != "127.0.0.1" || u.Port() == "" {
+		t.Fatalf("the example's gis.endpoint %q is not a local tunnel address; update this test", cfg.GIS.Endpoint)
+	}
+	tunnel := u.Port()
+	for _, port := range []string{tunnel, "8080"} { // 8080: the tunnel's port in older examples
+		for name, addr := range map[string]string{"DefaultListen": config.DefaultListen, "example listen": cfg.Listen} {
+			if strings.HasSuffix(addr, ":"+port) {
+				t.Errorf("%s = %s: collides with the tunnel on %s", name, addr, port)
+			}
 		}
 	}
 }

@@ -3,6 +3,7 @@ package demo_test
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -160,5 +161,34 @@ func TestDemoCorrection(t *testing.T) {
 	// The same file again changes nothing and proposes nothing twice.
 	if n, err := d.ImportCourtActs(ctx, filepath.Join(data, "demo", "court-acts-repaid.csv")); err != nil || n != 0 {
 		t.Fatalf("second ImportCourtActs = %d, %v; want 0", n, err)
+	}
+}
+
+// TestReadmeTellsTheDemo: the numbers the README promises for `make demo` are those
+// TestDemoRun asserts of the summary (20 sub-requests: 13 answered, 2 automatically, 5 in
+// review), so the two cannot drift apart unnoticed.
+func TestReadmeTellsTheDemo(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := strings.Join(strings.Fields(string(b)), " ")
+	for _, want := range []string{
+		"the 20 demo sub-requests",
+		"The first pull shows all 20: 13 answered through GIS, 2 answered \"no debt\" by GIS itself",
+		"and 5 waiting for a person",
+		"`go run ./cmd/gisgw demo --serve`",
+	} {
+		if !strings.Contains(readme, want) {
+			t.Errorf("README.md lacks %q", want)
+		}
+	}
+	counts := map[string]int{}
+	for _, v := range wantDemo {
+		counts[v]++
+	}
+	if counts["auto"] != 2 || counts["review"] != 5 || counts["debt"]+counts["no"] != 13 || len(wantDemo) != 20 {
+		t.Errorf("wantDemo counts %v no longer match the README's 20 = 13 + 2 + 5", counts)
 	}
 }

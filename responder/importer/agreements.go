@@ -49,6 +49,9 @@ func ParseAgreements(t *Table) ([]domain.Agreement, error) {
 
 // parseAgreements returns what it could read even when it also returns row errors.
 func parseAgreements(t *Table) (parsedAgreements, error) {
+	if err := wrongKind(t, "agreements"); err != nil {
+		return parsedAgreements{}, err
+	}
 	errs := &collector{errs: append([]RowError(nil), t.Problems...)}
 	known := agreementColumns()
 	cols := mapHeader(t, known, errs)

@@ -1,6 +1,9 @@
 package importer
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // column is one column an import understands: its canonical English name and the Russian
 // (and other) header names accepted for it. docs/import.md lists the same aliases.
@@ -167,4 +170,74 @@ func guidCell(r Row, cols columns, errs *collector, name string) string {
 		errs.add(r.Line, name, "%v", err)
 	}
 	return g
+}
+
+// importKinds are the kinds of import file, by the gisgw import sub-command that reads them.
+var importKinds = []struct {
+	command string
+	columns func() []column
+}{
+	{"premises", premisesColumns},
+	{"court-acts", courtActColumns},
+	{"agreements", agreementColumns},
+}
+
+// requiredFound counts the required columns of known that the header names.
+func requiredFound(header []string, known []column) (found, required int) {
+	names := make(map[string]bool)
+	for _, h := range header {
+		names[normalizeName(h)] = true
+	}
+	for _, c := range known {
+		if !c.required {
+			continue
+		}
+		required++
+		if names[normalizeName(c.name)] {
+			found++
+			continue
+		}
+		for _, a := range c.aliases {
+			if names[normalizeName(a)] {
+				found++
+				break
+			}
+		}
+	}
+	return found, required
+}
+
+// wrongKind reports, as one error, a file whose header lacks most of the required columns of
+// command's kind: court acts given as premises would otherwise list every missing column on
+// every row. It names the kind the header looks like, when one fits better.
+func wrongKind(t *Table, command string) error {
+	var own []column
+	for _, k := range importKinds {
+		if k.command == command {
+			own = k.columns()
+		}
+	}
+	found, required := requiredFound(t.Header, own)
+	if 2*found > required {
+		return nil
+	}
+	best, bestShare := "", 0.0
+	for _, k := range importKinds {
+		if k.command == command {
+			continue
+		}
+		f, r := requiredFound(t.Header, k.columns())
+		if share := float64(f) / float64(r); share > 0.5 && share > bestShare {
+			best, bestShare = k.command, share
+		}
+	}
+	reason := fmt.Sprintf("the header has %d of the %d required %s columns: is this the right file, and is its header the first line?", found, required, command)
+	if best != "" {
+		article := "a"
+		if strings.HasPrefix(best, "a") {
+			article = "an"
+		}
+		reason = fmt.Sprintf("these are the columns of %s %s file, not %s: import it with gisgw import %s", article, best, command, best)
+	}
+	return &RowErrors{Errors: []RowError{{Line: t.HeaderRow, Reason: reason}}}
 }

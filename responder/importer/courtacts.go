@@ -37,6 +37,9 @@ type actGroup struct {
 
 // parseCourtActs returns what it could read even when it also returns row errors.
 func parseCourtActs(t *Table, baseDir string) (parsedActs, error) {
+	if err := wrongKind(t, "court-acts"); err != nil {
+		return parsedActs{}, err
+	}
 	errs := &collector{errs: append([]RowError(nil), t.Problems...)}
 	known := courtActColumns()
 	cols := mapHeader(t, known, errs)

@@ -609,3 +609,45 @@ func TestBlankOutstandingIsUnknown(t *testing.T) {
 		}
 	})
 }
+
+// TestWrongFileKind: a file of another kind gets one error naming the kind it looks like,
+// not every missing column on every row; an old .xls gets the way out.
+func TestWrongFileKind(t *testing.T) {
+	t.Parallel()
+	st := newSQLite(t)
+	mustImportExamplePremises(t, st)
+	acts, premises, agreements := examples("court-acts.csv"), examples("premises.csv"), examples("agreements.csv")
+	tests := []struct {
+		name   string
+		doImp  func(path string) error
+		path   string
+		want   string
+		errors int
+	}{
+		{"court acts as premises", func(p string) error { _, err := ImportPremises(t.Context(), st, p, Options{}); return err }, acts,
+			"the columns of a court-acts file, not premises: import it with gisgw import court-acts", 1},
+		{"premises as court acts", func(p string) error { _, err := ImportCourtActs(t.Context(), st, p, Options{}); return err }, premises,
+			"the columns of a premises file, not court-acts", 1},
+		{"court acts as agreements", func(p string) error { _, err := ImportAgreements(t.Context(), st, p, Options{}); return err }, acts,
+			"the columns of a court-acts file, not agreements", 1},
+		{"agreements as premises", func(p string) error { _, err := ImportPremises(t.Context(), st, p, Options{}); return err }, agreements,
+			"the columns of an agreements file, not premises", 1},
+		{"no known header", func(p string) error { _, err := ImportPremises(t.Context(), st, p, Options{}); return err },
+			writeFile(t, "x.csv", "a;b;c\n1;2;3\n4;5;6\n"), "the header has 0 of the 2 required premises columns", 1},
+	}
+	for _, tc := range tests {
+		err := tc.doImp(tc.path)
+		var re *RowErrors
+		if !errors.As(err, &re) || len(re.Errors) != tc.errors || !strings.Contains(err.Error(), tc.want) || re.File != tc.path {
+			t.Errorf("%s: err = %v; want %d error(s) naming %s with %q", tc.name, err, tc.errors, tc.path, tc.want)
+		}
+	}
+	xls := writeFile(t, "old.xls", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00garbage")
+	renamed := writeFile(t, "old-renamed.csv", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00garbage")
+	for _, p := range []string{xls, renamed} {
+		_, err := ImportPremises(t.Context(), st, p, Options{})
+		if err == nil || !strings.Contains(err.Error(), "save it as .xlsx or .csv") || !strings.Contains(err.Error(), p) {
+			t.Errorf("import %s: err = %v; want the file named and \"save it as .xlsx or .csv\"", p, err)
+		}
+	}
+}

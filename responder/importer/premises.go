@@ -7,6 +7,9 @@ import (
 // ParsePremises validates a premises table. On any problem it returns a *RowErrors listing
 // every one of them, and no premises.
 func ParsePremises(t *Table) ([]domain.Premises, error) {
+	if err := wrongKind(t, "premises"); err != nil {
+		return nil, err
+	}
 	errs := &collector{errs: append([]RowError(nil), t.Problems...)}
 	known := premisesColumns()
 	cols := mapHeader(t, known, errs)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -54,6 +55,10 @@ func ReadFile(path string) (*Table, error) {
 	}
 	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
 		return ParseXLSX(data)
+	}
+	// The OLE2 compound file of Excel 97-2003 (.xls) would otherwise read as CSV garbage.
+	if bytes.HasPrefix(data, []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")) || strings.EqualFold(filepath.Ext(path), ".xls") {
+		return nil, fmt.Errorf("%s is an Excel 97-2003 workbook (.xls), which gisgw does not read: open it in Excel or LibreOffice and save it as .xlsx or .csv", path)
 	}
 	return ParseCSV(data)
 }

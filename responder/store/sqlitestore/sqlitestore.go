@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -41,6 +42,9 @@ type Options struct {
 	AllowStale bool
 	// Readers caps the read-only pool; 0 means 4.
 	Readers int
+	// MustExist refuses to create the database file: read-only commands use it so that a
+	// typo in the path is an error instead of a new empty store.
+	MustExist bool
 }
 
 // Store is the SQLite store. It is safe for concurrent use.
@@ -67,6 +71,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	s := &Store{now: opts.Now, migrations: ms, path: path}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if opts.MustExist {
+		if err := mustExist(path); err != nil {
+			return nil, err
+		}
 	}
 	if err := createPrivate(path); err != nil {
 		return nil, err
@@ -127,6 +136,29 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 // createPrivate creates the database file readable and writable by its owner only, before
 // the driver would create it with 0644: the store holds debtors' names and SNILS. An
 // existing file is left alone here (restrictMode narrows it after the open).
+// mustExist reports a missing database file (or its missing folder) by path.
+func mustExist(path string) error {
+	if path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil
+	}
+	_, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if dir := filepath.Dir(path); !dirExists(dir) {
+			return fmt.Errorf("sqlite database %s: the folder %s does not exist: check the path", path, dir)
+		}
+		return fmt.Errorf("sqlite database %s does not exist: check the path, or create it with gisgw migrate --db DSN (or --config FILE)", path)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite database %s: %w", path, err)
+	}
+	return nil
+}
+
+func dirExists(dir string) bool {
+	fi, err := os.Stat(dir)
+	return err == nil && fi.IsDir()
+}
+
 func createPrivate(path string) error {
 	if path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil // not a plain file name: nothing to create
@@ -134,6 +166,9 @@ func createPrivate(path string) error {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
 		return nil
+	}
+	if errors.Is(err, fs.ErrNotExist) && !dirExists(filepath.Dir(path)) {
+		return fmt.Errorf("create sqlite database %s: the folder %s does not exist: create it first (mkdir -p)", path, filepath.Dir(path))
 	}
 	if err != nil {
 		return fmt.Errorf("create sqlite database %s: %w", path, err)

@@ -22,6 +22,7 @@ type options struct {
 	now         func() time.Time
 	autoMigrate bool
 	allowStale  bool
+	mustExist   bool
 }
 
 // WithClock sets the clock used for timestamps and audit entries (default time.Now).
@@ -33,6 +34,10 @@ func WithAutoMigrate() Option { return func(o *options) { o.autoMigrate = true }
 // WithStaleSchema opens a store whose schema is not current; until Migrate runs, its other
 // methods return an error matching store.ErrStaleSchema. `gisgw migrate` uses it.
 func WithStaleSchema() Option { return func(o *options) { o.allowStale = true } }
+
+// WithMustExist refuses to create a missing SQLite file: read-only commands use it, so a
+// typo in the path is an error naming the path instead of a new empty store.
+func WithMustExist() Option { return func(o *options) { o.mustExist = true } }
 
 // Open opens the store named by dsn: a postgres:// or postgresql:// URL is PostgreSQL,
 // anything else is the path of an SQLite database file (created when missing). Unless an
@@ -56,7 +61,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (store.Store, error) 
 	if strings.Contains(dsn, "=") && strings.Contains(dsn, " ") {
 		return nil, fmt.Errorf("open store: %q looks like a key=value PostgreSQL DSN: use a postgres:// URL", config.Redact(dsn))
 	}
-	s, err := sqlitestore.Open(ctx, dsn, sqlitestore.Options{Now: o.now, AutoMigrate: o.autoMigrate, AllowStale: o.allowStale})
+	s, err := sqlitestore.Open(ctx, dsn, sqlitestore.Options{Now: o.now, AutoMigrate: o.autoMigrate, AllowStale: o.allowStale, MustExist: o.mustExist})
 	if err != nil {
 		return nil, err
 	}
