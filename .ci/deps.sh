@@ -55,7 +55,9 @@ pg_up() {
   fi
 }
 
-if [ -z "${TEST_DATABASE_URL:-}" ] && ! pg_up; then
+# The Makefile always sets TEST_DATABASE_URL (to this local server by default), so a local
+# server that does not answer is started whatever the variable says.
+if ! pg_up; then
   if command -v pg_ctlcluster >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     ver=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
     if [ -z "$ver" ]; then
