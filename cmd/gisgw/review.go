@@ -32,7 +32,7 @@ func reviewShowCommand() command {
 }
 
 func reviewDecideCommand() command {
-	return command{"record a person's decision on a sub-request in review (GUID --as debt|no-debt|proposed --by LOGIN)", runReviewDecide}
+	return command{"record a person's decision on a sub-request in review (GUID --as debt|no-debt|proposed|sent --by LOGIN)", runReviewDecide}
 }
 
 func runReviewList(ctx context.Context, env *cliEnv, args []string) error {
