@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -269,5 +270,23 @@ func TestRevokeRefused(t *testing.T) {
 	}
 	if n := len(b.gis.submittedGUIDs()); n != 1 {
 		t.Fatalf("%d messages; want the Revoke only", n)
+	}
+}
+
+// A message whose lease another replica took over (this one's renewals failed for longer
+// than a lease) is not sent by this replica: only the lease holder sends.
+func TestDeliverOnlyWithTheLease(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	if _, err := b.st.UpsertSubRequests(t.Context(), subRequests("s1")); err != nil {
+		t.Fatal(err)
+	}
+	b.st.failNext("RenewMessage", fmt.Errorf("message leased to %q: %w", "other", domain.ErrConflict), 1)
+	_, err := b.p.Answer(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "not sent") || !errors.Is(err, domain.ErrConflict) {
+		t.Fatalf("Answer = %v; want the message left alone as no longer held", err)
+	}
+	if got := b.gis.submittedGUIDs(); len(got) != 0 {
+		t.Fatalf("submitted %v; want nothing without the lease", got)
 	}
 }

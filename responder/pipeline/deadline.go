@@ -120,17 +120,10 @@ func (p *Pipeline) applyDeadlineRule(ctx context.Context, it store.ReviewItem, d
 	a.Notes = append(slices.Clone(d.Notes), PolicyNote)
 	comment := fmt.Sprintf("Сотрудник не принял решение за один рабочий день до срока ответа (%s); по правилу организации отправляется ответ «задолженности нет». Причины проверки: %s.",
 		ru.Date(deadline), strings.Join(reasonCodes(*d), ", "))
-	// The compare-and-set from review makes the rule and a person's decision exclusive:
-	// whoever moves the sub-request first decides.
-	if err := p.o.Store.SetState(ctx, sr.GUID, domain.StateReview, domain.StateReady, PolicyActor, "ответ по правилу организации на случай, когда сотрудник не принял решение до срока"); err != nil {
-		return false, err
-	}
+	// RecordReview is a compare-and-set from review in one transaction: the rule and a
+	// person's decision exclude each other, whoever records first decides, and no replica can
+	// claim the bare proposal in between.
 	if err := p.o.Store.RecordReview(ctx, sr.GUID, PolicyActor, comment, a); err != nil {
-		// Back to the person rather than sending the bare proposal.
-		if berr := p.o.Store.SetState(context.WithoutCancel(ctx), sr.GUID, domain.StateReady, domain.StateReview, PolicyActor,
-			"ответ по правилу организации не записан; подзапрос возвращён на проверку"); berr != nil {
-			err = errors.Join(err, berr)
-		}
 		return false, fmt.Errorf("record the rule's answer: %w", err)
 	}
 	p.log.Info("deadline rule: answered no debt", "subrequest", sr.GUID, "deadline", deadline.Format(time.DateOnly))

@@ -36,13 +36,17 @@ func (s *fakeStore) ListReview(_ context.Context, org string) ([]store.ReviewIte
 	return out, nil
 }
 
-// RecordReview stores a decision made for a person and moves the sub-request to ready.
+// RecordReview stores a decision made for a person and moves the sub-request from review to
+// ready; ErrConflict when it is not in review.
 func (s *fakeStore) RecordReview(_ context.Context, guid, who, comment string, d domain.Decision) error {
 	if err := s.fault("RecordReview"); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if r, ok := s.subs[guid]; ok && r.sr.State != domain.StateReview {
+		return fmt.Errorf("sub-request %s is %s, not waiting for a person: %w", guid, r.sr.State, domain.ErrConflict)
+	}
 	d.SubRequestGUID, d.DecidedBy, d.Comment, d.Review = guid, who, comment, false
 	if err := s.checkDecision(d, domain.StateReady); err != nil {
 		return err

@@ -464,7 +464,7 @@ func (s *fakeStore) MarkMessageAcked(_ context.Context, id, gisMessageGUID strin
 	case m.m.Status != domain.MessagePending:
 		return fmt.Errorf("message %s is %s: %w", id, m.m.Status, domain.ErrConflict)
 	}
-	m.m.Status, m.m.GISMessageGUID = domain.MessageAcked, gisMessageGUID
+	m.m.Status, m.m.GISMessageGUID, m.m.Attempts = domain.MessageAcked, gisMessageGUID, 0
 	return nil
 }
 

@@ -62,8 +62,9 @@ type Store interface {
 	// from ready (leased to owner, of m's organization) to sending, in one transaction;
 	// ErrConflict, with nothing written, when any is not.
 	CreateMessage(ctx context.Context, owner string, m domain.Message, lease time.Duration) error
-	// MarkMessageAcked records GIS's MessageGUID and makes a pending message acked; again
-	// with the same GUID it changes nothing, another GUID is ErrConflict.
+	// MarkMessageAcked records GIS's MessageGUID and makes a pending message acked, its
+	// attempts counted anew (they count the polls since the Ack); again with the same GUID
+	// it changes nothing, another GUID is ErrConflict.
 	MarkMessageAcked(ctx context.Context, id, gisMessageGUID string) error
 	// RecordAttempt counts a failed attempt, keeps its error text and time, and frees the
 	// message's lease: a pending message is claimable again once the settle time from this

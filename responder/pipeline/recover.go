@@ -88,7 +88,11 @@ func (p *Pipeline) recover(ctx context.Context) (Progress, error) {
 	var pr Progress
 	var errs []error
 	for ctx.Err() == nil {
-		ms, err := p.o.Store.ClaimMessages(ctx, p.o.Owner, p.o.Now().Add(-p.o.Settle), p.o.Concurrency, p.o.Lease)
+		// One at a time: a claimed message's lease is renewed only while it is worked on, and
+		// one resumed message may poll for up to gis.poll_limit, far longer than a lease; a
+		// second one claimed with it would lapse meanwhile and be taken over by another
+		// replica while this one still holds a stale copy.
+		ms, err := p.o.Store.ClaimMessages(ctx, p.o.Owner, p.o.Now().Add(-p.o.Settle), 1, p.o.Lease)
 		if err != nil {
 			return pr, fmt.Errorf("claim unfinished messages: %w", err)
 		}
@@ -113,9 +117,10 @@ func (p *Pipeline) recover(ctx context.Context) (Progress, error) {
 // never acknowledged, may still have been processed by GIS, so GIS is asked first and only
 // what it does not have is sent again.
 func (p *Pipeline) resume(ctx context.Context, m domain.Message) (Progress, error) {
+	// The lease is kept from the claim on, the look-up in GIS included (it may poll long).
+	stop := p.keepLease(ctx, m.ID)
+	defer stop()
 	if m.Status == domain.MessageAcked {
-		stop := p.keepLease(ctx, m.ID)
-		defer stop()
 		p.log.Info("resuming polling", "message", m.ID, "gis_message", m.GISMessageGUID)
 		return p.await(ctx, m, nil)
 	}

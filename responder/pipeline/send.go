@@ -268,6 +268,11 @@ type upload struct {
 func (p *Pipeline) deliver(ctx context.Context, m domain.Message, known []domain.Outcome) (Progress, error) {
 	stop := p.keepLease(ctx, m.ID)
 	defer stop()
+	// Only the lease holder sends: had the lease lapsed (the store unreachable for longer
+	// than a lease while the message waited), another replica may have taken it over.
+	if err := p.o.Store.RenewMessage(ctx, m.ID, p.o.Owner, p.o.Lease); err != nil {
+		return Progress{}, fmt.Errorf("message %s: no longer held by this replica, not sent: %w", m.ID, err)
+	}
 	gisGUID, err := p.o.GIS.Submit(ctx, m)
 	if err != nil {
 		f := p.classify(ctx, err)

@@ -96,7 +96,9 @@ type Store interface {
 	// ListReview returns the review queue of org ("" for all), by deadline.
 	ListReview(ctx context.Context, org string) ([]ReviewItem, error)
 	// RecordReview stores a person's decision with who, when and comment, and moves the
-	// sub-request to ready.
+	// sub-request from review to ready, in one transaction; ErrConflict when it is not in
+	// review, so that two deciders (two officers, an officer and the deadline rule) cannot
+	// both record an answer.
 	RecordReview(ctx context.Context, guid, who, comment string, d domain.Decision) error
 	// ProposeCorrection stores the re-check's proposal (a decision marked as a correction that
 	// waits for a person) as the current decision and returns an answered or auto-answered
@@ -145,8 +147,9 @@ type Store interface {
 	// sub-request in it from ready (leased to owner, of m's organization) to sending, in one
 	// transaction; ErrConflict, with nothing written, when any is not.
 	CreateMessage(ctx context.Context, owner string, m domain.Message, lease time.Duration) error
-	// MarkMessageAcked records GIS's MessageGUID and makes a pending message acked; again with
-	// the same GUID it changes nothing, another GUID is ErrConflict.
+	// MarkMessageAcked records GIS's MessageGUID and makes a pending message acked, its
+	// attempts counted anew (they count the polls since the Ack); again with the same GUID it
+	// changes nothing, another GUID is ErrConflict.
 	MarkMessageAcked(ctx context.Context, id, gisMessageGUID string) error
 	// RecordAttempt counts a failed attempt, keeps its error text and time, and frees the
 	// message's lease: a pending message is claimable again once the settle time from this

@@ -339,7 +339,7 @@ func (s *Store) MarkMessageAcked(ctx context.Context, id, gisMessageGUID string)
 		case st != domain.MessagePending:
 			return fmt.Errorf("message %s is %s (GIS MessageGUID %q), cannot take GIS MessageGUID %s: %w", id, st, gis, gisMessageGUID, domain.ErrConflict)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE messages SET status = 'acked', gis_message_guid = $2 WHERE id = $1`, id, gisMessageGUID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE messages SET status = 'acked', gis_message_guid = $2, attempts = 0 WHERE id = $1`, id, gisMessageGUID); err != nil {
 			return fmt.Errorf("update message: %w", err)
 		}
 		return auditMessage(ctx, tx, id, now, "acknowledged", fmt.Sprintf("message %s: GIS MessageGUID %s", id, gisMessageGUID))

@@ -356,8 +356,8 @@ func (s *Store) RecordReview(ctx context.Context, guid, who, comment string, d d
 		if err != nil {
 			return err
 		}
-		if !storecore.Decidable(st) {
-			return fmt.Errorf("sub-request %s is %s and can no longer be decided: %w", guid, st, domain.ErrConflict)
+		if st != domain.StateReview {
+			return fmt.Errorf("sub-request %s is %s, not waiting for a person: %w", guid, st, domain.ErrConflict)
 		}
 		var corr, status string
 		if err := tx.QueryRow(ctx, `SELECT correction, response_status FROM sub_requests WHERE guid = $1`, guid).Scan(&corr, &status); err != nil {

@@ -324,7 +324,7 @@ func (s *Store) MarkMessageAcked(ctx context.Context, id, gisMessageGUID string)
 		case st != domain.MessagePending:
 			return fmt.Errorf("message %s is %s (GIS MessageGUID %q), cannot take GIS MessageGUID %s: %w", id, st, gis, gisMessageGUID, domain.ErrConflict)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE messages SET status = 'acked', gis_message_guid = ? WHERE id = ?`, gisMessageGUID, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE messages SET status = 'acked', gis_message_guid = ?, attempts = 0 WHERE id = ?`, gisMessageGUID, id); err != nil {
 			return fmt.Errorf("update message: %w", err)
 		}
 		return auditMessage(ctx, tx, id, now, "acknowledged", fmt.Sprintf("message %s: GIS MessageGUID %s", id, gisMessageGUID))

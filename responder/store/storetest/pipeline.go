@@ -409,6 +409,17 @@ func testPendingMessageSettles(t *testing.T, b *bundle) {
 	if last := a[len(a)-1]; last.Action != "attempt failed" || !strings.Contains(last.Detail, "connection reset") {
 		t.Fatalf("last audit entry = %+v; want the failed attempt", last)
 	}
+	// The Ack starts the count anew: attempts of an acked message are its polls since.
+	if err := b.st.MarkMessageAcked(b.ctx, "m-1", "9a5e0000-0000-4000-8000-0000000000a1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.st.RecordAttempt(b.ctx, "m-1", "poll limit"); err != nil {
+		t.Fatal(err)
+	}
+	ms = claimMessages(t, b.st, b, "r3", settle)
+	if len(ms) != 1 || ms[0].Attempts != 1 || ms[0].Status != domain.MessageAcked {
+		t.Fatalf("claimed after the Ack and one failed poll: %+v; want acked with 1 attempt", ms)
+	}
 }
 
 // testAckedMessageRecovered: a message GIS acknowledged whose owner (on st1) crashed is

@@ -777,6 +777,10 @@ func testReview(t *testing.T, b *bundle) {
 	if items, _ := b.st.ListReview(b.ctx, orgA); len(items) != 1 {
 		t.Fatalf("review queue after the review = %d items; want 1", len(items))
 	}
+	// Decided once: a second decider (another officer, the deadline rule) is refused.
+	if err := b.st.RecordReview(b.ctx, s1.GUID, "petrova", "", person); !errors.Is(err, domain.ErrConflict) {
+		t.Fatalf("a second review of a ready sub-request: err = %v; want ErrConflict", err)
+	}
 	if err := b.st.RecordReview(b.ctx, s2.GUID, "", "", person); err == nil {
 		t.Fatal("a review without a reviewer accepted")
 	}
