@@ -264,37 +264,35 @@ func (p *Progress) add(q Progress) {
 // The daemon runs the steps on schedules of their own (Pull, Refresh, Answer) so that a
 // stuck step holds back no other; Pass is the one-shot order for RunOnce and tests.
 func (p *Pipeline) Pass(ctx context.Context, pull bool) (Progress, error) {
-	var pr Progress
-	var errs []error
+	var steps []step
 	if pull {
 		for _, org := range p.o.Orgs {
-			step, err := p.Pull(ctx, org.GUID)
-			pr.add(step)
-			errs = append(errs, err)
+			steps = append(steps, func(ctx context.Context) (Progress, error) { return p.Pull(ctx, org.GUID) })
 		}
 	}
-	step, err := p.decide(ctx)
-	pr.add(step)
-	errs = append(errs, err)
-	step, err = p.deadline(ctx)
-	pr.add(step)
-	errs = append(errs, err)
+	steps = append(steps, p.decide, p.deadline)
 	for _, org := range p.o.Orgs {
-		step, err := p.Refresh(ctx, org.GUID)
-		pr.add(step)
-		errs = append(errs, err)
+		steps = append(steps, func(ctx context.Context) (Progress, error) { return p.Refresh(ctx, org.GUID) })
 	}
-	step, err = p.recover(ctx)
-	pr.add(step)
-	errs = append(errs, err)
-	step, err = p.revokeAll(ctx)
-	pr.add(step)
-	errs = append(errs, err)
-	step, err = p.sendAll(ctx)
-	pr.add(step)
-	errs = append(errs, err)
+	pr, err := runSteps(ctx, append(steps, p.recover, p.revokeAll, p.sendAll)...)
 	if ctx.Err() != nil {
 		return pr, ctx.Err()
+	}
+	return pr, err
+}
+
+// step is one step of the pipeline.
+type step func(context.Context) (Progress, error)
+
+// runSteps runs steps in turn, adding up their progress and joining their errors: a step
+// that fails holds back none of the ones after it.
+func runSteps(ctx context.Context, steps ...step) (Progress, error) {
+	var pr Progress
+	var errs []error
+	for _, s := range steps {
+		q, err := s(ctx)
+		pr.add(q)
+		errs = append(errs, err)
 	}
 	return pr, errors.Join(errs...)
 }
@@ -324,21 +322,7 @@ func (p *Pipeline) Refresh(ctx context.Context, org string) (Progress, error) {
 // organization's ready answers, the organizations side by side, so that one whose GIS calls
 // hang does not hold back the others.
 func (p *Pipeline) Answer(ctx context.Context) (Progress, error) {
-	pr, err := p.decide(ctx)
-	errs := []error{err}
-	step, err := p.deadline(ctx)
-	pr.add(step)
-	errs = append(errs, err)
-	step, err = p.recover(ctx)
-	pr.add(step)
-	errs = append(errs, err)
-	step, err = p.revokeAll(ctx)
-	pr.add(step)
-	errs = append(errs, err)
-	step, err = p.sendAll(ctx)
-	pr.add(step)
-	errs = append(errs, err)
-	return pr, errors.Join(errs...)
+	return runSteps(ctx, p.decide, p.deadline, p.recover, p.revokeAll, p.sendAll)
 }
 
 // sendAll runs send for every organization at once.
