@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,6 +64,21 @@ type childRun struct {
 	// is only an upper bound; PeakRSS falls back to it where /proc is missing.
 	PeakRSS, MaxRSS int64
 	Err             error // the child's exit error, if any
+}
+
+// childStarter returns a function that starts the test binary as `gisgw run --config cfg`
+// (see TestMain) with its output going to out, for tests that kill and restart the daemon.
+func childStarter(ctx context.Context, tb testing.TB, cfg string, out io.Writer) func() *exec.Cmd {
+	return func() *exec.Cmd {
+		tb.Helper()
+		cmd := exec.CommandContext(ctx, os.Args[0], "run", "--config", cfg)
+		cmd.Env = append(os.Environ(), "GISGWTEST_CHILD=1")
+		cmd.Stdout, cmd.Stderr = out, out
+		if err := cmd.Start(); err != nil {
+			tb.Fatal(err)
+		}
+		return cmd
+	}
 }
 
 // runChild runs the test binary as `gisgw args...` (see TestMain) to its exit, its output

@@ -55,15 +55,7 @@ func TestCorrectionCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer logFile.Close()
-	start := func() *exec.Cmd {
-		cmd := exec.CommandContext(ctx, os.Args[0], "run", "--config", cfg)
-		cmd.Env = append(os.Environ(), "GISGWTEST_CHILD=1")
-		cmd.Stdout, cmd.Stderr = logFile, logFile
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		return cmd
-	}
+	start := childStarter(ctx, t, cfg, logFile)
 	stop := func(cmd *exec.Cmd, sig syscall.Signal) {
 		t.Helper()
 		if err := cmd.Process.Signal(sig); err != nil {

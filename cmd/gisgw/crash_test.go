@@ -86,15 +86,7 @@ func crashRun(t *testing.T, dsn string, n, kills, replicas int) {
 		t.Fatal(err)
 	}
 	defer logFile.Close()
-	start := func() *exec.Cmd {
-		cmd := exec.CommandContext(ctx, os.Args[0], "run", "--config", cfg)
-		cmd.Env = append(os.Environ(), "GISGWTEST_CHILD=1")
-		cmd.Stdout, cmd.Stderr = logFile, logFile
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		return cmd
-	}
+	start := childStarter(ctx, t, cfg, logFile)
 	answered := func() int {
 		k := 0
 		for _, a := range sim.Answers() {

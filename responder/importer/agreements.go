@@ -163,25 +163,10 @@ func ImportAgreements(ctx context.Context, st AgreementsStore, path string, opts
 		return Result{}, err
 	}
 	parsed, perr := parseAgreements(run.table)
-	var rowErrs *RowErrors
-	if perr != nil && !errors.As(perr, &rowErrs) {
-		return Result{}, perr
-	}
-	// The acts check runs even when rows are bad, so one run reports every problem.
-	if len(parsed.agreements) > 0 {
-		missing, err := missingActs(ctx, st, run.opts.Org, parsed)
-		if err != nil {
-			return Result{}, fmt.Errorf("import %s: %w", path, err)
-		}
-		if len(missing) > 0 {
-			if rowErrs == nil {
-				rowErrs = &RowErrors{}
-			}
-			rowErrs.Errors = mergeErrors(rowErrs.Errors, missing)
-		}
-	}
-	if rowErrs != nil && len(rowErrs.Errors) > 0 {
-		return Result{}, run.fail(rowErrs)
+	if err := run.validate(perr, len(parsed.agreements), func() ([]RowError, error) {
+		return missingActs(ctx, st, run.opts.Org, parsed)
+	}); err != nil {
+		return Result{}, err
 	}
 	run.report("validated", len(parsed.agreements))
 	stats, err := st.ImportAgreements(ctx, run.opts.Org, parsed.agreements)

@@ -91,25 +91,10 @@ func ImportCourtActs(ctx context.Context, st CourtActsStore, path string, opts O
 			}
 		}
 	}
-	var rowErrs *RowErrors
-	if perr != nil && !errors.As(perr, &rowErrs) {
-		return Result{}, perr
-	}
-	// The premises check runs even when rows are bad, so one run reports every problem.
-	if len(parsed.acts) > 0 {
-		missing, err := missingPremises(ctx, st, run.opts.Org, parsed)
-		if err != nil {
-			return Result{}, fmt.Errorf("import %s: %w", path, err)
-		}
-		if len(missing) > 0 {
-			if rowErrs == nil {
-				rowErrs = &RowErrors{}
-			}
-			rowErrs.Errors = mergeErrors(rowErrs.Errors, missing)
-		}
-	}
-	if rowErrs != nil && len(rowErrs.Errors) > 0 {
-		return Result{}, run.fail(rowErrs)
+	if err := run.validate(perr, len(parsed.acts), func() ([]RowError, error) {
+		return missingPremises(ctx, st, run.opts.Org, parsed)
+	}); err != nil {
+		return Result{}, err
 	}
 	run.report("validated", len(parsed.acts))
 	stats, err := st.ImportCourtActs(ctx, run.opts.Org, parsed.acts)
@@ -218,6 +203,32 @@ func (r *run) report(stage string, records int) {
 	if r.opts.Progress != nil {
 		r.opts.Progress(Progress{Stage: stage, Rows: len(r.table.Rows), Records: records, Elapsed: r.opts.Now().Sub(r.begin)})
 	}
+}
+
+// validate joins the rows the parser refused (perr) and, when any row parsed (records > 0),
+// the rows whose references the store lacks (missing). The store is asked even when rows
+// are bad, so that one run reports every problem. A non-nil result is the import's error.
+func (r *run) validate(perr error, records int, missing func() ([]RowError, error)) error {
+	var rowErrs *RowErrors
+	if perr != nil && !errors.As(perr, &rowErrs) {
+		return perr
+	}
+	if records > 0 {
+		m, err := missing()
+		if err != nil {
+			return fmt.Errorf("import %s: %w", r.path, err)
+		}
+		if len(m) > 0 {
+			if rowErrs == nil {
+				rowErrs = &RowErrors{}
+			}
+			rowErrs.Errors = mergeErrors(rowErrs.Errors, m)
+		}
+	}
+	if rowErrs != nil && len(rowErrs.Errors) > 0 {
+		return r.fail(rowErrs)
+	}
+	return nil
 }
 
 func (r *run) fail(err error) error {
