@@ -127,11 +127,11 @@ func (s *Signer) Sign(doc []byte, id string) ([]byte, error) {
 	if err := s.checkValidity(now); err != nil {
 		return nil, err
 	}
-	tree, err := parseDocument(doc, s.opts.MaxSize)
+	parsed, err := readDocument(doc, s.opts.MaxSize)
 	if err != nil {
 		return nil, fmt.Errorf("xades: sign: %w", err)
 	}
-	els := elementsWithID(tree.Root(), id)
+	els := elementsWithID(parsed.doc.Root(), id)
 	switch {
 	case len(els) == 0:
 		return nil, fmt.Errorf("xades: sign: %w: Id=%q", ErrIDNotFound, id)
@@ -139,9 +139,11 @@ func (s *Signer) Sign(doc []byte, id string) ([]byte, error) {
 		return nil, fmt.Errorf("xades: sign: %w: %d elements have Id=%q", ErrDuplicateID, len(els), id)
 	}
 	el := els[0]
-	at, err := locateID(doc, id)
-	if err != nil {
-		return nil, fmt.Errorf("xades: sign: %w", err)
+	// The signature is spliced in after the start tag, which must carry the Id itself
+	// (Id="…", not another spelling isIDAttr also counts).
+	at, ok := parsed.startTagOf(el)
+	if !ok || idOf(el) != id {
+		return nil, fmt.Errorf("xades: sign: %w: Id=%q", ErrIDNotFound, id)
 	}
 	for _, c := range el.ChildElements() {
 		if is(c, NSDSig, "Signature") {
@@ -191,12 +193,12 @@ func (s *Signer) Sign(doc []byte, id string) ([]byte, error) {
 
 	var sigXML bytes.Buffer
 	sig.WriteTo(&sigXML, &etree.WriteSettings{})
-	out := make([]byte, 0, len(doc)+sigXML.Len()+len(at.rawName)+3)
+	out := make([]byte, 0, len(doc)+sigXML.Len()+len(at.raw)+3)
 	if at.selfClosing {
 		out = append(out, doc[:at.end-2]...)
 		out = append(out, '>')
 		out = append(out, sigXML.Bytes()...)
-		out = append(out, "</"+at.rawName+">"...)
+		out = append(out, "</"+at.raw+">"...)
 	} else {
 		out = append(out, doc[:at.end]...)
 		out = append(out, sigXML.Bytes()...)

@@ -17,15 +17,11 @@
 package xades
 
 import (
-	"bytes"
 	"crypto/sha256"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"hash"
-	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/beevik/etree"
 
@@ -107,91 +103,13 @@ func digestOf(uri string, data []byte) ([]byte, error) {
 	return h.Sum(nil), nil
 }
 
-// idTarget is where an element with the wanted Id starts in the raw bytes.
-type idTarget struct {
-	end         int64  // offset just past the start tag
-	rawName     string // qualified name as written
-	selfClosing bool
-}
-
-func rejectCharset(label string, _ io.Reader) (io.Reader, error) {
-	return nil, fmt.Errorf("encoding %q is not accepted (only UTF-8)", label)
-}
-
-// parseDocument checks data and reads it into a tree: at most maxSize bytes, UTF-8 only, no
-// DTD (so no entity expansion and no external resources), well-formed with one document
-// element.
+// parseDocument reads data with readDocument and returns its tree.
 func parseDocument(data []byte, maxSize int64) (*etree.Document, error) {
-	if maxSize <= 0 {
-		maxSize = DefaultMaxSize
+	p, err := readDocument(data, maxSize)
+	if err != nil {
+		return nil, err
 	}
-	if int64(len(data)) > maxSize {
-		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(data), maxSize)
-	}
-	if !utf8.Valid(data) {
-		return nil, fmt.Errorf("%w: invalid UTF-8", ErrMalformed)
-	}
-	doc := etree.NewDocument()
-	doc.ReadSettings.CharsetReader = rejectCharset
-	doc.ReadSettings.MaxDepth = maxDepth
-	if err := doc.ReadFromBytes(data); err != nil {
-		if bytes.Contains(data, []byte("<!DOCTYPE")) {
-			return nil, ErrDTD // an entity the DTD declares fails to parse before the check below
-		}
-		return nil, fmt.Errorf("%w: %s", ErrMalformed, strings.TrimPrefix(err.Error(), "XML syntax error "))
-	}
-	if n := len(doc.ChildElements()); n != 1 {
-		return nil, fmt.Errorf("%w: %d document elements", ErrMalformed, n)
-	}
-	// encoding/xml hands a DOCTYPE over as a directive and leaves it alone; refuse it, as GIS
-	// messages never carry one.
-	if hasDirective(&doc.Element) {
-		return nil, ErrDTD
-	}
-	return doc, nil
-}
-
-func hasDirective(el *etree.Element) bool {
-	for _, c := range el.Child {
-		switch c := c.(type) {
-		case *etree.Directive:
-			return true
-		case *etree.Element:
-			if hasDirective(c) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// locateID finds where the first element whose unprefixed Id attribute equals id starts in
-// data. The document is already known to be well-formed and to hold exactly one such element,
-// so the scan stops there, usually after the SOAP header.
-func locateID(data []byte, id string) (idTarget, error) {
-	dec := xml.NewDecoder(bytes.NewReader(data))
-	dec.Strict = true
-	dec.CharsetReader = rejectCharset
-	for {
-		tok, err := dec.RawToken()
-		if err != nil {
-			return idTarget{}, fmt.Errorf("%w: Id=%q: %v", ErrIDNotFound, id, err)
-		}
-		t, ok := tok.(xml.StartElement)
-		if !ok {
-			continue
-		}
-		for _, a := range t.Attr {
-			if a.Name.Space == "" && a.Name.Local == "Id" && a.Value == id {
-				end := dec.InputOffset()
-				name := t.Name.Local
-				if t.Name.Space != "" {
-					name = t.Name.Space + ":" + name
-				}
-				return idTarget{end: end, rawName: name, selfClosing: end >= 2 && string(data[end-2:end]) == "/>"}, nil
-			}
-		}
-	}
+	return p.doc, nil
 }
 
 // maxDepth bounds element nesting. A GIS message with its signature nests about a dozen deep;
