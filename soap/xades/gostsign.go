@@ -55,8 +55,14 @@ type jacobian struct{ x, y, z big.Int }
 
 // scalarBaseMult returns the affine coordinates of k·G for 0 < k < q.
 func (t *baseTable) scalarBaseMult(k *big.Int) (x, y *big.Int) {
+	acc := t.scalarBaseMultJacobian(k)
+	return acc.affine(t.curve.P)
+}
+
+// scalarBaseMultJacobian returns k·G in Jacobian coordinates.
+func (t *baseTable) scalarBaseMultJacobian(k *big.Int) *jacobian {
 	p := t.curve.P
-	var acc jacobian
+	acc := new(jacobian)
 	var u2, s2, h, r, hh, hhh, v, tmp big.Int
 	for i := range t.pts {
 		w := 0
@@ -84,7 +90,7 @@ func (t *baseTable) scalarBaseMult(k *big.Int) (x, y *big.Int) {
 		r.Sub(&s2, &acc.y).Mod(&r, p)        // R = S2 − Y1
 		if h.Sign() == 0 {
 			if r.Sign() == 0 { // acc = q: double it
-				t.double(&acc)
+				jacobianDouble(t.curve, acc)
 				continue
 			}
 			acc.z.SetInt64(0) // acc = −q
@@ -98,22 +104,27 @@ func (t *baseTable) scalarBaseMult(k *big.Int) (x, y *big.Int) {
 		acc.y.Mul(&acc.y, &hhh).Sub(&tmp, &acc.y).Mod(&acc.y, p) // Y3 = R(V − X3) − Y1·H³
 		acc.z.Mul(&acc.z, &h).Mod(&acc.z, p)                     // Z3 = Z1·H
 	}
-	if acc.z.Sign() == 0 {
+	return acc
+}
+
+// affine returns j's affine coordinates; (0, 0) for the point at infinity.
+func (j *jacobian) affine(p *big.Int) (x, y *big.Int) {
+	if j.z.Sign() == 0 {
 		return new(big.Int), new(big.Int)
 	}
-	zinv := new(big.Int).ModInverse(&acc.z, p)
+	zinv := new(big.Int).ModInverse(&j.z, p)
 	z2 := new(big.Int).Mul(zinv, zinv)
 	z2.Mod(z2, p)
-	x = new(big.Int).Mul(&acc.x, z2)
+	x = new(big.Int).Mul(&j.x, z2)
 	x.Mod(x, p)
-	y = z2.Mul(z2, zinv).Mul(z2, &acc.y)
+	y = z2.Mul(z2, zinv).Mul(z2, &j.y)
 	y.Mod(y, p)
 	return x, y
 }
 
-// double sets j to 2·j ("dbl-2007-bl" for a general a).
-func (t *baseTable) double(j *jacobian) {
-	p, a := t.curve.P, t.curve.A
+// jacobianDouble sets j to 2·j ("dbl-2007-bl" for a general a).
+func jacobianDouble(c *gost.Curve, j *jacobian) {
+	p, a := c.P, c.A
 	if j.y.Sign() == 0 {
 		j.z.SetInt64(0)
 		return

@@ -556,8 +556,8 @@ func verifySignedInfo(pub crypto.PublicKey, alg SignatureAlgorithm, canonSI, raw
 	return fmt.Errorf("%w: key type %T", ErrUnsupportedAlgorithm, pub)
 }
 
-// verifyGOST checks s‖r over digest. go-cryptobin's curve code panics on some invalid points;
-// a hostile signature must only ever fail.
+// verifyGOST checks s‖r over digest. A hostile signature or key must only ever fail, never
+// panic, whatever the curve arithmetic makes of it.
 func verifyGOST(pub *gost.PublicKey, digest, raw []byte) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -567,8 +567,7 @@ func verifyGOST(pub *gost.PublicKey, digest, raw []byte) (err error) {
 	if len(raw) != 2*pub.Curve.PointSize() {
 		return fmt.Errorf("%w: %d bytes, want %d", ErrBadSignature, len(raw), 2*pub.Curve.PointSize())
 	}
-	ok, verr := pub.Verify(digest, raw)
-	if verr != nil || !ok {
+	if !verifyGOSTRaw(pub, digest, raw) {
 		return ErrBadSignature
 	}
 	return nil
