@@ -40,13 +40,18 @@ var tables = sync.OnceValue(func() *lpsTable {
 })
 
 func (t *lpsTable) lps(x *[8]uint64) {
-	var out [8]uint64
-	for k := 0; k < 8; k++ {
-		sh := 8 * uint(k)
-		out[k] = t[0][byte(x[0]>>sh)] ^ t[1][byte(x[1]>>sh)] ^ t[2][byte(x[2]>>sh)] ^ t[3][byte(x[3]>>sh)] ^
-			t[4][byte(x[4]>>sh)] ^ t[5][byte(x[5]>>sh)] ^ t[6][byte(x[6]>>sh)] ^ t[7][byte(x[7]>>sh)]
-	}
-	*x = out
+	// Unrolled with the words in locals: the compiler keeps them in registers instead of
+	// reloading x for each of the 64 look-ups.
+	x0, x1, x2, x3, x4, x5, x6, x7 := x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]
+	t0, t1, t2, t3, t4, t5, t6, t7 := &t[0], &t[1], &t[2], &t[3], &t[4], &t[5], &t[6], &t[7]
+	x[0] = t0[byte(x0)] ^ t1[byte(x1)] ^ t2[byte(x2)] ^ t3[byte(x3)] ^ t4[byte(x4)] ^ t5[byte(x5)] ^ t6[byte(x6)] ^ t7[byte(x7)]
+	x[1] = t0[byte(x0>>8)] ^ t1[byte(x1>>8)] ^ t2[byte(x2>>8)] ^ t3[byte(x3>>8)] ^ t4[byte(x4>>8)] ^ t5[byte(x5>>8)] ^ t6[byte(x6>>8)] ^ t7[byte(x7>>8)]
+	x[2] = t0[byte(x0>>16)] ^ t1[byte(x1>>16)] ^ t2[byte(x2>>16)] ^ t3[byte(x3>>16)] ^ t4[byte(x4>>16)] ^ t5[byte(x5>>16)] ^ t6[byte(x6>>16)] ^ t7[byte(x7>>16)]
+	x[3] = t0[byte(x0>>24)] ^ t1[byte(x1>>24)] ^ t2[byte(x2>>24)] ^ t3[byte(x3>>24)] ^ t4[byte(x4>>24)] ^ t5[byte(x5>>24)] ^ t6[byte(x6>>24)] ^ t7[byte(x7>>24)]
+	x[4] = t0[byte(x0>>32)] ^ t1[byte(x1>>32)] ^ t2[byte(x2>>32)] ^ t3[byte(x3>>32)] ^ t4[byte(x4>>32)] ^ t5[byte(x5>>32)] ^ t6[byte(x6>>32)] ^ t7[byte(x7>>32)]
+	x[5] = t0[byte(x0>>40)] ^ t1[byte(x1>>40)] ^ t2[byte(x2>>40)] ^ t3[byte(x3>>40)] ^ t4[byte(x4>>40)] ^ t5[byte(x5>>40)] ^ t6[byte(x6>>40)] ^ t7[byte(x7>>40)]
+	x[6] = t0[byte(x0>>48)] ^ t1[byte(x1>>48)] ^ t2[byte(x2>>48)] ^ t3[byte(x3>>48)] ^ t4[byte(x4>>48)] ^ t5[byte(x5>>48)] ^ t6[byte(x6>>48)] ^ t7[byte(x7>>48)]
+	x[7] = t0[byte(x0>>56)] ^ t1[byte(x1>>56)] ^ t2[byte(x2>>56)] ^ t3[byte(x3>>56)] ^ t4[byte(x4>>56)] ^ t5[byte(x5>>56)] ^ t6[byte(x6>>56)] ^ t7[byte(x7>>56)]
 }
 
 // g is the compression function g_N(h, m).
