@@ -137,6 +137,11 @@ func checkAgainstOracle(t *testing.T, data []byte, p *parsed, err error) {
 		if &p.elems[i] != news[i] {
 			t.Fatalf("element %d is not slab element %d", i, i)
 		}
+		// Canonicalizing every subtree is quadratic; on big inputs a sample keeps the fuzzer
+		// fast: the root, the elements with an Id, and every 16th.
+		if len(olds) > 64 && i != 0 && i%16 != 0 && idOf(news[i]) == "" {
+			continue
+		}
 		for _, m := range []struct{ method, list string }{
 			{C14NExclusive, ""}, {C14NExclusive, "#default a p"}, {C14NInclusive, ""},
 		} {
