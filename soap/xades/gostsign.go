@@ -33,10 +33,17 @@ func baseTableFor(c *gost.Curve) *baseTable {
 	if t, ok := baseTables.Load(c); ok {
 		return t.(*baseTable)
 	}
+	actual, _ := baseTables.LoadOrStore(c, newPointTable(c, c.X, c.Y))
+	return actual.(*baseTable)
+}
+
+// newPointTable builds the window table of the point (x, y): for every 4-bit window position
+// i, j·16^i·(x, y) for j = 1..15, in affine coordinates.
+func newPointTable(c *gost.Curve, x0, y0 *big.Int) *baseTable {
 	bits := c.Q.BitLen()
 	windows := (bits + windowBits - 1) / windowBits
 	t := &baseTable{curve: c, pts: make([][15][2]*big.Int, windows)}
-	px, py := new(big.Int).Set(c.X), new(big.Int).Set(c.Y) // 16^i·G
+	px, py := new(big.Int).Set(x0), new(big.Int).Set(y0) // 16^i·P
 	for i := range windows {
 		x, y := new(big.Int).Set(px), new(big.Int).Set(py)
 		t.pts[i][0] = [2]*big.Int{x, y}
@@ -44,10 +51,9 @@ func baseTableFor(c *gost.Curve) *baseTable {
 			x, y = c.Add(x, y, px, py)
 			t.pts[i][j] = [2]*big.Int{x, y}
 		}
-		px, py = c.Add(x, y, px, py) // 16·(16^i·G)
+		px, py = c.Add(x, y, px, py) // 16·(16^i·P)
 	}
-	actual, _ := baseTables.LoadOrStore(c, t)
-	return actual.(*baseTable)
+	return t
 }
 
 // jacobian is a point (X/Z², Y/Z³); Z = 0 is the point at infinity.

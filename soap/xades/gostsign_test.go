@@ -121,6 +121,14 @@ func TestGOSTVerifyMatchesCryptobin(t *testing.T) {
 			if valid != 12 {
 				t.Fatalf("%d signatures verified, want exactly the 12 unchanged ones", valid)
 			}
+			// The key was seen again and again: after the first checks the table path ran.
+			id := keyID{c, string(priv.X.Bytes()), string(priv.Y.Bytes())}
+			keyTables.mu.Lock()
+			_, cached := keyTables.tables[id]
+			keyTables.mu.Unlock()
+			if !cached {
+				t.Fatal("the key verified 72 times has no window table")
+			}
 		})
 	}
 }

@@ -2,15 +2,76 @@ package xades
 
 import (
 	"math/big"
+	"sync"
 
 	"github.com/deatil/go-cryptobin/pubkey/gost"
 )
 
 // Verifying a GOST signature needs z1·G + z2·Q. go-cryptobin computes both multiples in affine
 // coordinates, a modular inversion per step, which was a third of the time to verify a
-// 100-action message. Here z1·G uses the base point table signing uses, z2·Q a 4-bit window
-// over 15 multiples of Q in Jacobian coordinates, and only the sum is converted back (one
-// inversion). The acceptance rules are go-cryptobin's (TestGOSTVerifyMatchesCryptobin).
+// 100-action message. Here z1·G uses the base point table signing uses, z2·Q the key's own
+// table when it has one (keyTables) or else a 4-bit window over 15 multiples of Q in Jacobian
+// coordinates, and only the sum is converted back (one inversion). The acceptance rules are go-cryptobin's (TestGOSTVerifyMatchesCryptobin).
+
+// keyTables holds window tables of the public keys that verify often — in practice GIS's own
+// key, which signs every response — so that z2·Q costs 64 additions and no doubling, like z1·G.
+// A key gets a table the second time it is seen (building one costs about as much as a few
+// verifications); there are at most maxKeyTables, and a new one replaces an arbitrary old one,
+// so a stream of hostile keys costs memory only within that bound and slows no one down more
+// than the table-less path would.
+var keyTables = &tableCache{seen: map[keyID]bool{}, tables: map[keyID]*baseTable{}}
+
+const (
+	maxKeyTables = 16
+	maxKeysSeen  = 1024
+)
+
+type keyID struct {
+	curve *gost.Curve
+	x, y  string
+}
+
+type tableCache struct {
+	mu     sync.Mutex
+	seen   map[keyID]bool
+	tables map[keyID]*baseTable
+}
+
+// lookup returns pub's table, building it on the key's second sighting; nil means use the
+// table-less path.
+func (c *tableCache) lookup(pub *gost.PublicKey) *baseTable {
+	id := keyID{pub.Curve, string(pub.X.Bytes()), string(pub.Y.Bytes())}
+	c.mu.Lock()
+	if t, ok := c.tables[id]; ok {
+		c.mu.Unlock()
+		return t
+	}
+	again := c.seen[id]
+	if !again {
+		if len(c.seen) >= maxKeysSeen {
+			clear(c.seen)
+		}
+		c.seen[id] = true
+	}
+	c.mu.Unlock()
+	if !again {
+		return nil
+	}
+	// Built outside the lock; two verifications racing on a new key both build, one wins.
+	// A hostile point may make the curve code panic: verifyGOST recovers, nothing is stored.
+	t := newPointTable(pub.Curve, pub.X, pub.Y)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.tables) >= maxKeyTables {
+		for k := range c.tables {
+			delete(c.tables, k)
+			break
+		}
+	}
+	c.tables[id] = t
+	delete(c.seen, id)
+	return t
+}
 
 // verifyGOSTRaw reports whether raw (s‖r, each PointSize bytes big-endian, as OpenSSL writes
 // it) is a valid signature of digest (the hash bytes as Streebog writes them) under pub.
@@ -46,7 +107,12 @@ func verifyGOSTRaw(pub *gost.PublicKey, digest, raw []byte) bool {
 	z2.Sub(c.Q, z2)
 
 	sum := baseTableFor(c).scalarBaseMultJacobian(z1)
-	q := scalarMultJacobian(c, pub.X, pub.Y, z2)
+	var q *jacobian
+	if t := keyTables.lookup(pub); t != nil {
+		q = t.scalarBaseMultJacobian(z2)
+	} else {
+		q = scalarMultJacobian(c, pub.X, pub.Y, z2)
+	}
 	jacobianAdd(c, sum, q)
 	if sum.z.Sign() == 0 {
 		return false
