@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -99,8 +100,15 @@ func readDocument(data []byte, maxSize int64) (*parsed, error) {
 	if !utf8.Valid(data) {
 		return nil, fmt.Errorf("%w: invalid UTF-8", ErrMalformed)
 	}
+	r := readers.Get().(*reader)
+	defer r.release()
+	// A node per start tag and about one text node per tag: some 1.5 nodes per '<'; append
+	// grows the lists for unusual documents.
 	lt := bytes.Count(data, []byte{'<'})
-	r := &reader{data: data, s: string(data), nodes: make([]pnode, 0, 2*lt+1), attrs: make([]pattr, 0, lt)}
+	*r = reader{data: data, s: string(data), nodes: r.nodes[:0], attrs: r.attrs[:0], open: r.open[:0]}
+	if n := lt + lt/2 + 8; cap(r.nodes) < n {
+		r.nodes = make([]pnode, 0, n)
+	}
 	if err := r.run(); err != nil {
 		if errors.Is(err, ErrDTD) {
 			return nil, ErrDTD
@@ -114,6 +122,22 @@ func readDocument(data []byte, maxSize int64) (*parsed, error) {
 		return nil, fmt.Errorf("%w: %d document elements", ErrMalformed, r.roots)
 	}
 	return r.build(), nil
+}
+
+// readers keeps the flat lists of finished reads: they are the biggest allocation of a read
+// and are dropped as soon as the tree is built.
+var readers = sync.Pool{New: func() any { return new(reader) }}
+
+// release returns r to the pool, keeping no reference into the document, and lists that grew
+// for an unusually big one not at all.
+func (r *reader) release() {
+	if cap(r.nodes) > 1<<16 || cap(r.attrs) > 1<<16 {
+		return
+	}
+	clear(r.nodes)
+	clear(r.attrs)
+	*r = reader{nodes: r.nodes[:0], attrs: r.attrs[:0], open: r.open[:0]}
+	readers.Put(r)
 }
 
 // build turns the flat list into an etree document, every slice allocated once.
@@ -404,9 +428,13 @@ func (r *reader) endTag() error {
 		return err
 	}
 	r.space()
-	if err := r.expect('>', "invalid characters between </"+local+" and >"); err != nil {
-		return err
+	if r.pos >= len(r.data) {
+		return r.fail("unexpected EOF")
 	}
+	if r.data[r.pos] != '>' {
+		return r.fail("invalid characters between </%s and >", local)
+	}
+	r.pos++
 	if len(r.open) == 0 {
 		return r.fail("end tag </%s> outside the document element", local)
 	}
