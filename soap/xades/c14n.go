@@ -24,6 +24,13 @@ const nsXML = "http://www.w3.org/XML/1998/namespace"
 // serializes straight from the tree with namespace stacks, so its cost stays linear in the
 // input however the namespaces are declared; the tests compare it with libxml2 (xmllint).
 func canonicalize(el *etree.Element, method, prefixList string, skip *etree.Element) ([]byte, error) {
+	return canonicalizeSized(el, method, prefixList, skip, 4096)
+}
+
+// canonicalizeSized is canonicalize with the expected output size, such as the length of the
+// document the element is in: growing the buffer step by step copied a big element's bytes
+// several times over.
+func canonicalizeSized(el *etree.Element, method, prefixList string, skip *etree.Element, sizeHint int) ([]byte, error) {
 	c := &c14n{skip: skip, scope: nsStack{}, rendered: nsStack{}}
 	switch method {
 	case C14NExclusive:
@@ -44,7 +51,7 @@ func canonicalize(el *etree.Element, method, prefixList string, skip *etree.Elem
 		return nil, fmt.Errorf("%w: canonicalization %q", ErrUnsupportedAlgorithm, method)
 	}
 	inherited := c.ancestorScope(el, !c.exclusive)
-	c.buf.Grow(4096)
+	c.buf.Grow(sizeHint)
 	if err := c.element(el, inherited, true); err != nil {
 		return nil, err
 	}

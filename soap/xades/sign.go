@@ -153,7 +153,7 @@ func (s *Signer) Sign(doc []byte, id string) ([]byte, error) {
 
 	// Reference 1: the element as it is now equals the element with the signature inserted
 	// and removed again by the enveloped-signature transform.
-	canonEl, err := canonicalize(el, C14NExclusive, "", nil)
+	canonEl, err := canonicalizeSized(el, C14NExclusive, "", nil, len(doc))
 	if err != nil {
 		return nil, fmt.Errorf("xades: sign: canonicalize Id=%q: %w", id, err)
 	}

@@ -86,7 +86,7 @@ func verify(doc []byte, opts VerifyOptions, envelope bool) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("xades: verify: %w", err)
 	}
-	v := &verifier{root: tree.Root(), res: &Result{}, ns: namespaces(tree.Root()), envelope: envelope}
+	v := &verifier{root: tree.Root(), res: &Result{}, ns: namespaces(tree.Root()), envelope: envelope, docLen: len(doc)}
 	if err := v.run(now()); err != nil {
 		return v.resultOrNil(), fmt.Errorf("xades: verify: %w", err)
 	}
@@ -103,6 +103,7 @@ type verifier struct {
 	ns   map[*etree.Element]string // namespace URI of every element read
 	// envelope requires the signed element to be the SOAP Body's operation element.
 	envelope bool
+	docLen   int // size of the document, about that of the canonical signed element
 }
 
 // is reports whether el is ns:local.
@@ -454,7 +455,11 @@ func (v *verifier) referenceBytes(ref, target, sig *etree.Element) ([]byte, erro
 		}
 		return nil, structuref("enveloped-signature transform on a reference to SignedProperties")
 	}
-	return canonicalize(target, method, prefixes, sig)
+	hint := 4096
+	if enveloping {
+		hint = v.docLen // the signed element is most of the document
+	}
+	return canonicalizeSized(target, method, prefixes, sig, hint)
 }
 
 // inclusivePrefixes reads ec:InclusiveNamespaces/@PrefixList under an exclusive c14n method.
