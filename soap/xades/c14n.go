@@ -239,34 +239,27 @@ func (c *c14n) element(el *etree.Element, extra []etree.Attr, apex bool) error {
 // URI, then local name; unqualified attributes have no namespace and come first.
 func (c *c14n) attributes(el *etree.Element, extra []etree.Attr) error {
 	type keyed struct {
-		uri, local, qname, value string
+		uri, space, local, value string
 	}
-	var attrs []keyed
-	add := func(a etree.Attr) error {
-		k := keyed{local: a.Key, value: a.Value, qname: a.Key}
-		if a.Space != "" {
-			k.qname = a.Space + ":" + a.Key
-			if a.Space == "xml" {
-				k.uri = nsXML
-			} else if uri, ok := c.scope.lookup(a.Space); ok && uri != "" {
-				k.uri = uri
-			} else {
-				return fmt.Errorf("%w: undeclared namespace prefix %q on attribute %s", ErrMalformed, a.Space, k.qname)
+	// Most elements have a few attributes: sort them in place, without a heap allocation.
+	var small [8]keyed
+	attrs := small[:0]
+	for i, list := range [2][]etree.Attr{el.Attr, extra} {
+		for _, a := range list {
+			if i == 0 && isNSDecl(a) {
+				continue
 			}
-		}
-		attrs = append(attrs, k)
-		return nil
-	}
-	for _, a := range el.Attr {
-		if !isNSDecl(a) {
-			if err := add(a); err != nil {
-				return err
+			k := keyed{space: a.Space, local: a.Key, value: a.Value}
+			if a.Space != "" {
+				if a.Space == "xml" {
+					k.uri = nsXML
+				} else if uri, ok := c.scope.lookup(a.Space); ok && uri != "" {
+					k.uri = uri
+				} else {
+					return fmt.Errorf("%w: undeclared namespace prefix %q on attribute %s:%s", ErrMalformed, a.Space, a.Space, a.Key)
+				}
 			}
-		}
-	}
-	for _, a := range extra {
-		if err := add(a); err != nil {
-			return err
+			attrs = append(attrs, k)
 		}
 	}
 	if len(attrs) > 1 {
@@ -279,7 +272,7 @@ func (c *c14n) attributes(el *etree.Element, extra []etree.Attr) error {
 	}
 	for _, a := range attrs {
 		c.buf.WriteByte(' ')
-		c.buf.WriteString(a.qname)
+		writeQName(&c.buf, a.space, a.local)
 		c.buf.WriteString(`="`)
 		escapeAttr(&c.buf, a.value)
 		c.buf.WriteByte('"')
