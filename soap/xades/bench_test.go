@@ -36,6 +36,25 @@ func BenchmarkVerify100Actions(b *testing.B) {
 	}
 }
 
+// BenchmarkVerify100ActionsColdKey is BenchmarkVerify100Actions for a key seen for the first
+// time: its window table is dropped before every verification (keyTables), as for a message
+// from a signer not met before. Not part of make bench; it tells what the cache is worth.
+func BenchmarkVerify100ActionsColdKey(b *testing.B) {
+	s := newTestSigner(b, fixedKeyPair(b), Options{Clock: fixedClock})
+	signed := mustSign(b, s, readFile(b, "testdata/envelope-100.xml"), "")
+	b.SetBytes(int64(len(signed)))
+	b.ReportAllocs()
+	for b.Loop() {
+		keyTables.mu.Lock()
+		clear(keyTables.tables)
+		clear(keyTables.seen)
+		keyTables.mu.Unlock()
+		if _, err := Verify(signed, VerifyOptions{Now: fixedClock}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkSignOpenSSLProcess100Actions is the anchor for BenchmarkSign100Actions: the public
 // Python daemon signs each message by starting `openssl dgst` with the GOST engine. Per message
 // it writes the canonical SignedInfo of the signed 100-action envelope to a file and runs
