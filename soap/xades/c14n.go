@@ -123,18 +123,50 @@ type nsDecl struct{ prefix, uri string }
 
 // element writes el; extra holds the inherited xml:* attributes of the apex.
 func (c *c14n) element(el *etree.Element, extra []etree.Attr, apex bool) error {
-	var declared []string
-	for _, a := range el.Attr {
+	declared, decls, err := c.startTag(el.Space, el.Tag, el.Attr, extra, apex)
+	if err != nil {
+		return err
+	}
+	for _, tok := range el.Child {
+		switch t := tok.(type) {
+		case *etree.Element:
+			if t == c.skip {
+				continue
+			}
+			if err := c.element(t, nil, false); err != nil {
+				return err
+			}
+		case *etree.CharData:
+			escapeText(&c.buf, t.Data)
+		case *etree.ProcInst:
+			c.procInst(t.Target, t.Inst)
+		}
+		// Comments are left out; directives cannot occur inside an element.
+	}
+	c.endTag(el.Space, el.Tag, declared, decls)
+	return nil
+}
+
+func (c *c14n) procInst(target, inst string) {
+	c.buf.WriteString("<?")
+	c.buf.WriteString(target)
+	if inst != "" {
+		c.buf.WriteByte(' ')
+		c.buf.WriteString(inst)
+	}
+	c.buf.WriteString("?>")
+}
+
+// startTag writes the start tag of the element space:tag with attrs (and, on the apex, the
+// inherited extra ones), pushing its namespace declarations onto c.scope and those the output
+// needs onto c.rendered; endTag pops them. An error ends the canonicalization.
+func (c *c14n) startTag(space, tag string, attrs, extra []etree.Attr, apex bool) (declared []string, decls []nsDecl, err error) {
+	for _, a := range attrs {
 		if isNSDecl(a) {
 			c.scope.push(nsPrefix(a), a.Value)
 			declared = append(declared, nsPrefix(a))
 		}
 	}
-	defer func() {
-		for _, p := range declared {
-			c.scope.pop(p)
-		}
-	}()
 
 	// Candidate prefixes whose declaration the output may need here.
 	var cands []string
@@ -142,8 +174,8 @@ func (c *c14n) element(el *etree.Element, extra []etree.Attr, apex bool) error {
 	case c.exclusive:
 		// Visibly utilized: the element's prefix, its attributes', and those listed in
 		// InclusiveNamespaces that are in scope.
-		cands = append(cands, el.Space)
-		for _, a := range el.Attr {
+		cands = append(cands, space)
+		for _, a := range attrs {
 			if !isNSDecl(a) && a.Space != "" {
 				cands = append(cands, a.Space)
 			}
@@ -161,18 +193,17 @@ func (c *c14n) element(el *etree.Element, extra []etree.Attr, apex bool) error {
 	default:
 		// Inclusive below the apex: the output already matches the source scope at the
 		// parent, so only the element's own declarations can differ.
-		cands = declared
+		cands = slices.Clone(declared)
 	}
 	slices.Sort(cands)
 	cands = slices.Compact(cands)
-	var decls []nsDecl
 	for _, p := range cands {
 		if p == "xml" {
 			continue // bound by definition, never declared
 		}
 		uri, ok := c.scope.lookup(p)
 		if !ok && p != "" {
-			return fmt.Errorf("%w: undeclared namespace prefix %q", ErrMalformed, p)
+			return nil, nil, fmt.Errorf("%w: undeclared namespace prefix %q", ErrMalformed, p)
 		}
 		// No default namespace and xmlns="" are the same thing.
 		if prev, done := c.rendered.lookup(p); prev == uri && (done || p == "") {
@@ -183,14 +214,9 @@ func (c *c14n) element(el *etree.Element, extra []etree.Attr, apex bool) error {
 	for _, d := range decls {
 		c.rendered.push(d.prefix, d.uri)
 	}
-	defer func() {
-		for _, d := range decls {
-			c.rendered.pop(d.prefix)
-		}
-	}()
 
 	c.buf.WriteByte('<')
-	writeQName(&c.buf, el.Space, el.Tag)
+	writeQName(&c.buf, space, tag)
 	for _, d := range decls { // sorted by prefix, the default ("") first
 		if d.prefix == "" {
 			c.buf.WriteString(` xmlns="`)
@@ -202,49 +228,100 @@ func (c *c14n) element(el *etree.Element, extra []etree.Attr, apex bool) error {
 		escapeAttr(&c.buf, d.uri)
 		c.buf.WriteByte('"')
 	}
-	if err := c.attributes(el, extra); err != nil {
-		return err
+	if err := c.attributes(attrs, extra); err != nil {
+		return nil, nil, err
 	}
 	c.buf.WriteByte('>')
-
-	for _, tok := range el.Child {
-		switch t := tok.(type) {
-		case *etree.Element:
-			if t == c.skip {
-				continue
-			}
-			if err := c.element(t, nil, false); err != nil {
-				return err
-			}
-		case *etree.CharData:
-			escapeText(&c.buf, t.Data)
-		case *etree.ProcInst:
-			c.buf.WriteString("<?")
-			c.buf.WriteString(t.Target)
-			if t.Inst != "" {
-				c.buf.WriteByte(' ')
-				c.buf.WriteString(t.Inst)
-			}
-			c.buf.WriteString("?>")
-		}
-		// Comments are left out; directives cannot occur inside an element.
-	}
-	c.buf.WriteString("</")
-	writeQName(&c.buf, el.Space, el.Tag)
-	c.buf.WriteByte('>')
-	return nil
+	return declared, decls, nil
 }
 
-// attributes writes el's attributes (and the apex's inherited xml:* ones) ordered by namespace
+func (c *c14n) endTag(space, tag string, declared []string, decls []nsDecl) {
+	c.buf.WriteString("</")
+	writeQName(&c.buf, space, tag)
+	c.buf.WriteByte('>')
+	for _, d := range decls {
+		c.rendered.pop(d.prefix)
+	}
+	for _, p := range declared {
+		c.scope.pop(p)
+	}
+}
+
+// canonicalizeScanned writes the element at node idx of a scanned document in Exclusive XML
+// Canonicalization 1.0 without comments, straight from the flat node list, without building a
+// tree: Sign's canonical form of the element it signs. The output is canonicalize's
+// (TestC14NTrickyCases and FuzzC14NDifferential compare them on every element).
+func canonicalizeScanned(r *reader, idx int32) ([]byte, error) {
+	c := &c14n{exclusive: true, scope: nsStack{}, rendered: nsStack{}}
+	for p := r.nodes[idx].parent; p >= 0; p = r.nodes[p].parent {
+		n := &r.nodes[p]
+		for _, a := range r.attrs[n.attr0:n.attr1] {
+			if isNSDecl(a) {
+				if _, ok := c.scope.lookup(nsPrefix(a)); !ok {
+					c.scope.push(nsPrefix(a), a.Value)
+				}
+			}
+		}
+	}
+	c.buf.Grow(len(r.data))
+	type open struct {
+		idx      int32
+		declared []string
+		decls    []nsDecl
+	}
+	var stack []open
+	start := func(i int32, apex bool) error {
+		n := &r.nodes[i]
+		declared, decls, err := c.startTag(n.a, n.b, r.attrs[n.attr0:n.attr1], nil, apex)
+		stack = append(stack, open{i, declared, decls})
+		return err
+	}
+	end := func() {
+		o := stack[len(stack)-1]
+		n := &r.nodes[o.idx]
+		c.endTag(n.a, n.b, o.declared, o.decls)
+		stack = stack[:len(stack)-1]
+	}
+	if err := start(idx, true); err != nil {
+		return nil, err
+	}
+	// Nodes are in document order: the subtree runs until a node whose parent is not an open
+	// element of it.
+	for j := idx + 1; int(j) < len(r.nodes); j++ {
+		n := &r.nodes[j]
+		for len(stack) > 0 && stack[len(stack)-1].idx != n.parent {
+			end()
+		}
+		if len(stack) == 0 {
+			break
+		}
+		switch n.kind {
+		case kElement:
+			if err := start(j, false); err != nil {
+				return nil, err
+			}
+		case kText:
+			escapeText(&c.buf, n.a)
+		case kProcInst:
+			c.procInst(n.a, n.b)
+		}
+	}
+	for len(stack) > 0 {
+		end()
+	}
+	return c.buf.Bytes(), nil
+}
+
+// attributes writes an element's own attributes (and the apex's inherited xml:* ones) ordered by namespace
 // URI, then local name; unqualified attributes have no namespace and come first.
-func (c *c14n) attributes(el *etree.Element, extra []etree.Attr) error {
+func (c *c14n) attributes(own, extra []etree.Attr) error {
 	type keyed struct {
 		uri, space, local, value string
 	}
 	// Most elements have a few attributes: sort them in place, without a heap allocation.
 	var small [8]keyed
 	attrs := small[:0]
-	for i, list := range [2][]etree.Attr{el.Attr, extra} {
+	for i, list := range [2][]etree.Attr{own, extra} {
 		for _, a := range list {
 			if i == 0 && isNSDecl(a) {
 				continue

@@ -126,10 +126,22 @@ func checkAgainstOracle(t *testing.T, data []byte, p *parsed, err error) {
 	if err != nil {
 		return
 	}
+	// The flat walk Sign uses, over the same document.
+	r, err := scan(data, 0)
+	if err != nil {
+		t.Fatalf("scan refuses what readDocument read: %v", err)
+	}
+	defer r.release()
+	var flat []int32
+	for j := range r.nodes {
+		if r.nodes[j].kind == kElement {
+			flat = append(flat, int32(j))
+		}
+	}
 	var olds, news []*etree.Element
 	walk(old.Root(), func(e *etree.Element) { olds = append(olds, e) })
 	walk(p.doc.Root(), func(e *etree.Element) { news = append(news, e) })
-	if len(olds) != len(news) || len(p.elems) != len(news) {
+	if len(olds) != len(news) || len(p.elems) != len(news) || len(flat) != len(news) {
 		t.Fatalf("%d elements, the oracle has %d (slab %d)", len(news), len(olds), len(p.elems))
 	}
 	for i := range olds {
@@ -151,10 +163,16 @@ func checkAgainstOracle(t *testing.T, data []byte, p *parsed, err error) {
 				t.Fatalf("element %d %s, %s PrefixList %q:\n got %q (%v)\nwant %q (%v)", i, news[i].FullTag(), m.method, m.list, got, gotErr, want, wantErr)
 			}
 		}
+		want, wantErr := canonicalizeRef(olds[i], C14NExclusive, "", nil)
+		got, gotErr := canonicalizeScanned(r, flat[i])
+		if (gotErr == nil) != (wantErr == nil) || string(got) != string(want) {
+			t.Fatalf("element %d %s, exclusive from the node list:\n got %q (%v)\nwant %q (%v)", i, news[i].FullTag(), got, gotErr, want, wantErr)
+		}
 		// Sign splices after the start tag the oracle's locateID found.
 		if id := idOf(news[i]); id != "" && len(elementsWithID(p.doc.Root(), id)) == 1 {
 			want, err := locateIDDOM(data, id)
-			if got := p.tags[i]; err == nil && got != want {
+			n := &r.nodes[flat[i]]
+			if got := (startTag{n.tagEnd, n.raw, n.selfClosing}); err == nil && got != want {
 				t.Fatalf("start tag of Id=%q: %+v, the oracle found %+v", id, got, want)
 			}
 		}

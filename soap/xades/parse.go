@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,15 +49,13 @@ type pnode struct {
 	raw          string // element: the qualified name as written
 }
 
-type pattr struct{ space, local, value string }
-
 type reader struct {
 	data  []byte
 	s     string // data as a string, for substrings
 	pos   int
 	nodes []pnode
-	attrs []pattr
-	open  []int32 // node indices of the open elements
+	attrs []etree.Attr // with Space, Key and Value only
+	open  []int32      // node indices of the open elements
 	nelem int32
 	ntext int32
 	roots int
@@ -69,13 +68,6 @@ type reader struct {
 type parsed struct {
 	doc   *etree.Document
 	elems []etree.Element // the elements, in document order
-	tags  []startTag      // where each element's start tag ends, parallel to elems
-}
-
-type startTag struct {
-	end         int32
-	raw         string
-	selfClosing bool
 }
 
 var errSyntax = errors.New("syntax error")
@@ -88,6 +80,17 @@ func (r *reader) fail(format string, args ...any) error {
 // DTD (so no entity expansion and no external resources), well-formed with one document
 // element.
 func readDocument(data []byte, maxSize int64) (*parsed, error) {
+	r, err := scan(data, maxSize)
+	if err != nil {
+		return nil, err
+	}
+	defer r.release()
+	return r.build(), nil
+}
+
+// scan checks data as readDocument does and leaves it as a flat node list, for callers that
+// need no tree (Sign); they release the reader when done.
+func scan(data []byte, maxSize int64) (*reader, error) {
 	if maxSize <= 0 {
 		maxSize = DefaultMaxSize
 	}
@@ -101,7 +104,6 @@ func readDocument(data []byte, maxSize int64) (*parsed, error) {
 		return nil, fmt.Errorf("%w: invalid UTF-8", ErrMalformed)
 	}
 	r := readers.Get().(*reader)
-	defer r.release()
 	// A node per start tag and about one text node per tag: some 1.5 nodes per '<'; append
 	// grows the lists for unusual documents.
 	lt := bytes.Count(data, []byte{'<'})
@@ -110,6 +112,7 @@ func readDocument(data []byte, maxSize int64) (*parsed, error) {
 		r.nodes = make([]pnode, 0, n)
 	}
 	if err := r.run(); err != nil {
+		r.release()
 		if errors.Is(err, ErrDTD) {
 			return nil, ErrDTD
 		}
@@ -119,9 +122,10 @@ func readDocument(data []byte, maxSize int64) (*parsed, error) {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	if r.roots != 1 {
+		r.release()
 		return nil, fmt.Errorf("%w: %d document elements", ErrMalformed, r.roots)
 	}
-	return r.build(), nil
+	return r, nil
 }
 
 // readers keeps the flat lists of finished reads: they are the biggest allocation of a read
@@ -142,17 +146,14 @@ func (r *reader) release() {
 
 // build turns the flat list into an etree document, every slice allocated once.
 func (r *reader) build() *parsed {
-	p := &parsed{doc: etree.NewDocument(), elems: make([]etree.Element, r.nelem), tags: make([]startTag, r.nelem)}
+	p := &parsed{doc: etree.NewDocument(), elems: make([]etree.Element, r.nelem)}
 	texts := make([]etree.CharData, r.ntext)
 	var kidsTotal int
 	for i := range r.nodes {
 		kidsTotal += int(r.nodes[i].nkids)
 	}
 	kids := make([]etree.Token, kidsTotal)
-	attrs := make([]etree.Attr, len(r.attrs))
-	for i, a := range r.attrs {
-		attrs[i] = etree.Attr{Space: a.space, Key: a.local, Value: a.value}
-	}
+	attrs := slices.Clone(r.attrs)
 	for i := range r.nodes {
 		n := &r.nodes[i]
 		parent := &p.doc.Element
@@ -166,7 +167,6 @@ func (r *reader) build() *parsed {
 			el.Space, el.Tag = n.a, n.b
 			el.Attr = attrs[n.attr0:n.attr1:n.attr1]
 			el.Child, kids = kids[:0:n.nkids], kids[n.nkids:]
-			p.tags[n.slot] = startTag{end: n.tagEnd, raw: n.raw, selfClosing: n.selfClosing}
 			tok = el
 		case kText:
 			t := &texts[n.slot]
@@ -182,14 +182,69 @@ func (r *reader) build() *parsed {
 	return p
 }
 
-// startTagOf reports where el's start tag ends in the input.
-func (p *parsed) startTagOf(el *etree.Element) (startTag, bool) {
-	for i := range p.elems {
-		if &p.elems[i] == el {
-			return p.tags[i], true
+// elementWithID returns the first element carrying id in an attribute isIDAttr accepts, and
+// how many elements do.
+func (r *reader) elementWithID(id string) (idx int32, n int) {
+	idx = -1
+	for j := range r.nodes {
+		e := &r.nodes[j]
+		if e.kind != kElement {
+			continue
+		}
+		for _, a := range r.attrs[e.attr0:e.attr1] {
+			if isIDAttr(a) && a.Value == id {
+				if n == 0 {
+					idx = int32(j)
+				}
+				n++
+				break
+			}
 		}
 	}
-	return startTag{}, false
+	return idx, n
+}
+
+// idOf returns the unprefixed Id attribute of element idx.
+func (r *reader) idOf(idx int32) string {
+	e := &r.nodes[idx]
+	for _, a := range r.attrs[e.attr0:e.attr1] {
+		if a.Space == "" && a.Key == "Id" {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// namespaceOf resolves element j's namespace as etree's NamespaceURI does: the nearest
+// declaration of its prefix (or of the default namespace), "" when there is none.
+func (r *reader) namespaceOf(j int32) string {
+	prefix := r.nodes[j].a
+	for p := j; p >= 0; p = r.nodes[p].parent {
+		e := &r.nodes[p]
+		for _, a := range r.attrs[e.attr0:e.attr1] {
+			if prefix == "" && a.Space == "" && a.Key == "xmlns" || prefix != "" && a.Space == "xmlns" && a.Key == prefix {
+				return a.Value
+			}
+		}
+	}
+	return ""
+}
+
+// ancestorChain returns a copy of element idx and of its ancestors, linked as in the
+// document, with their attributes and no other children.
+func (r *reader) ancestorChain(idx int32) *etree.Element {
+	var child, el *etree.Element
+	for p := idx; p >= 0; p = r.nodes[p].parent {
+		e := &r.nodes[p]
+		cp := &etree.Element{Space: e.a, Tag: e.b, Attr: slices.Clone(r.attrs[e.attr0:e.attr1])}
+		if child != nil {
+			cp.AddChild(child)
+		} else {
+			el = cp
+		}
+		child = cp
+	}
+	return el
 }
 
 func (r *reader) add(n pnode) {
@@ -380,7 +435,7 @@ func (r *reader) startTag() error {
 		if err != nil {
 			return err
 		}
-		r.addAttr(a0, pattr{as, al, v})
+		r.addAttr(a0, etree.Attr{Space: as, Key: al, Value: v})
 	}
 	idx := int32(len(r.nodes))
 	r.add(pnode{kind: kElement, a: space, b: local, raw: raw, slot: r.nelem, attr0: int32(a0), attr1: int32(len(r.attrs)),
@@ -395,12 +450,12 @@ func (r *reader) startTag() error {
 // addAttr appends a to the attributes of the element that starts at a0; a second attribute
 // with the same name replaces the first's value in its place, as etree does. Past a few
 // attributes the look-up goes through a map, so a hostile element cannot make it quadratic.
-func (r *reader) addAttr(a0 int, a pattr) {
+func (r *reader) addAttr(a0 int, a etree.Attr) {
 	n := len(r.attrs) - a0
 	if n < 16 {
 		for i := a0; i < len(r.attrs); i++ {
-			if r.attrs[i].space == a.space && r.attrs[i].local == a.local {
-				r.attrs[i].value = a.value
+			if r.attrs[i].Space == a.Space && r.attrs[i].Key == a.Key {
+				r.attrs[i].Value = a.Value
 				return
 			}
 		}
@@ -409,12 +464,12 @@ func (r *reader) addAttr(a0 int, a pattr) {
 			r.attrIdx = make(map[[2]string]int, 2*n)
 			r.attrIdxFor = a0
 			for i := a0; i < len(r.attrs); i++ {
-				r.attrIdx[[2]string{r.attrs[i].space, r.attrs[i].local}] = i
+				r.attrIdx[[2]string{r.attrs[i].Space, r.attrs[i].Key}] = i
 			}
 		}
-		k := [2]string{a.space, a.local}
+		k := [2]string{a.Space, a.Key}
 		if i, ok := r.attrIdx[k]; ok {
-			r.attrs[i].value = a.value
+			r.attrs[i].Value = a.Value
 			return
 		}
 		r.attrIdx[k] = len(r.attrs)

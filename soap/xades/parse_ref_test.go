@@ -68,6 +68,13 @@ func hasDirective(el *etree.Element) bool {
 // locateID finds where the first element whose unprefixed Id attribute equals id starts in
 // data. The document is already known to be well-formed and to hold exactly one such element,
 // so the scan stops there, usually after the SOAP header.
+// startTag is where the oracle found an element's start tag to end.
+type startTag struct {
+	end         int32
+	raw         string
+	selfClosing bool
+}
+
 func locateIDDOM(data []byte, id string) (startTag, error) {
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.Strict = true

@@ -127,33 +127,36 @@ func (s *Signer) Sign(doc []byte, id string) ([]byte, error) {
 	if err := s.checkValidity(now); err != nil {
 		return nil, err
 	}
-	parsed, err := readDocument(doc, s.opts.MaxSize)
+	// The document is only scanned, not built into a tree: the signed element is most of it,
+	// and canonicalizing it from the node list saves building and walking a tree of it.
+	r, err := scan(doc, s.opts.MaxSize)
 	if err != nil {
 		return nil, fmt.Errorf("xades: sign: %w", err)
 	}
-	els := elementsWithID(parsed.doc.Root(), id)
+	defer r.release()
+	idx, n := r.elementWithID(id)
 	switch {
-	case len(els) == 0:
+	case n == 0:
 		return nil, fmt.Errorf("xades: sign: %w: Id=%q", ErrIDNotFound, id)
-	case len(els) > 1:
-		return nil, fmt.Errorf("xades: sign: %w: %d elements have Id=%q", ErrDuplicateID, len(els), id)
+	case n > 1:
+		return nil, fmt.Errorf("xades: sign: %w: %d elements have Id=%q", ErrDuplicateID, n, id)
 	}
-	el := els[0]
+	signedNode := &r.nodes[idx]
 	// The signature is spliced in after the start tag, which must carry the Id itself
 	// (Id="…", not another spelling isIDAttr also counts).
-	at, ok := parsed.startTagOf(el)
-	if !ok || idOf(el) != id {
+	if r.idOf(idx) != id {
 		return nil, fmt.Errorf("xades: sign: %w: Id=%q", ErrIDNotFound, id)
 	}
-	for _, c := range el.ChildElements() {
-		if is(c, NSDSig, "Signature") {
+	// The nodes of the element's subtree follow it and have a parent at or after it.
+	for j := idx + 1; int(j) < len(r.nodes) && r.nodes[j].parent >= idx; j++ {
+		if c := &r.nodes[j]; c.kind == kElement && c.parent == idx && c.b == "Signature" && r.namespaceOf(j) == NSDSig {
 			return nil, fmt.Errorf("xades: sign: %w: Id=%q already holds a ds:Signature", ErrAlreadySigned, id)
 		}
 	}
 
 	// Reference 1: the element as it is now equals the element with the signature inserted
 	// and removed again by the enveloped-signature transform.
-	canonEl, err := canonicalizeSized(el, C14NExclusive, "", nil, len(doc))
+	canonEl, err := canonicalizeScanned(r, idx)
 	if err != nil {
 		return nil, fmt.Errorf("xades: sign: canonicalize Id=%q: %w", id, err)
 	}
@@ -161,6 +164,10 @@ func (s *Signer) Sign(doc []byte, id string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The signature's own references are canonicalized in the context of the signed element:
+	// a copy of it and its ancestors with their attributes (namespace declarations, xml:*)
+	// and nothing else.
+	el := r.ancestorChain(idx)
 
 	u, err := uuid.NewRandomFromReader(s.opts.Rand)
 	if err != nil {
@@ -193,17 +200,18 @@ func (s *Signer) Sign(doc []byte, id string) ([]byte, error) {
 
 	var sigXML bytes.Buffer
 	sig.WriteTo(&sigXML, &etree.WriteSettings{})
-	out := make([]byte, 0, len(doc)+sigXML.Len()+len(at.raw)+3)
-	if at.selfClosing {
-		out = append(out, doc[:at.end-2]...)
+	end := signedNode.tagEnd
+	out := make([]byte, 0, len(doc)+sigXML.Len()+len(signedNode.raw)+3)
+	if signedNode.selfClosing {
+		out = append(out, doc[:end-2]...)
 		out = append(out, '>')
 		out = append(out, sigXML.Bytes()...)
-		out = append(out, "</"+at.raw+">"...)
+		out = append(out, "</"+signedNode.raw+">"...)
 	} else {
-		out = append(out, doc[:at.end]...)
+		out = append(out, doc[:end]...)
 		out = append(out, sigXML.Bytes()...)
 	}
-	out = append(out, doc[at.end:]...)
+	out = append(out, doc[end:]...)
 	return out, nil
 }
 

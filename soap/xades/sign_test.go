@@ -135,3 +135,25 @@ func TestDigestsMatchOpenSSL(t *testing.T) {
 		}
 	}
 }
+
+// TestSignInContext: Sign canonicalizes its references from the scanned document and the
+// signature's own parts against a copy of the signed element's ancestors; Verify, which
+// canonicalizes in the real tree, must agree for both SignedInfo methods, whatever the
+// ancestors declare (namespaces used and unused, a default namespace, xml:* attributes).
+func TestSignInContext(t *testing.T) {
+	t.Parallel()
+	doc := []byte(`<?xml version="1.0"?>
+<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/" xmlns:z="urn:z" xml:lang="ru"><e:Header/>
+<e:Body xml:space="preserve" xmlns="urn:d" z:flag="1"><op Id="x" xmlns:a="urn:a" a:b="2"><a:item>1 &amp; 2</a:item><z:item/><item xmlns=""/></op></e:Body></e:Envelope>`)
+	for _, c14n := range []string{C14NExclusive, C14NInclusive} {
+		s := newTestSigner(t, fixedKeyPair(t), Options{Clock: fixedClock, SignedInfoC14N: c14n})
+		signed := mustSign(t, s, doc, "x")
+		res, err := VerifyEnvelope(signed, VerifyOptions{Now: fixedClock})
+		if err != nil {
+			t.Fatalf("%s: %v", c14n, err)
+		}
+		if want := `<op xmlns="urn:d" xmlns:a="urn:a" Id="x" a:b="2"><a:item>1 &amp; 2</a:item><z:item xmlns:z="urn:z"></z:item><item xmlns=""></item></op>`; string(res.SignedXML) != want {
+			t.Errorf("%s: signed XML %s, want %s", c14n, res.SignedXML, want)
+		}
+	}
+}
