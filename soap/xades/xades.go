@@ -186,8 +186,3 @@ func elementsWithID(root *etree.Element, id string) []*etree.Element {
 	return out
 }
 
-// is reports whether el is ns:local, resolving its prefix in the tree. Sign uses it on its own
-// input; Verify uses the namespaces index instead.
-func is(el *etree.Element, ns, local string) bool {
-	return el != nil && el.Tag == local && el.NamespaceURI() == ns
-}
