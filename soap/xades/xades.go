@@ -185,4 +185,3 @@ func elementsWithID(root *etree.Element, id string) []*etree.Element {
 	})
 	return out
 }
-
