@@ -143,15 +143,19 @@ type Options struct {
 	GIS         GIS
 	Decider     Decider
 	Orgs        []Org
-	Owner       string           // this replica's name in leases (default: a random id)
-	BatchSize   int              // actions per message (default 100)
-	Concurrency int              // messages in flight, and batches decided at once (default 2)
-	Lease       time.Duration    // default 5m
-	Settle      time.Duration    // how long an unacknowledged message waits before it is reconciled (default 10m)
-	PullWindow  time.Duration    // how far back the first pull reaches (default 30 days)
-	Now         func() time.Time // the clock of every date and time the pipeline reads (default time.Now)
-	Logger      *slog.Logger
-	IsTransient func(error) bool // which GIS errors are worth retrying later (default: none)
+	Owner       string // this replica's name in leases (default: a random id)
+	BatchSize   int    // actions per message (default 100)
+	Concurrency int    // messages in flight, and batches decided at once (default 2)
+	// PullConcurrency is how many exports of one organization's pull are in flight at once
+	// (default 1: the whole period in one paged export). Above 1 the period is exported day
+	// by day, that many days side by side (pull.go).
+	PullConcurrency int
+	Lease           time.Duration    // default 5m
+	Settle          time.Duration    // how long an unacknowledged message waits before it is reconciled (default 10m)
+	PullWindow      time.Duration    // how far back the first pull reaches (default 30 days)
+	Now             func() time.Time // the clock of every date and time the pipeline reads (default time.Now)
+	Logger          *slog.Logger
+	IsTransient     func(error) bool // which GIS errors are worth retrying later (default: none)
 	// OutcomeUnknown tells the failures after which GIS may hold the message although no
 	// result came (the Ack was lost, the poll limit ran out): such a message is looked up
 	// in GIS before any of it is sent again (default: none).

@@ -3,13 +3,15 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/gisgw/gisgw/responder/calendar"
 )
 
 // pull records new sub-requests for org: the period from the last watermark (a day of
-// overlap) or the pull window, to today, in spans GIS accepts (≤ 6 months).
+// overlap) or the pull window, to today, in spans GIS accepts (≤ 6 months), or day by day
+// with PullConcurrency days exported at once.
 func (p *Pipeline) pull(ctx context.Context, org string) (Progress, error) {
 	var pr Progress
 	unlock, ok, err := p.o.Store.TryLockOrg(ctx, org)
@@ -29,21 +31,47 @@ func (p *Pipeline) pull(ctx context.Context, org string) (Progress, error) {
 	if !wm.IsZero() {
 		from = day(wm).AddDate(0, 0, -1)
 	}
-	for _, span := range Spans(from, today) {
-		srs, perr := p.o.GIS.Pull(ctx, org, span[0], span[1])
-		// What a failed pull got before the failure is recorded all the same (the
-		// watermark stays), so that a long first pull makes progress across retries.
-		if len(srs) > 0 {
-			n, err := p.o.Store.UpsertSubRequests(ctx, srs)
-			if err != nil {
-				return pr, errors.Join(perr, err)
-			}
+	spans := Spans(from, today)
+	if p.o.PullConcurrency > 1 {
+		spans = days(spans)
+	}
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, max(p.o.PullConcurrency, 1))
+	)
+	failed := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(errs) > 0
+	}
+	for _, span := range spans {
+		if failed() || ctx.Err() != nil {
+			break // the watermark stays; the next pull asks again
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			continue
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			n, err := p.pullSpan(ctx, org, span)
+			mu.Lock()
+			defer mu.Unlock()
 			pr.Pulled += n
-			p.o.Metrics.pulled(org, n)
-		}
-		if perr != nil {
-			return pr, perr
-		}
+			if err != nil {
+				errs = append(errs, err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return pr, err
+	}
+	if err := ctx.Err(); err != nil {
+		return pr, err
 	}
 	if err := p.o.Store.SetWatermark(ctx, org, today); err != nil {
 		return pr, err
@@ -52,6 +80,35 @@ func (p *Pipeline) pull(ctx context.Context, org string) (Progress, error) {
 		p.log.Info("pulled sub-requests", "org", org, "new", pr.Pulled, "from", from.Format(time.DateOnly), "to", today.Format(time.DateOnly))
 	}
 	return pr, nil
+}
+
+// pullSpan exports one span and records what it got, also when the export failed after
+// some pages, so that a long first pull makes progress across retries.
+func (p *Pipeline) pullSpan(ctx context.Context, org string, span [2]time.Time) (int, error) {
+	srs, perr := p.o.GIS.Pull(ctx, org, span[0], span[1])
+	if len(srs) == 0 {
+		return 0, perr
+	}
+	n, err := p.o.Store.UpsertSubRequests(ctx, srs)
+	if err != nil {
+		return 0, errors.Join(perr, err)
+	}
+	p.o.Metrics.pulled(org, n)
+	return n, perr
+}
+
+// days cuts spans into single days. An export's pages come one after the other (each
+// cursor is in the previous page's result), so a pull of one period takes a page's round
+// trip per 100 sub-requests; the periods of different days are independent exports, which
+// PullConcurrency sends side by side. A day is the finest period GIS takes (xs:date).
+func days(spans [][2]time.Time) [][2]time.Time {
+	var out [][2]time.Time
+	for _, s := range spans {
+		for d := s[0]; !d.After(s[1]); d = d.AddDate(0, 0, 1) {
+			out = append(out, [2]time.Time{d, d})
+		}
+	}
+	return out
 }
 
 // Spans cuts [from, to] into consecutive periods of at most six months, as GIS requires.
