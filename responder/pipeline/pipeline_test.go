@@ -289,6 +289,28 @@ func TestPull(t *testing.T) {
 			t.Errorf("watermark %v; want %v", wm, today)
 		}
 	})
+	t.Run("only the recent days one by one", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(o *Options) { o.PullConcurrency = 2; o.PullWindow = 100 * 24 * time.Hour })
+		if _, err := b.p.pull(t.Context(), org); err != nil {
+			t.Fatal(err)
+		}
+		today := time.Date(2025, 5, 21, 0, 0, 0, 0, time.UTC)
+		var whole, single int
+		for _, s := range b.gis.pulls {
+			switch {
+			case s[0].Equal(s[1]) && !s[0].Before(today.AddDate(0, 0, -30)):
+				single++
+			case s[0].Equal(today.AddDate(0, 0, -100)) && s[1].Equal(today.AddDate(0, 0, -31)):
+				whole++
+			default:
+				t.Errorf("export of %v; want the older 70 days whole, then day by day", s)
+			}
+		}
+		if whole != 1 || single != 31 {
+			t.Errorf("%d whole and %d single-day exports; want 1 and 31", whole, single)
+		}
+	})
 	t.Run("a failed day keeps the watermark", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, func(o *Options) { o.PullConcurrency = 2 }, subRequest("a"))

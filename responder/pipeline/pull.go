@@ -33,7 +33,7 @@ func (p *Pipeline) pull(ctx context.Context, org string) (Progress, error) {
 	}
 	spans := Spans(from, today)
 	if p.o.PullConcurrency > 1 {
-		spans = days(spans)
+		spans = days(spans, today.AddDate(0, 0, -(dayByDay - 1)))
 	}
 	var (
 		mu   sync.Mutex
@@ -97,13 +97,28 @@ func (p *Pipeline) pullSpan(ctx context.Context, org string, span [2]time.Time) 
 	return n, perr
 }
 
-// days cuts spans into single days. An export's pages come one after the other (each
-// cursor is in the previous page's result), so a pull of one period takes a page's round
-// trip per 100 sub-requests; the periods of different days are independent exports, which
-// PullConcurrency sends side by side. A day is the finest period GIS takes (xs:date).
-func days(spans [][2]time.Time) [][2]time.Time {
+// dayByDay is how many of the most recent days a pull with PullConcurrency > 1 exports
+// one by one: new sub-requests are recent (GIS answers a sub-request by itself five
+// working days after it was sent), and an empty day costs an export, so older periods
+// stay whole.
+const dayByDay = 31
+
+// days cuts the part of spans from since on into single days; the part before since stays
+// as it is. An export's pages come one after the other (each cursor is in the previous
+// page's result), so a pull of one period takes a round trip per 100 sub-requests; the
+// periods of different days are independent exports, which PullConcurrency sends side by
+// side. A day is the finest period GIS takes (xs:date).
+func days(spans [][2]time.Time, since time.Time) [][2]time.Time {
 	var out [][2]time.Time
 	for _, s := range spans {
+		if s[0].Before(since) {
+			if s[1].Before(since) {
+				out = append(out, s)
+				continue
+			}
+			out = append(out, [2]time.Time{s[0], since.AddDate(0, 0, -1)})
+			s[0] = since
+		}
 		for d := s[0]; !d.After(s[1]); d = d.AddDate(0, 0, 1) {
 			out = append(out, [2]time.Time{d, d})
 		}
