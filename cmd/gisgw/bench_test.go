@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"net/http/httptest"
@@ -79,15 +80,45 @@ func BenchmarkEndToEnd(b *testing.B) {
 // at dsn, runs `gisgw run --once` to its exit and checks every answer.
 func endToEndRun(b *testing.B, dsn string, mode benchMode, n int) childRun {
 	b.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	r, _ := endToEndRunWith(b, dsn, mode, n, e2eSetup{})
+	return r
+}
+
+// e2eSetup varies an end-to-end run: the simulator's options and the daemon's configuration.
+type e2eSetup struct {
+	sim     func(*gissim.Options)
+	cfg     func(*childConfig)
+	timeout time.Duration // default 10m
+	// scenario, when set, rewrites the world's scenario CSV before the simulator loads it.
+	scenario func(b *testing.B, today time.Time, csv []byte) []byte
+	// world, when set, sees the world and the loaded simulator before the daemon starts.
+	world func(*apptest.World, *gissim.Sim)
+}
+
+// endToEndRunWith is endToEndRun with setup applied; it also returns the simulator's
+// statistics after the run.
+func endToEndRunWith(b *testing.B, dsn string, mode benchMode, n int, setup e2eSetup) (childRun, gissim.Stats) {
+	b.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(setup.timeout, 10*time.Minute))
 	defer cancel()
 	msk := time.FixedZone("MSK", 3*3600)
 	today := time.Now().In(msk)
 	w := apptest.NewWorld(b, n, 5, today)
-	sim := gissim.New(gissim.Options{Seed: 3, Verify: gissim.VerifySignatures(nil), CheckAttachments: true})
+	opts := gissim.Options{Seed: 3, Verify: gissim.VerifySignatures(nil), CheckAttachments: true}
+	if setup.sim != nil {
+		setup.sim(&opts)
+	}
+	sim := gissim.New(opts)
 	sim.SetToday(today)
-	if err := sim.LoadScenario(bytes.NewReader(w.Scenario)); err != nil {
+	scenario := w.Scenario
+	if setup.scenario != nil {
+		scenario = setup.scenario(b, today, scenario)
+	}
+	if err := sim.LoadScenario(bytes.NewReader(scenario)); err != nil {
 		b.Fatalf("load scenario: %v", err)
+	}
+	if setup.world != nil {
+		setup.world(w, sim)
 	}
 	srv := httptest.NewServer(sim.Handler())
 	defer srv.Close()
@@ -104,10 +135,14 @@ func endToEndRun(b *testing.B, dsn string, mode benchMode, n int) childRun {
 	}
 	dir := b.TempDir()
 	key, cert := apptest.TestKey(b)
-	cfg := writeChildConfig(b, dir, childConfig{
+	cc := childConfig{
 		DSN: dsn, Endpoint: srv.URL, Key: key, Cert: cert, Poll: "[10ms, 20ms]", LogLevel: "info",
 		BatchSize: mode.batchSize, Concurrency: mode.concurrency,
-	})
+	}
+	if setup.cfg != nil {
+		setup.cfg(&cc)
+	}
+	cfg := writeChildConfig(b, dir, cc)
 	logPath := filepath.Join(dir, "daemon.log")
 	r := runChild(ctx, b, logPath, "run", "--once", "--config", cfg)
 	if r.Err != nil {
@@ -117,9 +152,9 @@ func endToEndRun(b *testing.B, dsn string, mode benchMode, n int) childRun {
 		b.Fatalf("%s mode: %v; daemon log (last lines):\n%s", mode.name, err, childLogTail(logPath, 30))
 	}
 	stats := sim.Stats()
-	b.Logf("%s mode: %d sub-requests answered in %s, peak RSS %.0f MB (ru_maxrss %.0f MB, which includes the parent's at the exec); %d messages, %d export and %d import calls, %d files",
-		mode.name, n, r.Wall.Round(time.Millisecond), float64(r.PeakRSS)/1e6, float64(r.MaxRSS)/1e6, stats.Messages, stats.Calls.Export, stats.Calls.Import, stats.FileStore.Files)
-	return r
+	b.Logf("%s mode: %d sub-requests answered in %s, peak RSS %.0f MB (ru_maxrss %.0f MB, which includes the parent's at the exec); %d messages, %d export, %d import and %d getState calls, %d EXP001000, %d files",
+		mode.name, n, r.Wall.Round(time.Millisecond), float64(r.PeakRSS)/1e6, float64(r.MaxRSS)/1e6, stats.Messages, stats.Calls.Export, stats.Calls.Import, stats.Calls.GetState, stats.Faults.EXP001000, stats.FileStore.Files)
+	return r, stats
 }
 
 // checkAnswered reports how the run fell short of answering every sub-request of w exactly
