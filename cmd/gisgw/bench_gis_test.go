@@ -75,6 +75,9 @@ func BenchmarkEndToEndGIS(b *testing.B) {
 		var gisgwWall time.Duration
 		for _, mode := range modes {
 			b.Run(be.name+"/"+mode.name, func(b *testing.B) {
+				if be.name == "sqlite" && mode == referenceMode && os.Getenv("BENCH_GIS_SQLITE_REFERENCE") != "1" {
+					b.Skip("the reference run takes minutes; on PostgreSQL only (BENCH_GIS_SQLITE_REFERENCE=1 runs it)")
+				}
 				var wall, floor time.Duration
 				var peak int64
 				runs := 0
