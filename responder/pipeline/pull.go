@@ -3,10 +3,13 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/gisgw/gisgw/responder/calendar"
+	"github.com/gisgw/gisgw/responder/domain"
 )
 
 // pull records new sub-requests for org: the period from the last watermark (a day of
@@ -33,13 +36,45 @@ func (p *Pipeline) pull(ctx context.Context, org string) (Progress, error) {
 	}
 	spans := Spans(from, today)
 	if p.o.PullConcurrency > 1 {
-		spans = days(spans, today.AddDate(0, 0, -(dayByDay - 1)))
+		spans = days(spans, today.AddDate(0, 0, -(dayByDay-1)))
 	}
+	if pp, ok := p.o.GIS.(PagePuller); ok && p.o.PullConcurrency > 1 {
+		pr.Pulled, err = p.pullPages(ctx, org, pp, spans)
+	} else {
+		pr.Pulled, err = p.pullSpans(ctx, org, spans)
+	}
+	if err != nil {
+		return pr, err
+	}
+	if err := ctx.Err(); err != nil {
+		return pr, err
+	}
+	if err := p.o.Store.SetWatermark(ctx, org, today); err != nil {
+		return pr, err
+	}
+	if pr.Pulled > 0 {
+		p.log.Info("pulled sub-requests", "org", org, "new", pr.Pulled, "from", from.Format(time.DateOnly), "to", today.Format(time.DateOnly))
+	}
+	return pr, nil
+}
+
+// PagePuller is implemented by a GIS port that can export one page at a time (gisport), so
+// that the pages of several periods' exports take turns in PullConcurrency places.
+type PagePuller interface {
+	// PullPage returns one page of org's sub-requests sent in [from, to]: the first when
+	// cursor is "", else the one the previous page's next names; next is "" after the last.
+	PullPage(ctx context.Context, org string, from, to time.Time, cursor string) (srs []domain.SubRequest, next string, err error)
+}
+
+// pullSpans exports the spans, PullConcurrency at once, each whole, and returns how many
+// new sub-requests were recorded. After a failure no more spans are started.
+func (p *Pipeline) pullSpans(ctx context.Context, org string, spans [][2]time.Time) (int, error) {
 	var (
-		mu   sync.Mutex
-		errs []error
-		wg   sync.WaitGroup
-		sem  = make(chan struct{}, max(p.o.PullConcurrency, 1))
+		mu     sync.Mutex
+		pulled int
+		errs   []error
+		wg     sync.WaitGroup
+		sem    = make(chan struct{}, max(p.o.PullConcurrency, 1))
 	)
 	failed := func() bool {
 		mu.Lock()
@@ -60,26 +95,90 @@ func (p *Pipeline) pull(ctx context.Context, org string) (Progress, error) {
 			n, err := p.pullSpan(ctx, org, span)
 			mu.Lock()
 			defer mu.Unlock()
-			pr.Pulled += n
+			pulled += n
 			if err != nil {
 				errs = append(errs, err)
 			}
 		})
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return pr, err
+	return pulled, errors.Join(errs...)
+}
+
+// pullPages exports the spans page by page: PullConcurrency workers take the next page of
+// the span at the head of a queue and put the span back at its tail, so that the spans'
+// page chains (each page's cursor is in the previous result) advance side by side however
+// unequal they are, and each page is recorded as soon as it arrives. After a failure no
+// more pages are asked for.
+func (p *Pipeline) pullPages(ctx context.Context, org string, pp PagePuller, spans [][2]time.Time) (int, error) {
+	type chain struct {
+		span    [2]time.Time
+		cursor  string
+		cursors map[string]bool
 	}
-	if err := ctx.Err(); err != nil {
-		return pr, err
+	queue := make(chan *chain, len(spans)) // every chain is in it at most once
+	for _, s := range spans {
+		queue <- &chain{span: s, cursors: map[string]bool{}}
 	}
-	if err := p.o.Store.SetWatermark(ctx, org, today); err != nil {
-		return pr, err
+	var (
+		mu     sync.Mutex
+		pulled int
+		errs   []error
+		left   = len(spans)
+		wg     sync.WaitGroup
+	)
+	// done ends a chain (or records why it failed); the last one closes the queue.
+	done := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if left--; left == 0 {
+			close(queue)
+		}
 	}
-	if pr.Pulled > 0 {
-		p.log.Info("pulled sub-requests", "org", org, "new", pr.Pulled, "from", from.Format(time.DateOnly), "to", today.Format(time.DateOnly))
+	failed := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(errs) > 0
 	}
-	return pr, nil
+	for range min(max(p.o.PullConcurrency, 1), len(spans)) {
+		wg.Go(func() {
+			for c := range queue {
+				if failed() || ctx.Err() != nil {
+					done(nil) // the watermark stays; the next pull asks again
+					continue
+				}
+				srs, next, perr := pp.PullPage(ctx, org, c.span[0], c.span[1], c.cursor)
+				n, err := 0, perr
+				if len(srs) > 0 {
+					var uerr error
+					if n, uerr = p.o.Store.UpsertSubRequests(ctx, srs); uerr != nil {
+						n, err = 0, errors.Join(perr, uerr)
+					} else {
+						p.o.Metrics.pulled(org, n)
+					}
+				}
+				mu.Lock()
+				pulled += n
+				mu.Unlock()
+				switch k := strings.ToLower(next); {
+				case err != nil:
+					done(fmt.Errorf("export %s–%s: %w", c.span[0].Format(time.DateOnly), c.span[1].Format(time.DateOnly), err))
+				case next == "":
+					done(nil)
+				case c.cursors[k]:
+					done(fmt.Errorf("export %s–%s: GIS returned the page cursor %s a second time; stopping to avoid a loop", c.span[0].Format(time.DateOnly), c.span[1].Format(time.DateOnly), next))
+				default:
+					c.cursors[k], c.cursor = true, next
+					queue <- c
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return pulled, errors.Join(errs...)
 }
 
 // pullSpan exports one span and records what it got, also when the export failed after
