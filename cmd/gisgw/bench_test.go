@@ -31,7 +31,7 @@ type benchMode struct {
 }
 
 var (
-	gisgwMode     = benchMode{"gisgw", 100, 2}    // the defaults
+	gisgwMode     = benchMode{"gisgw", 100, 4}    // the defaults (config.DefaultBatchSize, config.DefaultConcurrency)
 	referenceMode = benchMode{"reference", 20, 1} // today's public clients: 20 per message, one at a time
 )
 
