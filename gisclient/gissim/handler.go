@@ -223,11 +223,11 @@ func (s *Sim) accept(w http.ResponseWriter, msg *soap.Message, op string) *reque
 
 	s.mu.Lock()
 	lat := s.opts.Latency
-	if s.chance(lat.EXPRate(s.inFlight[org])) {
+	if inFlight := s.inFlight[org]; s.chance(lat.EXPRate(inFlight)) {
 		// GIS's push-back (suspected anti-DDoS): refused before it is recorded.
 		s.stats.Faults.EXP001000++
 		s.mu.Unlock()
-		s.log.Info("injecting a fault", "op", op, "kind", "exp001000", "in_flight", s.inFlight[org])
+		s.log.Info("injecting a fault", "op", op, "kind", "exp001000", "in_flight", inFlight)
 		s.writeFault(w, "soapenv:Server", CodeTransfer, textEXP)
 		return nil
 	}
