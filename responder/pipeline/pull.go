@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -36,7 +37,10 @@ func (p *Pipeline) pull(ctx context.Context, org string) (Progress, error) {
 	}
 	spans := Spans(from, today)
 	if p.o.PullConcurrency > 1 {
+		// Newest first: the recent days hold the sub-requests still to answer, and a
+		// failure ends the pull (below) with them recorded.
 		spans = days(spans, today.AddDate(0, 0, -(dayByDay-1)))
+		slices.Reverse(spans)
 	}
 	if pp, ok := p.o.GIS.(PagePuller); ok && p.o.PullConcurrency > 1 {
 		pr.Pulled, err = p.pullPages(ctx, org, pp, spans)
@@ -67,8 +71,9 @@ type PagePuller interface {
 }
 
 // pullSpans exports the spans, PullConcurrency at once, each whole, and returns how many
-// new sub-requests were recorded. A failed span holds back none of the others: what they
-// record is kept, and the watermark stays until a pull succeeds in full.
+// new sub-requests were recorded. After a failure no more spans are started (a GIS that
+// keeps exports unprocessed would hold each for the poll limit); what the others record
+// is kept, and the watermark stays until a pull succeeds in full.
 func (p *Pipeline) pullSpans(ctx context.Context, org string, spans [][2]time.Time) (int, error) {
 	var (
 		mu     sync.Mutex
@@ -77,8 +82,13 @@ func (p *Pipeline) pullSpans(ctx context.Context, org string, spans [][2]time.Ti
 		wg     sync.WaitGroup
 		sem    = make(chan struct{}, max(p.o.PullConcurrency, 1))
 	)
+	failed := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(errs) > 0
+	}
 	for _, span := range spans {
-		if ctx.Err() != nil {
+		if failed() || ctx.Err() != nil {
 			break // the watermark stays; the next pull asks again
 		}
 		select {
@@ -104,8 +114,9 @@ func (p *Pipeline) pullSpans(ctx context.Context, org string, spans [][2]time.Ti
 // pullPages exports the spans page by page: PullConcurrency workers take the next page of
 // the span at the head of a queue and put the span back at its tail, so that the spans'
 // page chains (each page's cursor is in the previous result) advance side by side however
-// unequal they are, and each page is recorded as soon as it arrives. A failed page ends its
-// span's export only; the watermark stays until a pull succeeds in full.
+// unequal they are, and each page is recorded as soon as it arrives. After a failure no more
+// pages are asked for (the pages in flight are recorded); the watermark stays until a pull
+// succeeds in full.
 func (p *Pipeline) pullPages(ctx context.Context, org string, pp PagePuller, spans [][2]time.Time) (int, error) {
 	type chain struct {
 		span    [2]time.Time
@@ -134,10 +145,15 @@ func (p *Pipeline) pullPages(ctx context.Context, org string, pp PagePuller, spa
 			close(queue)
 		}
 	}
+	failed := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(errs) > 0
+	}
 	for range min(max(p.o.PullConcurrency, 1), len(spans)) {
 		wg.Go(func() {
 			for c := range queue {
-				if ctx.Err() != nil {
+				if failed() || ctx.Err() != nil {
 					done(nil) // the watermark stays; the next pull asks again
 					continue
 				}
