@@ -28,6 +28,8 @@ type childConfig struct {
 	Lease       string // default 1m
 	PullEvery   string // pipeline.pull_interval; default 1s
 	PollLimit   string // gis.poll_limit; default 2h
+	Retry       string // gis.retry; default {initial: 5ms, max: 50ms, max_retries: 10}
+	FirstPull   int    // gis.first_pull_days; 0: as far back as GIS keeps sub-requests
 }
 
 // writeChildConfig writes the configuration file of a daemon child into dir.
@@ -41,12 +43,14 @@ gis:
   endpoint: %s
   poll: %s
   poll_limit: %s
-  retry: {initial: 5ms, max: 50ms, max_retries: 10}
+  retry: %s
+  first_pull_days: %d
 signing: {key: %q, cert: %q}
 organizations:
   - {org_ppa_guid: %s, executor_guid: 0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d}
 pipeline: {batch_size: %d, concurrency: %d, lease: %s, settle: 1s, pull_interval: %s, shutdown_wait: 5s}
-`, c.DSN, c.LogLevel, c.Endpoint, c.Poll, cmp.Or(c.PollLimit, "2h"), c.Key, c.Cert, apptest.Org, c.BatchSize, c.Concurrency,
+`, c.DSN, c.LogLevel, c.Endpoint, c.Poll, cmp.Or(c.PollLimit, "2h"),
+		cmp.Or(c.Retry, "{initial: 5ms, max: 50ms, max_retries: 10}"), c.FirstPull, c.Key, c.Cert, apptest.Org, c.BatchSize, c.Concurrency,
 		cmp.Or(c.Lease, "1m"), cmp.Or(c.PullEvery, "1s"))
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		tb.Fatalf("write daemon configuration: %v", err)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,7 +24,7 @@ import (
 // command line it was given, so the crash tests kill a real daemon process.
 func TestMain(m *testing.M) {
 	if os.Getenv("GISGWTEST_CHILD") == "1" {
-		os.Exit(run(os.Args[1:], &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}))
+		os.Exit(childMain())
 	}
 	os.Exit(m.Run())
 }
@@ -187,4 +188,17 @@ func logTail(t *testing.T, path string) {
 		lines = lines[len(lines)-30:]
 	}
 	t.Logf("daemon log (last lines):\n%s", strings.Join(lines, "\n"))
+}
+
+// childMain runs the daemon in a child process; GISGWTEST_CPUPROFILE=FILE writes its CPU
+// profile there (the benchmarks' -cpuprofile sees only the test process, the simulator).
+func childMain() int {
+	if path := os.Getenv("GISGWTEST_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			defer f.Close()
+			defer pprof.StopCPUProfile()
+		}
+	}
+	return run(os.Args[1:], &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
 }

@@ -9,11 +9,12 @@
 //
 // A business request is checked against the schema rules at once; a violation is a SOAP
 // Fault. A valid one is acknowledged (base:AckRequest with a simulator-assigned MessageGUID)
-// and processed when Options.Delay has passed since it was accepted, measured on
-// Options.Now: getState answers RequestState 1 during the first half of the delay, 2 during
-// the second, and 3 with the result from then on. Processing happens lazily, on the first
-// SOAP call, /sim/answers, /sim/stats, Answers, Stats, SubRequests or SetToday after the
-// delay, in the order the messages were accepted, so a fake clock drives it completely and
+// and processed when Options.Delay (with Options.Latency, its processing time: see Latency)
+// has passed since it was accepted, measured on Options.Now: getState answers RequestState 1
+// during the first half of the delay, 2 during the second, and 3 with the result from then
+// on. Processing happens lazily, on the first SOAP call, /sim/answers, /sim/stats, Answers,
+// Stats, SubRequests or SetToday after the delay, the messages due in the order they were
+// accepted, so a fake clock drives it completely and
 // no goroutine runs in the background. An export therefore reflects the answers as they stand when it is
 // processed, not when it was sent.
 //

@@ -57,7 +57,9 @@ const (
 type Options struct {
 	// Delay is the processing time of a business message: getState answers RequestState 1
 	// or 2 until Delay has passed since the message was accepted, then 3 with the result.
+	// Latency adds to it per action or exported item, and can scale it.
 	Delay    time.Duration
+	Latency  Latency
 	Faults   Faults
 	Now      func() time.Time // wall clock for delays; default time.Now
 	Logger   *slog.Logger     // nil discards
@@ -189,6 +191,7 @@ type Sim struct {
 	faultRnd *rand.Rand
 	genRnd   *rand.Rand
 
+	inFlight     map[string]int         // per lower-case orgPPAGUID: acknowledged, result not yet read (Latency)
 	files        map[string]*storedFile // file store, by lower-case UploadID
 	pendingBytes int64                  // parts held for uncompleted uploads
 
@@ -241,6 +244,7 @@ func New(opts Options) *Sim {
 		msk:      calendar.Moscow(),
 		subs:     map[string]*subReq{},
 		msgs:     map[string]*message{},
+		inFlight: map[string]int{},
 		files:    map[string]*storedFile{},
 		faultRnd: rand.New(rand.NewPCG(uint64(seed), 0x6661756c74)),
 		genRnd:   rand.New(rand.NewPCG(uint64(seed), 0x67656e)),
@@ -375,23 +379,24 @@ func compareSub(a, b *subReq) int {
 }
 
 // settle brings the state up to the present: automatic answers for missed deadlines, then
-// every message whose processing time has come, in acceptance order. Callers hold s.mu.
+// every message whose processing time has come, in acceptance order. With Latency a small
+// message accepted later may be done before a large one accepted earlier, as on GIS, whose
+// messages are processed side by side. Callers hold s.mu.
 func (s *Sim) settle() {
 	s.autoAnswer()
 	now := s.now()
-	n := 0
+	left := s.pending[:0]
 	for _, m := range s.pending {
 		if now.Before(m.due) {
-			break
+			left = append(left, m)
+			continue
 		}
 		s.process(m, now)
-		n++
 		// A Revoke after the deadline leaves the sub-request unanswered again.
 		s.autoAnswer()
 	}
-	if n > 0 {
-		s.pending = slices.Delete(s.pending, 0, n)
-	}
+	clear(s.pending[len(left):])
+	s.pending = left
 }
 
 // autoAnswer records GIS's automatic "no debt" answer for every unanswered sub-request

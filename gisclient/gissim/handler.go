@@ -47,6 +47,7 @@ type message struct {
 	// Injected faults: stuck messages are never processed; backwards ones answer state 2
 	// once, then 1 (backSeen records the 2).
 	stuck, backwards, backSeen bool
+	inFlight                   bool // counted in Sim.inFlight until getState hands out the result
 }
 
 // requestError is a refusal answered with a SOAP Fault.
@@ -191,6 +192,7 @@ func (s *Sim) accept(w http.ResponseWriter, msg *soap.Message, op string) *reque
 		}
 	}
 	m := &message{guid: newGUID(), org: org, op: op}
+	items := 0 // what the latency model counts: actions, or the items of an export page
 	switch op {
 	case opExport:
 		var req wsdl.ExportDSRsRequest
@@ -201,6 +203,7 @@ func (s *Sim) accept(w http.ResponseWriter, msg *soap.Message, op string) *reque
 			return err
 		}
 		m.export, m.version = &req, req.Version
+		items = exportItems(&req, s.opts.PageSize)
 	case opImport:
 		var req wsdl.ImportDSRResponsesRequest
 		if err := msg.DecodeBody(&req); err != nil {
@@ -215,11 +218,23 @@ func (s *Sim) accept(w http.ResponseWriter, msg *soap.Message, op string) *reque
 		}
 		m.imp, m.version = &req, req.Version
 		m.hasDebt = presence.flags(len(req.Action))
+		items = len(req.Action)
 	}
 
 	s.mu.Lock()
+	lat := s.opts.Latency
+	if inFlight := s.inFlight[org]; s.chance(lat.EXPRate(inFlight)) {
+		// GIS's push-back (suspected anti-DDoS): refused before it is recorded.
+		s.stats.Faults.EXP001000++
+		s.mu.Unlock()
+		s.log.Info("injecting a fault", "op", op, "kind", "exp001000", "in_flight", inFlight)
+		s.writeFault(w, "soapenv:Server", CodeTransfer, textEXP)
+		return nil
+	}
 	now := s.now()
-	m.accepted, m.due = now, now.Add(s.opts.Delay)
+	m.accepted, m.due = now, now.Add(lat.ProcessingTime(s.opts.Delay, op == opExport, items))
+	m.inFlight = true
+	s.inFlight[org]++
 	s.msgs[m.guid] = m
 	f := s.opts.Faults
 	switch {
@@ -312,6 +327,10 @@ func (s *Sim) getState(w http.ResponseWriter, msg *soap.Message) *requestError {
 		return &requestError{code: CodeUnknownMessage, msg: "Запрос не найден: no message " + g + " from this organization"}
 	}
 	res := m.result
+	if res != nil && m.inFlight {
+		m.inFlight = false
+		s.inFlight[org]--
+	}
 	if res == nil {
 		state := wsdl.AsyncRequestStateType1
 		switch {
@@ -320,7 +339,7 @@ func (s *Sim) getState(w http.ResponseWriter, msg *soap.Message) *requestError {
 		case m.backwards && !m.backSeen:
 			state, m.backSeen = wsdl.AsyncRequestStateType2, true
 		case m.backwards:
-		case s.now().Sub(m.accepted) >= s.opts.Delay/2:
+		case s.now().Sub(m.accepted) >= m.due.Sub(m.accepted)/2:
 			state = wsdl.AsyncRequestStateType2
 		}
 		res = &stateResult{

@@ -139,12 +139,14 @@ func (a *App) build(ctx context.Context) error {
 		Owner:       owner,
 		BatchSize:   cfg.Pipeline.BatchSize,
 		Concurrency: cfg.Pipeline.Concurrency,
-		Lease:       time.Duration(cfg.Pipeline.Lease),
-		Settle:      time.Duration(cfg.Pipeline.Settle),
-		PullWindow:  firstPullWindow(cfg, a.now()),
-		Now:         a.now,
-		Logger:      a.log,
-		IsTransient: isTransient(gisclient.IsTransient),
+		// The pull's exports share the in-flight limit: day by day, that many at once.
+		PullConcurrency: cfg.Pipeline.Concurrency,
+		Lease:           time.Duration(cfg.Pipeline.Lease),
+		Settle:          time.Duration(cfg.Pipeline.Settle),
+		PullWindow:      firstPullWindow(cfg, a.now()),
+		Now:             a.now,
+		Logger:          a.log,
+		IsTransient:     isTransient(gisclient.IsTransient),
 		// A lost answer to an import and a poll that ran out leave GIS holding the message
 		// maybe: the pipeline looks such answers up before sending any again.
 		OutcomeUnknown: func(err error) bool {

@@ -247,6 +247,9 @@ func TestHostileGISResponses(t *testing.T) {
 				},
 				Signing:       config.Signing{Key: key, Cert: cert},
 				Organizations: []config.Organization{{OrgPPAGUID: apptest.Org, ExecutorGUID: "0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d"}},
+				// One export at a time (no pull day by day), so that the bytes streamed are
+				// one answer's.
+				Pipeline: config.Pipeline{Concurrency: 1},
 			}
 			logs := &lockedBuffer{}
 			log := slog.New(app.MaskHandler(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))

@@ -127,6 +127,8 @@ func TestExpiredSigningCertificateStopsSending(t *testing.T) {
 		return valid()
 	}
 	h.cfg.GIS.FirstPullDays = 7
+	// One export for the whole period (no pull day by day): the clock jumps after it.
+	h.cfg.Pipeline.Concurrency = 1
 	var mu sync.Mutex
 	var payloads []alert.Payload
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -259,7 +259,7 @@ type SMTP struct {
 const (
 	DefaultListen       = "127.0.0.1:8686"
 	DefaultBatchSize    = 100
-	DefaultConcurrency  = 2
+	DefaultConcurrency  = 4
 	DefaultPullInterval = 15 * time.Minute
 	DefaultPullRetry    = 5 * time.Second
 	DefaultPullRetryMax = 5 * time.Minute

@@ -112,6 +112,31 @@ func (p *Port) Pull(ctx context.Context, org string, from, to time.Time) ([]doma
 	}
 }
 
+// PullPage returns one page of the sub-requests of org sent in [from, to]: the first when
+// cursor is "", else the one the previous page's next names; next is "" after the last
+// page. Transient failures are retried as in Pull.
+func (p *Port) PullPage(ctx context.Context, org string, from, to time.Time, cursor string) ([]domain.SubRequest, string, error) {
+	o, err := p.org(org)
+	if err != nil {
+		return nil, "", err
+	}
+	pg, err := exportPage(ctx, o.Client, gisclient.ExportFilter{Period: &gisclient.Period{From: from, To: to}}, cursor)
+	if errors.Is(err, gisclient.ErrEmpty) {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]domain.SubRequest, 0, len(pg.SubRequests))
+	for _, sr := range pg.SubRequests {
+		out = append(out, SubRequestOf(sr, org))
+	}
+	if pg.Last {
+		return out, "", nil
+	}
+	return out, pg.Next, nil
+}
+
 // pageAttempts bounds the tries of one export page within a pull.
 const pageAttempts = 3
 

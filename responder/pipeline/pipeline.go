@@ -143,15 +143,19 @@ type Options struct {
 	GIS         GIS
 	Decider     Decider
 	Orgs        []Org
-	Owner       string           // this replica's name in leases (default: a random id)
-	BatchSize   int              // actions per message (default 100)
-	Concurrency int              // messages in flight, and batches decided at once (default 2)
-	Lease       time.Duration    // default 5m
-	Settle      time.Duration    // how long an unacknowledged message waits before it is reconciled (default 10m)
-	PullWindow  time.Duration    // how far back the first pull reaches (default 30 days)
-	Now         func() time.Time // the clock of every date and time the pipeline reads (default time.Now)
-	Logger      *slog.Logger
-	IsTransient func(error) bool // which GIS errors are worth retrying later (default: none)
+	Owner       string // this replica's name in leases (default: a random id)
+	BatchSize   int    // actions per message (default 100)
+	Concurrency int    // messages in flight, and batches decided at once (default 2)
+	// PullConcurrency is how many exports of one organization's pull are in flight at once
+	// (default 1: the whole period in one paged export). Above 1 the period is exported day
+	// by day, that many days side by side (pull.go).
+	PullConcurrency int
+	Lease           time.Duration    // default 5m
+	Settle          time.Duration    // how long an unacknowledged message waits before it is reconciled (default 10m)
+	PullWindow      time.Duration    // how far back the first pull reaches (default 30 days)
+	Now             func() time.Time // the clock of every date and time the pipeline reads (default time.Now)
+	Logger          *slog.Logger
+	IsTransient     func(error) bool // which GIS errors are worth retrying later (default: none)
 	// OutcomeUnknown tells the failures after which GIS may hold the message although no
 	// result came (the Ack was lost, the poll limit ran out): such a message is looked up
 	// in GIS before any of it is sent again (default: none).
@@ -350,17 +354,45 @@ func (p *Pipeline) sendAll(ctx context.Context) (Progress, error) {
 
 // RunOnce does passes until nothing more moves without a person or the clock: new
 // sub-requests are pulled once, then decided and answered; an unacknowledged message from
-// an earlier crash is waited for until it can be reconciled.
+// an earlier crash is waited for until it can be reconciled. The pull runs beside the
+// passes: what it has recorded (a day of a pull cut into days, a span) is decided and
+// answered while the rest is still being exported, since GIS's processing time, not the
+// daemon, is what a pull waits for.
 func (p *Pipeline) RunOnce(ctx context.Context) error {
-	pull := true
+	type pulled struct {
+		pr  Progress
+		err error
+	}
+	pulling := make(chan pulled, 1)
+	go func() {
+		var steps []step
+		for _, org := range p.o.Orgs {
+			steps = append(steps, func(ctx context.Context) (Progress, error) { return p.Pull(ctx, org.GUID) })
+		}
+		pr, err := runSteps(ctx, steps...)
+		pulling <- pulled{pr, err}
+	}()
 	var lastErr error
 	var waitingSince time.Time
 	var napped time.Duration // spent waiting since waitingSince
 	nap := min(p.o.Settle, p.o.Lease)/4 + 10*time.Millisecond
 	for idle := 0; idle < 2; {
-		pr, err := p.Pass(ctx, pull)
-		pull = false
+		pr, err := p.Pass(ctx, false)
+		if pulling != nil {
+			select {
+			case r := <-pulling:
+				pulling = nil
+				pr.add(r.pr)
+				err = errors.Join(r.err, err)
+				// What the pull recorded last has not been through a pass yet.
+				pr.Pulled++
+			default:
+			}
+		}
 		if ctx.Err() != nil {
+			if pulling != nil {
+				<-pulling
+			}
 			return ctx.Err()
 		}
 		if err != nil {
@@ -369,6 +401,20 @@ func (p *Pipeline) RunOnce(ctx context.Context) error {
 		}
 		if pr.Moved() {
 			idle, waitingSince, napped = 0, time.Time{}, 0
+			continue
+		}
+		if pulling != nil {
+			// Nothing to do until the pull records more: look again shortly.
+			select {
+			case r := <-pulling:
+				pulling = nil
+				if r.err != nil {
+					lastErr = r.err
+					p.log.Warn("pull finished with errors", "err", r.err)
+				}
+			case <-time.After(pullLook):
+			case <-ctx.Done():
+			}
 			continue
 		}
 		waiting, werr := p.unsettled(ctx)
@@ -402,6 +448,10 @@ func (p *Pipeline) RunOnce(ctx context.Context) error {
 	}
 	return lastErr
 }
+
+// pullLook is how often RunOnce looks for what a running pull has recorded when nothing
+// else moves.
+const pullLook = 50 * time.Millisecond
 
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

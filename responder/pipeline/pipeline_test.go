@@ -267,6 +267,64 @@ func TestPull(t *testing.T) {
 			t.Errorf("pulled in %d spans; want 3", len(b.gis.pulls))
 		}
 	})
+	t.Run("day by day, several days at once", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(o *Options) { o.PullConcurrency = 3; o.PullWindow = 10 * 24 * time.Hour }, subRequest("a"), subRequest("b"))
+		pr, err := b.p.pull(t.Context(), org)
+		if err != nil || pr.Pulled != 2 {
+			t.Fatalf("pull: %+v, %v; want 2 new", pr, err)
+		}
+		today := time.Date(2025, 5, 21, 0, 0, 0, 0, time.UTC)
+		if len(b.gis.pulls) != 11 {
+			t.Fatalf("pulled in %d exports; want one per day of the 11", len(b.gis.pulls))
+		}
+		seen := map[time.Time]bool{}
+		for _, s := range b.gis.pulls {
+			if !s[0].Equal(s[1]) || s[0].Before(today.AddDate(0, 0, -10)) || s[0].After(today) || seen[s[0]] {
+				t.Errorf("export of %v; want each day of the window once", s)
+			}
+			seen[s[0]] = true
+		}
+		if wm := b.st.watermarks[org]; !wm.Equal(today) {
+			t.Errorf("watermark %v; want %v", wm, today)
+		}
+	})
+	t.Run("only the recent days one by one", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(o *Options) { o.PullConcurrency = 2; o.PullWindow = 100 * 24 * time.Hour })
+		if _, err := b.p.pull(t.Context(), org); err != nil {
+			t.Fatal(err)
+		}
+		today := time.Date(2025, 5, 21, 0, 0, 0, 0, time.UTC)
+		var whole, single int
+		for _, s := range b.gis.pulls {
+			switch {
+			case s[0].Equal(s[1]) && !s[0].Before(today.AddDate(0, 0, -30)):
+				single++
+			case s[0].Equal(today.AddDate(0, 0, -100)) && s[1].Equal(today.AddDate(0, 0, -31)):
+				whole++
+			default:
+				t.Errorf("export of %v; want the older 70 days whole, then day by day", s)
+			}
+		}
+		if whole != 1 || single != 31 {
+			t.Errorf("%d whole and %d single-day exports; want 1 and 31", whole, single)
+		}
+	})
+	t.Run("a failed day keeps the watermark", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(o *Options) { o.PullConcurrency = 2 }, subRequest("a"))
+		b.gis.failNext("Pull", errTransient, 1)
+		if _, err := b.p.pull(t.Context(), org); !errors.Is(err, errTransient) {
+			t.Fatalf("pull: %v; want the Pull error", err)
+		}
+		if !b.st.watermarks[org].IsZero() {
+			t.Error("the watermark moved although a day failed")
+		}
+		if pr, err := b.p.pull(t.Context(), org); err != nil || b.st.state("a") != domain.StateNew {
+			t.Errorf("pull after the fault: %+v, %v; want a recorded", pr, err)
+		}
+	})
 	t.Run("another replica pulls", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, nil, subRequest("a"))

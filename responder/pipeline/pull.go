@@ -3,13 +3,19 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/gisgw/gisgw/responder/calendar"
+	"github.com/gisgw/gisgw/responder/domain"
 )
 
 // pull records new sub-requests for org: the period from the last watermark (a day of
-// overlap) or the pull window, to today, in spans GIS accepts (≤ 6 months).
+// overlap) or the pull window, to today, in spans GIS accepts (≤ 6 months), or day by day
+// with PullConcurrency days exported at once.
 func (p *Pipeline) pull(ctx context.Context, org string) (Progress, error) {
 	var pr Progress
 	unlock, ok, err := p.o.Store.TryLockOrg(ctx, org)
@@ -29,21 +35,23 @@ func (p *Pipeline) pull(ctx context.Context, org string) (Progress, error) {
 	if !wm.IsZero() {
 		from = day(wm).AddDate(0, 0, -1)
 	}
-	for _, span := range Spans(from, today) {
-		srs, perr := p.o.GIS.Pull(ctx, org, span[0], span[1])
-		// What a failed pull got before the failure is recorded all the same (the
-		// watermark stays), so that a long first pull makes progress across retries.
-		if len(srs) > 0 {
-			n, err := p.o.Store.UpsertSubRequests(ctx, srs)
-			if err != nil {
-				return pr, errors.Join(perr, err)
-			}
-			pr.Pulled += n
-			p.o.Metrics.pulled(org, n)
-		}
-		if perr != nil {
-			return pr, perr
-		}
+	spans := Spans(from, today)
+	if p.o.PullConcurrency > 1 {
+		// Newest first: the recent days hold the sub-requests still to answer, and a
+		// failure ends the pull (below) with them recorded.
+		spans = days(spans, today.AddDate(0, 0, -(dayByDay-1)))
+		slices.Reverse(spans)
+	}
+	if pp, ok := p.o.GIS.(PagePuller); ok && p.o.PullConcurrency > 1 {
+		pr.Pulled, err = p.pullPages(ctx, org, pp, spans)
+	} else {
+		pr.Pulled, err = p.pullSpans(ctx, org, spans)
+	}
+	if err != nil {
+		return pr, err
+	}
+	if err := ctx.Err(); err != nil {
+		return pr, err
 	}
 	if err := p.o.Store.SetWatermark(ctx, org, today); err != nil {
 		return pr, err
@@ -52,6 +60,176 @@ func (p *Pipeline) pull(ctx context.Context, org string) (Progress, error) {
 		p.log.Info("pulled sub-requests", "org", org, "new", pr.Pulled, "from", from.Format(time.DateOnly), "to", today.Format(time.DateOnly))
 	}
 	return pr, nil
+}
+
+// PagePuller is implemented by a GIS port that can export one page at a time (gisport), so
+// that the pages of several periods' exports take turns in PullConcurrency places.
+type PagePuller interface {
+	// PullPage returns one page of org's sub-requests sent in [from, to]: the first when
+	// cursor is "", else the one the previous page's next names; next is "" after the last.
+	PullPage(ctx context.Context, org string, from, to time.Time, cursor string) (srs []domain.SubRequest, next string, err error)
+}
+
+// pullSpans exports the spans, PullConcurrency at once, each whole, and returns how many
+// new sub-requests were recorded. After a failure no more spans are started (a GIS that
+// keeps exports unprocessed would hold each for the poll limit); what the others record
+// is kept, and the watermark stays until a pull succeeds in full.
+func (p *Pipeline) pullSpans(ctx context.Context, org string, spans [][2]time.Time) (int, error) {
+	var (
+		mu     sync.Mutex
+		pulled int
+		errs   []error
+		wg     sync.WaitGroup
+		sem    = make(chan struct{}, max(p.o.PullConcurrency, 1))
+	)
+	failed := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(errs) > 0
+	}
+	for _, span := range spans {
+		if failed() || ctx.Err() != nil {
+			break // the watermark stays; the next pull asks again
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			continue
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			n, err := p.pullSpan(ctx, org, span)
+			mu.Lock()
+			defer mu.Unlock()
+			pulled += n
+			if err != nil {
+				errs = append(errs, err)
+			}
+		})
+	}
+	wg.Wait()
+	return pulled, errors.Join(errs...)
+}
+
+// pullPages exports the spans page by page: PullConcurrency workers take the next page of
+// the span at the head of a queue and put the span back at its tail, so that the spans'
+// page chains (each page's cursor is in the previous result) advance side by side however
+// unequal they are, and each page is recorded as soon as it arrives. After a failure no more
+// pages are asked for (the pages in flight are recorded); the watermark stays until a pull
+// succeeds in full.
+func (p *Pipeline) pullPages(ctx context.Context, org string, pp PagePuller, spans [][2]time.Time) (int, error) {
+	type chain struct {
+		span    [2]time.Time
+		cursor  string
+		cursors map[string]bool
+	}
+	queue := make(chan *chain, len(spans)) // every chain is in it at most once
+	for _, s := range spans {
+		queue <- &chain{span: s, cursors: map[string]bool{}}
+	}
+	var (
+		mu     sync.Mutex
+		pulled int
+		errs   []error
+		left   = len(spans)
+		wg     sync.WaitGroup
+	)
+	// done ends a chain (or records why it failed); the last one closes the queue.
+	done := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if left--; left == 0 {
+			close(queue)
+		}
+	}
+	failed := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(errs) > 0
+	}
+	for range min(max(p.o.PullConcurrency, 1), len(spans)) {
+		wg.Go(func() {
+			for c := range queue {
+				if failed() || ctx.Err() != nil {
+					done(nil) // the watermark stays; the next pull asks again
+					continue
+				}
+				srs, next, perr := pp.PullPage(ctx, org, c.span[0], c.span[1], c.cursor)
+				n, err := 0, perr
+				if len(srs) > 0 {
+					var uerr error
+					if n, uerr = p.o.Store.UpsertSubRequests(ctx, srs); uerr != nil {
+						n, err = 0, errors.Join(perr, uerr)
+					} else {
+						p.o.Metrics.pulled(org, n)
+					}
+				}
+				mu.Lock()
+				pulled += n
+				mu.Unlock()
+				switch k := strings.ToLower(next); {
+				case err != nil:
+					done(fmt.Errorf("export %s–%s: %w", c.span[0].Format(time.DateOnly), c.span[1].Format(time.DateOnly), err))
+				case next == "":
+					done(nil)
+				case c.cursors[k]:
+					done(fmt.Errorf("export %s–%s: GIS returned the page cursor %s a second time; stopping to avoid a loop", c.span[0].Format(time.DateOnly), c.span[1].Format(time.DateOnly), next))
+				default:
+					c.cursors[k], c.cursor = true, next
+					queue <- c
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return pulled, errors.Join(errs...)
+}
+
+// pullSpan exports one span and records what it got, also when the export failed after
+// some pages, so that a long first pull makes progress across retries.
+func (p *Pipeline) pullSpan(ctx context.Context, org string, span [2]time.Time) (int, error) {
+	srs, perr := p.o.GIS.Pull(ctx, org, span[0], span[1])
+	if len(srs) == 0 {
+		return 0, perr
+	}
+	n, err := p.o.Store.UpsertSubRequests(ctx, srs)
+	if err != nil {
+		return 0, errors.Join(perr, err)
+	}
+	p.o.Metrics.pulled(org, n)
+	return n, perr
+}
+
+// dayByDay is how many of the most recent days a pull with PullConcurrency > 1 exports
+// one by one: new sub-requests are recent (GIS answers a sub-request by itself five
+// working days after it was sent), and an empty day costs an export, so older periods
+// stay whole.
+const dayByDay = 31
+
+// days cuts the part of spans from since on into single days; the part before since stays
+// as it is. An export's pages come one after the other (each cursor is in the previous
+// page's result), so a pull of one period takes a round trip per 100 sub-requests; the
+// periods of different days are independent exports, which PullConcurrency sends side by
+// side. A day is the finest period GIS takes (xs:date).
+func days(spans [][2]time.Time, since time.Time) [][2]time.Time {
+	var out [][2]time.Time
+	for _, s := range spans {
+		if s[0].Before(since) {
+			if s[1].Before(since) {
+				out = append(out, s)
+				continue
+			}
+			out = append(out, [2]time.Time{s[0], since.AddDate(0, 0, -1)})
+			s[0] = since
+		}
+		for d := s[0]; !d.After(s[1]); d = d.AddDate(0, 0, 1) {
+			out = append(out, [2]time.Time{d, d})
+		}
+	}
+	return out
 }
 
 // Spans cuts [from, to] into consecutive periods of at most six months, as GIS requires.
