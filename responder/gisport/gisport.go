@@ -78,22 +78,35 @@ func (p *Port) org(guid string) (Org, error) {
 // all, each a fresh message); when a page fails for good the sub-requests of the pages
 // before are returned with the error, so that a long first pull makes progress.
 func (p *Port) Pull(ctx context.Context, org string, from, to time.Time) ([]domain.SubRequest, error) {
+	var out []domain.SubRequest
+	err := p.PullPages(ctx, org, from, to, func(srs []domain.SubRequest) error {
+		out = append(out, srs...)
+		return nil
+	})
+	return out, err
+}
+
+// PullPages is Pull handing each page's sub-requests (those not on an earlier page) to fn
+// as the page arrives, so that a long pull holds one page in memory rather than all of
+// them; an error from fn stops the pull and is returned.
+func (p *Port) PullPages(ctx context.Context, org string, from, to time.Time, fn func([]domain.SubRequest) error) error {
 	o, err := p.org(org)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	f := gisclient.ExportFilter{Period: &gisclient.Period{From: from, To: to}}
-	var out []domain.SubRequest
+	total := 0
 	seen, cursors := map[string]bool{}, map[string]bool{}
 	cursor := ""
 	for page := 1; ; page++ {
 		pg, err := exportPage(ctx, o.Client, f, cursor)
 		if errors.Is(err, gisclient.ErrEmpty) {
-			return out, nil
+			return nil
 		}
 		if err != nil {
-			return out, fmt.Errorf("export page %d (after %d sub-requests): %w", page, len(out), err)
+			return fmt.Errorf("export page %d (after %d sub-requests): %w", page, total, err)
 		}
+		var out []domain.SubRequest
 		for _, sr := range pg.SubRequests {
 			k := strings.ToLower(str(sr.SubrequestGUID))
 			if !seen[k] {
@@ -101,12 +114,18 @@ func (p *Port) Pull(ctx context.Context, org string, from, to time.Time) ([]doma
 				out = append(out, SubRequestOf(sr, org))
 			}
 		}
+		if len(out) > 0 {
+			if err := fn(out); err != nil {
+				return fmt.Errorf("export page %d: %w", page, err)
+			}
+			total += len(out)
+		}
 		if pg.Last {
-			return out, nil
+			return nil
 		}
 		k := strings.ToLower(pg.Next)
 		if cursors[k] {
-			return out, fmt.Errorf("export page %d: GIS returned the page cursor %s a second time; stopping to avoid a loop", page, pg.Next)
+			return fmt.Errorf("export page %d: GIS returned the page cursor %s a second time; stopping to avoid a loop", page, pg.Next)
 		}
 		cursors[k], cursor = true, pg.Next
 	}
