@@ -20,6 +20,7 @@ import (
 
 	"github.com/gisgw/gisgw/gisclient/gissim"
 	"github.com/gisgw/gisgw/responder/apptest"
+	"github.com/gisgw/gisgw/responder/config"
 	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/store"
 	"github.com/gisgw/gisgw/responder/store/storeopen"
@@ -156,6 +157,10 @@ func scaleRun(b *testing.B, dsn string, n int) scaleResult {
 	cfg := writeChildConfig(b, dir, childConfig{
 		DSN: dsn, Endpoint: srv.URL, Key: key, Cert: cert, Poll: "[10ms, 20ms]", LogLevel: "info",
 		BatchSize: gisgwMode.batchSize, Concurrency: gisgwMode.concurrency,
+		// As deployed: one pull at the start finds everything; pulling every second, as the
+		// crash tests do, would add a progress summary over the whole store per second
+		// and replica, which no deployment pays.
+		PullEvery: pullEvery(),
 	})
 	setupTime := time.Since(setup)
 
@@ -256,6 +261,15 @@ func waitAllAnswered(ctx context.Context, sim *gissim.Sim, st store.Store, n int
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// pullEvery is the replicas' pipeline.pull_interval: the default, or BENCH_SCALE_PULL (e.g.
+// 1s, to see what frequent pulls and their progress summaries cost).
+func pullEvery() string {
+	if v := os.Getenv("BENCH_SCALE_PULL"); v != "" {
+		return v
+	}
+	return config.DefaultPullInterval.String()
 }
 
 // mbs formats byte counts as whole megabytes.
