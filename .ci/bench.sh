@@ -7,14 +7,14 @@
 # not run prints as "not measured: <why>". The exit status is non-zero when any benchmark
 # failed.
 #
-# BENCH_ONLY=decide,e2e,import,xades limits the groups run (default: all).
+# BENCH_ONLY=decide,e2e,scale,import,xades limits the groups run (default: all).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 log=${BENCH_LOG:-bin/bench.txt}
 mkdir -p "$(dirname "$log")"
 : >"$log"
-only=${BENCH_ONLY:-decide,e2e,import,xades}
+only=${BENCH_ONLY:-decide,e2e,scale,import,xades}
 timeout=40m
 status=0
 
@@ -39,6 +39,7 @@ group() {
 echo "bench: $(nproc) cores, $(go version | cut -d' ' -f3); output in $log" >&2
 group decide ./responder/app '^BenchmarkDecisions$' 1x
 group e2e ./cmd/gisgw '^BenchmarkEndToEnd(GIS)?$' 1x
+group scale ./cmd/gisgw '^BenchmarkScale$' 1x
 group import ./responder/importer '^BenchmarkImport100k$' 1x
 group xades ./soap/xades '^Benchmark(Sign|Verify|SignOpenSSLProcess)100Actions$' ''
 

@@ -40,6 +40,20 @@ function why(name, g,   p) {
   return "the benchmark " name " did not run"
 }
 
+# commas writes 100000 as 100,000.
+function commas(n,   s) {
+  s = sprintf("%d", n)
+  while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s)
+  return s
+}
+
+# rss lists the peak RSS of each replica of scale benchmark name: "44, 48, 46".
+function rss(name,   r, k, s) {
+  s = ""
+  for (k = 1; have(name, "MB-peak-RSS-r" k); k++) s = s (k > 1 ? ", " : "") sprintf("%.0f", get(name, "MB-peak-RSS-r" k))
+  return s
+}
+
 function have(name, unit) { return (name SUBSEP unit) in val }
 function get(name, unit) { return val[name, unit] }
 
@@ -67,6 +81,7 @@ pending != "" && /^[ \t]+[^ \t]/ {
 
 /^Benchmark[^ \t]*[ \t]+[0-9]+[ \t]/ {
   name = basename($1)
+  if (name ~ /^BenchmarkScale\/postgres\/n=[0-9]+$/ && !(name in scaleseen)) { scaleseen[name] = 1; scalename[++nscale] = name }
   for (i = 3; i < NF; i += 2) val[name, $(i + 1)] = $i
   next
 }
@@ -122,6 +137,21 @@ END {
     } else if (be == "sqlite" && have(n, "s/run")) {
       printf "%s: not measured: the reference run is minutes long; PostgreSQL's stands (BENCH_GIS_SQLITE_REFERENCE=1 runs it)\n", label
     } else missing(label, r, "e2e")
+  }
+
+  # The scale group: the 10,000 run, then the large one (100,000 unless BENCH_SCALE_N).
+  small = "BenchmarkScale/postgres/n=10000"; large = "BenchmarkScale/postgres/n=100000"
+  if (nscale >= 2) large = scalename[2]
+  ls = large; sub(/.*n=/, "", ls)
+  label = "scale 10,000 / " commas(ls) " sub-requests (PostgreSQL, 3 replicas)"
+  if (!have(small, "s/run")) missing(label, small, "scale")
+  else if (!have(large, "s/run")) missing(label, large, "scale")
+  else {
+    m = get(small, "MB-peak-RSS"); if (get(large, "MB-peak-RSS") > m) m = get(large, "MB-peak-RSS")
+    lin = have(large, "x-linear") ? get(large, "x-linear") : 99
+    verdict = (m <= 150 && lin <= 1.25) ? "targets met" : "target missed"
+    printf "%s: wall %.1f s / %.1f s (%.2fx of linear), peak RSS per replica %.0f / %.0f MB (each %s / %s) — %s (<= 150 MB, linear: <= 1.25x)\n", \
+      label, get(small, "s/run"), get(large, "s/run"), lin, get(small, "MB-peak-RSS"), get(large, "MB-peak-RSS"), rss(small), rss(large), verdict
   }
 
   n = "BenchmarkSign100Actions"; label = "XAdES sign 100-action message (GOST 256)"

@@ -45,13 +45,14 @@ func storeLocation(dsn string) (kind, where string) {
 	return "postgres", u.Host + u.Path
 }
 
-// orgSnapshot is where each of an organization's sub-requests stood, by GUID.
-type orgSnapshot map[string]domain.SubRequest
+// orgSnapshot is where each of an organization's sub-requests stood, by GUID. It holds the
+// state and deadline only: every replica keeps one per organization between pulls.
+type orgSnapshot map[string]store.SubRequestStatus
 
 // snapshot reads org's sub-requests; nil when the store cannot say (the summary is then
 // skipped, never the work).
 func (a *App) snapshot(ctx context.Context, org string) orgSnapshot {
-	srs, err := a.store.ListSubRequests(ctx, store.SubRequestFilter{Org: org})
+	srs, err := a.store.SubRequestStatuses(ctx, org)
 	if err != nil {
 		if ctx.Err() == nil {
 			a.log.Warn("progress summary: cannot read the sub-requests", "org", org, "err", err)
@@ -86,7 +87,7 @@ func (a *App) logSummaries(ctx context.Context, before map[string]orgSnapshot) {
 type summary struct {
 	pulled, debt, noDebt, review, sent, confirmed, failed, autoAnswered int
 	overdue, waiting                                                    int
-	urgent                                                              []domain.SubRequest // waiting for a person, due within a working day
+	urgent                                                              []store.SubRequestStatus // waiting for a person, due within a working day
 }
 
 // logSummary logs the INFO summary of org since before, and a WARN when sub-requests due

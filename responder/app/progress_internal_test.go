@@ -11,6 +11,7 @@ import (
 	"github.com/gisgw/gisgw/responder/calendar"
 	"github.com/gisgw/gisgw/responder/config"
 	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/store"
 )
 
 // TestUrgentReviewWarns: review items due today or on the next working day make one WARN
@@ -27,8 +28,8 @@ func TestUrgentReviewWarns(t *testing.T) {
 	var buf bytes.Buffer
 	a := &App{cal: cal, now: func() time.Time { return today }, log: slog.New(slog.NewJSONHandler(&buf, nil)),
 		cfg: config.Config{Organizations: []config.Organization{{OrgPPAGUID: "org-1", Name: "УК"}}}}
-	sr := func(guid string, st domain.State, due time.Time) domain.SubRequest {
-		return domain.SubRequest{GUID: guid, State: st, ResponseDate: due}
+	sr := func(guid string, st domain.State, due time.Time) store.SubRequestStatus {
+		return store.SubRequestStatus{GUID: guid, State: st, ResponseDate: due}
 	}
 	before := orgSnapshot{"old": sr("old", domain.StateReview, day(24))}
 	after := orgSnapshot{

@@ -42,7 +42,9 @@ func (p *Pipeline) pull(ctx context.Context, org string) (Progress, error) {
 		spans = days(spans, today.AddDate(0, 0, -(dayByDay-1)))
 		slices.Reverse(spans)
 	}
-	if pp, ok := p.o.GIS.(PagePuller); ok && p.o.PullConcurrency > 1 {
+	// Page by page whenever the port can: each page is recorded as it arrives, so a first
+	// pull of a large organization holds one page in memory and the decide step starts on it.
+	if pp, ok := p.o.GIS.(PagePuller); ok {
 		pr.Pulled, err = p.pullPages(ctx, org, pp, spans)
 	} else {
 		pr.Pulled, err = p.pullSpans(ctx, org, spans)

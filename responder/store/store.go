@@ -81,6 +81,11 @@ type Store interface {
 	GetSubRequest(ctx context.Context, guid string) (domain.SubRequest, error)
 	// ListSubRequests returns sub-requests by deadline (ResponseDate, then GUID).
 	ListSubRequests(ctx context.Context, f SubRequestFilter) ([]domain.SubRequest, error)
+	// SubRequestStatuses returns the GUID, state and deadline of each of org's sub-requests
+	// ("" for every organization), in no particular order. The daemon compares them on every
+	// pull; whole rows, sorted, would cost each replica memory and time in proportion to the
+	// store on every pull.
+	SubRequestStatuses(ctx context.Context, org string) ([]SubRequestStatus, error)
 
 	// SaveDecision stores the rules' decision (earlier ones are kept as history) and moves the
 	// sub-request to newState (review or ready). ErrConflict once it is sending or done.
@@ -199,6 +204,7 @@ type Store interface {
 type (
 	ImportStats          = storecore.ImportStats
 	SubRequestFilter     = storecore.SubRequestFilter
+	SubRequestStatus     = storecore.SubRequestStatus
 	ReviewItem           = storecore.ReviewItem
 	MigrationResult      = storecore.MigrationResult
 	SchemaError          = storecore.SchemaError

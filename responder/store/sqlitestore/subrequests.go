@@ -165,6 +165,39 @@ func (s *Store) GetSubRequest(ctx context.Context, guid string) (domain.SubReque
 	return r, nil
 }
 
+// SubRequestStatuses returns the GUID, state and deadline of each of org's sub-requests
+// ("" for all), unordered: sorting is of no use to the caller.
+func (s *Store) SubRequestStatuses(ctx context.Context, org string) ([]storecore.SubRequestStatus, error) {
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT guid, state, response_date FROM sub_requests WHERE ?1 = '' OR org_guid = ?1`, org)
+	if err != nil {
+		return nil, fmt.Errorf("sub-request statuses: %w", translate(err))
+	}
+	defer rows.Close()
+	var out []storecore.SubRequestStatus
+	for rows.Next() {
+		var (
+			r     storecore.SubRequestStatus
+			state string
+			resp  sql.NullString
+		)
+		if err := rows.Scan(&r.GUID, &state, &resp); err != nil {
+			return nil, fmt.Errorf("sub-request statuses: %w", err)
+		}
+		r.State = storecore.StateOf(state)
+		if r.ResponseDate, err = parseDate(resp); err != nil {
+			return nil, fmt.Errorf("sub-request %s: %w", r.GUID, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sub-request statuses: %w", translate(err))
+	}
+	return out, nil
+}
+
 // ListSubRequests returns the sub-requests the filter selects, earliest deadline first (then
 // by GUID); sub-requests without a deadline come last.
 func (s *Store) ListSubRequests(ctx context.Context, f storecore.SubRequestFilter) ([]domain.SubRequest, error) {

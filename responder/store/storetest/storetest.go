@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -84,6 +85,7 @@ func Run(t *testing.T, f Factory) {
 		{"UpsertResponseStatus", testUpsertResponseStatus},
 		{"PullAfterOwnAnswer", testPullAfterOwnAnswer},
 		{"ListSubRequests", testListSubRequests},
+		{"SubRequestStatuses", testSubRequestStatuses},
 		{"Decisions", testDecisions},
 		{"Review", testReview},
 		{"SetState", testSetState},
@@ -659,6 +661,51 @@ func testListSubRequests(t *testing.T, b *bundle) {
 		}
 		if !reflect.DeepEqual(guidsOf(got), tc.want) {
 			t.Errorf("ListSubRequests(%+v) = %v; want %v", tc.f, guidsOf(got), tc.want)
+		}
+	}
+}
+
+// testSubRequestStatuses: the statuses are those of ListSubRequests, per organization or
+// all, the deadline included (zero when none).
+func testSubRequestStatuses(t *testing.T, b *bundle) {
+	mustUpsert(t, b,
+		subRequest(5, orgA, date(2025, 3, 21)),
+		subRequest(4, orgB, date(2025, 3, 20)),
+		subRequest(1, orgA, time.Time{}),
+	)
+	if err := b.st.SetState(b.ctx, subRequest(5, "", time.Time{}).GUID, domain.StateNew, domain.StateReview, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, org := range []string{"", orgA, orgB, "no-such-org"} {
+		list, err := b.st.ListSubRequests(b.ctx, store.SubRequestFilter{Org: org})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []store.SubRequestStatus{}
+		for _, sr := range list {
+			want = append(want, store.SubRequestStatus{GUID: sr.GUID, State: sr.State, ResponseDate: sr.ResponseDate})
+		}
+		if wantN := map[string]int{"": 3, orgA: 2, orgB: 1}[org]; len(want) != wantN {
+			t.Fatalf("ListSubRequests(org %q) = %d sub-requests; want %d", org, len(want), wantN)
+		}
+		got, err := b.st.SubRequestStatuses(b.ctx, org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append([]store.SubRequestStatus{}, got...)
+		slices.SortFunc(got, func(x, y store.SubRequestStatus) int { return strings.Compare(x.GUID, y.GUID) })
+		slices.SortFunc(want, func(x, y store.SubRequestStatus) int { return strings.Compare(x.GUID, y.GUID) })
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("SubRequestStatuses(%q) = %+v; want %+v", org, got, want)
+		}
+	}
+	got, err := b.st.SubRequestStatuses(b.ctx, orgA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range got {
+		if s.GUID == subRequest(5, "", time.Time{}).GUID && (s.State != domain.StateReview || !s.ResponseDate.Equal(date(2025, 3, 21))) {
+			t.Errorf("status of sub-request 5 = %+v; want review, due 2025-03-21", s)
 		}
 	}
 }

@@ -58,6 +58,14 @@ type SubRequestFilter struct {
 	Limit  int            // 0: no limit
 }
 
+// SubRequestStatus is where one sub-request stands, without the rest of its row: what the
+// daemon's progress summaries compare on every pull.
+type SubRequestStatus struct {
+	GUID         string
+	State        domain.State
+	ResponseDate time.Time // GIS deadline; zero when none
+}
+
 // ReviewItem is one sub-request in the review queue with its latest decision (nil when the
 // pipeline sent it to review without one).
 type ReviewItem struct {
@@ -225,4 +233,15 @@ func (a InventoryAct) BalanceOn(day time.Time) (b Balance, ok bool) {
 		b, ok = x, true
 	}
 	return b, ok
+}
+
+// StateOf returns the state named s as the package's constant when it is a known one, so
+// that long lists of statuses kept in memory share a few strings instead of one per row.
+func StateOf(s string) domain.State {
+	for _, st := range domain.States() {
+		if string(st) == s {
+			return st
+		}
+	}
+	return domain.State(s)
 }
