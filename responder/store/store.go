@@ -41,6 +41,11 @@ type Store interface {
 	// differ, and a written act gets today's date. A document's Hash and AttachmentGUID
 	// survive a re-import when its Path and Size did not change.
 	ImportCourtActs(ctx context.Context, org string, acts []domain.CourtAct) (ImportStats, error)
+	// ImportCourtActsStream is ImportCourtActs over acts handed out in chunks by next (an
+	// empty chunk ends them), in the same one transaction, so that a large file need not be
+	// held in memory. An error from next rolls everything back and is returned as is
+	// (wrapped). An act listed in two chunks is an error.
+	ImportCourtActsStream(ctx context.Context, org string, next func() ([]domain.CourtAct, error)) (ImportStats, error)
 	// MissingPremises returns the ids (in order, without repeats) that match no premises of
 	// org or of no organization: the import's validation calls it before writing.
 	MissingPremises(ctx context.Context, org string, ids []string) ([]string, error)
