@@ -221,3 +221,7 @@ var ErrNotWritable = storecore.ErrNotWritable
 // ErrStaleSchema matches errors about a database whose schema is not the one this build
 // needs; the error text tells the user to run `gisgw migrate --db DSN`.
 var ErrStaleSchema = storecore.ErrStaleSchema
+
+// ActChunk is the chunk size ImportCourtActs works in, and the one streaming callers of
+// ImportCourtActsStream use.
+const ActChunk = storecore.ActChunk
