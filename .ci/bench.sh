@@ -39,7 +39,7 @@ group() {
 echo "bench: $(nproc) cores, $(go version | cut -d' ' -f3); output in $log" >&2
 group decide ./responder/app '^BenchmarkDecisions$' 1x
 group e2e ./cmd/gisgw '^BenchmarkEndToEnd$' 1x
-group import ./responder/importer '^BenchmarkImport100k$' 1x
+group import ./responder/importer '^BenchmarkImport(100k|Memory)$' 1x
 group xades ./soap/xades '^Benchmark(Sign|Verify)100Actions$' ''
 
 echo

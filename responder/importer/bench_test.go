@@ -120,16 +120,20 @@ func BenchmarkImport100k(b *testing.B) {
 			return st
 		}
 		b.Run(be.name+"/insert", func(b *testing.B) {
+			var cpu time.Duration
 			for range b.N {
 				b.StopTimer()
 				st := fresh(b)
 				b.StartTimer()
+				start := processCPU(b)
 				res, err := ImportCourtActs(b.Context(), st, acts, Options{})
+				cpu += processCPU(b) - start
 				if err != nil || res.Stats.Inserted != n {
 					b.Fatalf("import = %+v, %v", res.Stats, err)
 				}
 			}
 			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+			b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 		})
 		b.Run(be.name+"/reimport", func(b *testing.B) {
 			b.StopTimer()
@@ -138,6 +142,7 @@ func BenchmarkImport100k(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.StartTimer()
+			start := processCPU(b)
 			for range b.N {
 				res, err := ImportCourtActs(b.Context(), st, acts, Options{})
 				if err != nil || res.Stats.Unchanged != n {
@@ -145,6 +150,7 @@ func BenchmarkImport100k(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+			b.ReportMetric((processCPU(b)-start).Seconds()/float64(b.N), "cpu-s/op")
 		})
 	}
 }
@@ -201,3 +207,4 @@ func BenchmarkImportMemory(b *testing.B) {
 		b.ReportMetric(large/small, "x-heap-400k/100k")
 	}
 }
+
