@@ -207,4 +207,3 @@ func BenchmarkImportMemory(b *testing.B) {
 		b.ReportMetric(large/small, "x-heap-400k/100k")
 	}
 }
-

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gisgw/gisgw/responder/domain"
@@ -173,7 +174,7 @@ func (p *actRowParser) parse(r Row) (domain.CourtAct, domain.Debtor) {
 		fi, ok := p.files[v]
 		if !ok {
 			fi = statDocument(p.baseDir, v)
-			p.files[v] = fi
+			p.files[strings.Clone(v)] = fi // v may point into the whole line
 		}
 		if fi.err != "" {
 			errs.add(r.Line, "document_file", "%s", fi.err)

@@ -7,7 +7,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"os"
 	"path/filepath"
@@ -23,8 +22,9 @@ import (
 
 // The streaming court-acts import reads the file row by row and hands the acts to the store
 // in chunks of store.ActChunk, all in one transaction, so that memory does not grow with the
-// file: what grows is one 8-byte hash per act (to notice an act whose rows are not next to
-// each other) and the set of distinct document files. It is the path for clean files. Any
+// file: what grows is the store's set of 64-bit hashes of the act ids (to notice an act
+// listed twice, here an act whose rows are not next to each other) and the set of distinct
+// document files. It is the path for clean files. Any
 // problem (a bad row, a bad header, premises the store lacks, the rows of one act spread
 // over the file) stops it, the store rolls back, and the whole-file path runs instead: it
 // holds the file in memory but reports every problem by line, as it always did.
@@ -304,9 +304,7 @@ func streamCourtActs(ctx context.Context, st CourtActsStore, path string, r *run
 	p := &actRowParser{cols: cols, known: known, xlsx: t.Format == "xlsx", baseDir: filepath.Dir(path),
 		files: make(map[string]fileInfo), errs: errs}
 	var (
-		seed      = maphash.MakeSeed()
-		seen      = make(map[uint64]struct{}) // hashes of the act ids so far
-		cur       *domain.CourtAct            // the act whose rows are being read
+		cur       *domain.CourtAct // the act whose rows are being read
 		curLine   int
 		curDebtor = make(map[string]bool)
 		rows      int
@@ -365,14 +363,9 @@ func streamCourtActs(ctx context.Context, st CourtActsStore, path string, r *run
 				return nil, errWholeFile
 			}
 			if cur == nil || a.ID != cur.ID {
+				// An act whose rows are apart comes out twice; the store refuses that
+				// (store.ErrRepeatedAct) and the whole-file path groups the rows.
 				chunk = finish(chunk)
-				h := maphash.String(seed, a.ID)
-				if _, dup := seen[h]; dup {
-					// The act's rows are apart (or two ids share a hash): the whole-file
-					// path groups them.
-					return nil, errWholeFile
-				}
-				seen[h] = struct{}{}
 				a.Debtors = nil
 				cur, curLine = &a, row.Line
 				clear(curDebtor)
@@ -392,7 +385,7 @@ func streamCourtActs(ctx context.Context, st CourtActsStore, path string, r *run
 	}
 	stats, err := st.ImportCourtActsStream(ctx, r.opts.Org, next)
 	var mp *store.MissingPremisesError
-	if errors.Is(err, errWholeFile) || errors.As(err, &mp) {
+	if errors.Is(err, errWholeFile) || errors.Is(err, store.ErrRepeatedAct) || errors.As(err, &mp) {
 		return Result{}, errWholeFile
 	}
 	if err != nil {

@@ -174,7 +174,14 @@ func debtorCopyCols() []string {
 // ImportCourtActs upserts court acts of org by act_id, with their debtors (by debtor key)
 // and document, in one transaction. Every act's premises must be stored.
 func (s *Store) ImportCourtActs(ctx context.Context, org string, acts []domain.CourtAct) (storecore.ImportStats, error) {
-	return s.ImportCourtActsStream(ctx, org, storecore.ActChunks(acts, 0))
+	if err := s.usable(ctx); err != nil {
+		return storecore.ImportStats{}, err
+	}
+	// The whole input at once: repeated acts are found exactly, not by hash.
+	if _, err := storecore.CheckActs(org, acts); err != nil {
+		return storecore.ImportStats{}, fmt.Errorf("import court acts: %w", err)
+	}
+	return s.importCourtActs(ctx, storecore.ActsImport{Org: org, Checked: true}, storecore.ActChunks(acts, 0))
 }
 
 // ImportCourtActsStream is ImportCourtActs over chunks of acts, in one transaction.
@@ -182,7 +189,11 @@ func (s *Store) ImportCourtActsStream(ctx context.Context, org string, next func
 	if err := s.usable(ctx); err != nil {
 		return storecore.ImportStats{}, err
 	}
-	im := storecore.ActsImport{Org: org}
+	return s.importCourtActs(ctx, storecore.ActsImport{Org: org}, next)
+}
+
+func (s *Store) importCourtActs(ctx context.Context, im storecore.ActsImport, next func() ([]domain.CourtAct, error)) (storecore.ImportStats, error) {
+	org := im.Org
 	now := storecore.Stamp(s.now())
 	err := s.write(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, importLockKey); err != nil {

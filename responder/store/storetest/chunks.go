@@ -97,8 +97,14 @@ func testImportCourtActsStream(t *testing.T, b *bundle) {
 		t.Fatalf("outstanding after the update = %d; want 5", got)
 	}
 	twice := append(append([]domain.CourtAct(nil), acts[:2]...), acts[1])
-	if _, err := b.st.ImportCourtActsStream(b.ctx, "", chunksOf(twice, 2)); err == nil || !strings.Contains(err.Error(), "listed twice") {
+	if _, err := b.st.ImportCourtActsStream(b.ctx, "", chunksOf(twice, 2)); !errors.Is(err, store.ErrRepeatedAct) || !strings.Contains(err.Error(), "listed twice") {
 		t.Fatalf("an act in two chunks: err = %v; want listed twice", err)
+	}
+	if _, err := b.st.ImportCourtActsStream(b.ctx, "", chunksOf(twice, 3)); !errors.Is(err, store.ErrRepeatedAct) {
+		t.Fatalf("an act twice in one chunk: err = %v; want ErrRepeatedAct", err)
+	}
+	if _, err := b.st.ImportCourtActs(b.ctx, "", twice); !errors.Is(err, store.ErrRepeatedAct) {
+		t.Fatalf("ImportCourtActs with an act twice: err = %v; want ErrRepeatedAct", err)
 	}
 	if _, err := b.st.ImportCourtActsStream(b.ctx, "", chunksOf(nil)); err != nil {
 		t.Fatalf("empty stream: %v", err)

@@ -3,6 +3,7 @@ package storecore
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"time"
 
@@ -103,7 +104,7 @@ func checkActs(org string, acts []domain.CourtAct, offset int) ([]domain.CourtAc
 			return nil, fmt.Errorf("court act %q has unknown kind %q (want %s or %s)", a.ID, a.Kind, domain.ActCourtOrder, domain.ActJudgment)
 		}
 		if j, dup := seen[a.ID]; dup {
-			return nil, fmt.Errorf("court act %q is listed twice (#%d and #%d)", a.ID, offset+j+1, offset+i+1)
+			return nil, fmt.Errorf("court act %q is listed twice (#%d and #%d): %w", a.ID, offset+j+1, offset+i+1, ErrRepeatedAct)
 		}
 		seen[a.ID] = i
 		keys := make(map[string]bool, len(a.Debtors))
@@ -267,13 +268,24 @@ func ActChunks(acts []domain.CourtAct, n int) func() ([]domain.CourtAct, error) 
 	}
 }
 
+// ErrRepeatedAct matches the error of an import that lists one court act twice.
+var ErrRepeatedAct = errors.New("court act listed twice")
+
 // ActsImport carries what a chunked court-acts import needs across its chunks: the act ids
-// seen (an act listed in two chunks is listed twice), the counts, and the acts whose
-// premises are missing. Once one is missing nothing more is written, but later chunks are
-// still checked so that the error names every such act.
+// seen, the counts, and the acts whose premises are missing. Once one is missing nothing
+// more is written, but later chunks are still checked so that the error names every such
+// act.
+//
+// Across chunks the ids are kept as 64-bit hashes (8 bytes an act, not the id), so that a
+// streamed import's memory stays small; two different ids with the same hash (about one
+// chance in 10^8 for a million acts) make the import fail as if an act were repeated, never
+// write a wrong row. Checked (set when the caller already checked the whole input, as
+// ImportCourtActs does) skips the check across chunks.
 type ActsImport struct {
 	Org     string
-	seen    map[string]struct{}
+	Checked bool
+	seed    maphash.Seed
+	seen    map[uint64]struct{}
 	n       int
 	stats   ImportStats
 	missing []ActPremises
@@ -281,18 +293,21 @@ type ActsImport struct {
 
 // Check is CheckActs for the next chunk, with numbering and duplicates across chunks.
 func (im *ActsImport) Check(acts []domain.CourtAct) ([]domain.CourtAct, error) {
-	if im.seen == nil {
-		im.seen = make(map[string]struct{})
-	}
 	out, err := checkActs(im.Org, acts, im.n)
 	if err != nil {
 		return nil, err
 	}
-	for i, a := range out {
-		if _, dup := im.seen[a.ID]; dup {
-			return nil, fmt.Errorf("court act %q is listed twice (the second time as #%d)", a.ID, im.n+i+1)
+	if !im.Checked {
+		if im.seen == nil {
+			im.seen, im.seed = make(map[uint64]struct{}), maphash.MakeSeed()
 		}
-		im.seen[a.ID] = struct{}{}
+		for i, a := range out {
+			h := maphash.String(im.seed, a.ID)
+			if _, dup := im.seen[h]; dup {
+				return nil, fmt.Errorf("court act %q (#%d) is in an earlier chunk: %w", a.ID, im.n+i+1, ErrRepeatedAct)
+			}
+			im.seen[h] = struct{}{}
+		}
 	}
 	im.n += len(acts)
 	return out, nil
