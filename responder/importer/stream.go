@@ -383,7 +383,9 @@ func streamCourtActs(ctx context.Context, st CourtActsStore, path string, r *run
 		}
 		return chunk, nil
 	}
-	stats, err := st.ImportCourtActsStream(ctx, r.opts.Org, next)
+	pre, stop := prefetch(next)
+	stats, err := st.ImportCourtActsStream(ctx, r.opts.Org, pre)
+	stop() // next has returned for the last time: rows and acts are final
 	var mp *store.MissingPremisesError
 	if errors.Is(err, errWholeFile) || errors.Is(err, store.ErrRepeatedAct) || errors.As(err, &mp) {
 		return Result{}, errWholeFile
@@ -394,4 +396,48 @@ func streamCourtActs(ctx context.Context, st CourtActsStore, path string, r *run
 	res := Result{Rows: rows, Records: acts, Stats: stats, Elapsed: r.opts.Now().Sub(r.begin), streamed: true}
 	report("written")
 	return res, nil
+}
+
+// prefetch calls next in a goroutine one chunk ahead of the caller, so that reading and
+// checking the file (one core) overlaps the store's work on the chunk before (the other).
+// next runs only in that goroutine. stop waits for it to end, stopping it early when the
+// caller did not read up to the last chunk (the store gave up).
+func prefetch(next func() ([]domain.CourtAct, error)) (get func() ([]domain.CourtAct, error), stop func()) {
+	type result struct {
+		chunk []domain.CourtAct
+		err   error
+	}
+	out := make(chan result, 1)
+	quit := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			chunk, err := next()
+			select {
+			case out <- result{chunk, err}:
+			case <-quit:
+				return
+			}
+			if err != nil || len(chunk) == 0 {
+				return
+			}
+		}
+	}()
+	finished := false
+	get = func() ([]domain.CourtAct, error) {
+		if finished {
+			return nil, nil
+		}
+		res := <-out
+		if res.err != nil || len(res.chunk) == 0 {
+			finished = true
+		}
+		return res.chunk, res.err
+	}
+	stop = func() {
+		close(quit)
+		<-done
+	}
+	return get, stop
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/store"
 )
 
@@ -170,5 +171,45 @@ func TestStreamingProgress(t *testing.T) {
 	}
 	if last.Size == 0 || last.Bytes != last.Size {
 		t.Fatalf("last progress read %d of %d bytes; want all", last.Bytes, last.Size)
+	}
+}
+
+// TestPrefetchStopsEarly: when the store stops reading before the last chunk, stop ends
+// the goroutine (it would otherwise block on its send), and next is never called after.
+func TestPrefetchStopsEarly(t *testing.T) {
+	t.Parallel()
+	calls := 0
+	next := func() ([]domain.CourtAct, error) {
+		calls++
+		return []domain.CourtAct{{ID: fmt.Sprint(calls)}}, nil
+	}
+	get, stop := prefetch(next)
+	if chunk, err := get(); err != nil || len(chunk) != 1 || chunk[0].ID != "1" {
+		t.Fatalf("first chunk = %+v, %v", chunk, err)
+	}
+	stop()
+	if n := calls; n > 3 {
+		t.Fatalf("next called %d times for one chunk read; want at most 3 (one ahead, one blocked)", n)
+	}
+
+	// Read to the end: an error ends the stream and get keeps returning nothing.
+	boom := errors.New("boom")
+	k := 0
+	get, stop = prefetch(func() ([]domain.CourtAct, error) {
+		k++
+		if k == 2 {
+			return nil, boom
+		}
+		return []domain.CourtAct{{ID: "a"}}, nil
+	})
+	defer stop()
+	if _, err := get(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := get(); !errors.Is(err, boom) {
+		t.Fatalf("second get: err = %v; want boom", err)
+	}
+	if chunk, err := get(); chunk != nil || err != nil {
+		t.Fatalf("get after the end = %+v, %v; want nothing", chunk, err)
 	}
 }
