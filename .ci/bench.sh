@@ -40,7 +40,7 @@ echo "bench: $(nproc) cores, $(go version | cut -d' ' -f3); output in $log" >&2
 group decide ./responder/app '^BenchmarkDecisions$' 1x
 group e2e ./cmd/gisgw '^BenchmarkEndToEnd(GIS)?$' 1x
 group scale ./cmd/gisgw '^BenchmarkScale$' 1x
-group import ./responder/importer '^BenchmarkImport100k$' 1x
+group import ./responder/importer '^BenchmarkImport(100k|Memory)$' 1x
 group xades ./soap/xades '^Benchmark(Sign|Verify|SignOpenSSLProcess)100Actions$' ''
 
 echo

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"time"
 
@@ -47,7 +46,8 @@ func runImport(ctx context.Context, env *cliEnv, args []string, kind string) err
 		return err
 	}
 	defer st.Close()
-	opts := importer.Options{Org: *org, DocumentsDir: *docs, Progress: importProgress(env.stderr, file, kind)}
+	progress := newProgressLine(env.stderr, file, kind)
+	opts := importer.Options{Org: *org, DocumentsDir: *docs, Now: env.now, Progress: progress.report}
 	var res importer.Result
 	switch kind {
 	case "premises":
@@ -57,6 +57,7 @@ func runImport(ctx context.Context, env *cliEnv, args []string, kind string) err
 	default:
 		res, err = importer.ImportCourtActs(ctx, st, file, opts)
 	}
+	progress.done()
 	if err != nil {
 		return err
 	}
@@ -84,16 +85,4 @@ func recordsName(kind string) string {
 		return "agreements"
 	}
 	return "acts"
-}
-
-// importProgress prints a line as the import passes its stages, so a long import shows life.
-func importProgress(w io.Writer, file, kind string) func(importer.Progress) {
-	return func(p importer.Progress) {
-		switch p.Stage {
-		case "read":
-			fmt.Fprintf(w, "read %s: %d rows in %s; validating…\n", file, p.Rows, p.Elapsed.Round(time.Millisecond))
-		case "validated":
-			fmt.Fprintf(w, "validated %d rows (%d %s) in %s; writing…\n", p.Rows, p.Records, recordsName(kind), p.Elapsed.Round(time.Millisecond))
-		}
-	}
 }

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gisgw/gisgw/responder/store/storeopen"
 
@@ -117,16 +120,20 @@ func BenchmarkImport100k(b *testing.B) {
 			return st
 		}
 		b.Run(be.name+"/insert", func(b *testing.B) {
+			var cpu time.Duration
 			for range b.N {
 				b.StopTimer()
 				st := fresh(b)
 				b.StartTimer()
+				start := processCPU(b)
 				res, err := ImportCourtActs(b.Context(), st, acts, Options{})
+				cpu += processCPU(b) - start
 				if err != nil || res.Stats.Inserted != n {
 					b.Fatalf("import = %+v, %v", res.Stats, err)
 				}
 			}
 			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+			b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 		})
 		b.Run(be.name+"/reimport", func(b *testing.B) {
 			b.StopTimer()
@@ -135,6 +142,7 @@ func BenchmarkImport100k(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.StartTimer()
+			start := processCPU(b)
 			for range b.N {
 				res, err := ImportCourtActs(b.Context(), st, acts, Options{})
 				if err != nil || res.Stats.Unchanged != n {
@@ -142,6 +150,60 @@ func BenchmarkImport100k(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+			b.ReportMetric((processCPU(b)-start).Seconds()/float64(b.N), "cpu-s/op")
 		})
+	}
+}
+
+// BenchmarkImportMemory imports 100,000 and then 400,000 court-act rows (CSV, SQLite, each
+// into a fresh store) and reports the peak heap in use during each import, sampled every
+// 5 ms with runtime.ReadMemStats after a GC before the import, and their ratio: memory
+// flat in the file size means a ratio near 1, holding the file means near 4.
+func BenchmarkImportMemory(b *testing.B) {
+	peak := func(b *testing.B, n int) float64 {
+		dir := b.TempDir()
+		premises, acts := writeLargeFiles(b, dir, n)
+		st, err := storeopen.Open(b.Context(), filepath.Join(dir, "bench.db"), storeopen.WithAutoMigrate())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer st.Close()
+		if _, err := ImportPremises(b.Context(), st, premises, Options{}); err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		var max atomic.Uint64
+		stop, done := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(done)
+			var ms runtime.MemStats
+			tick := time.NewTicker(5 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				runtime.ReadMemStats(&ms)
+				if ms.HeapInuse > max.Load() {
+					max.Store(ms.HeapInuse)
+				}
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+				}
+			}
+		}()
+		res, err := ImportCourtActs(b.Context(), st, acts, Options{})
+		close(stop)
+		<-done
+		if err != nil || res.Stats.Inserted != n {
+			b.Fatalf("import of %d rows = %+v, %v", n, res.Stats, err)
+		}
+		return float64(max.Load()) / (1 << 20)
+	}
+	for range b.N {
+		small := peak(b, 100_000)
+		large := peak(b, 400_000)
+		b.ReportMetric(small, "MB-heap-100k")
+		b.ReportMetric(large, "MB-heap-400k")
+		b.ReportMetric(large/small, "x-heap-400k/100k")
 	}
 }

@@ -115,13 +115,18 @@ func mapHeader(t *Table, known []column, errs *collector) columns {
 		}
 	}
 	for _, r := range t.Rows {
-		for i, h := range t.Header {
-			if h == "" && r.Cells[i] != "" {
-				errs.add(r.Line, "", "value %q in column %d, which has no header", clip(r.Cells[i]), i+1)
-			}
-		}
+		valuesWithoutHeader(t.Header, r, errs)
 	}
 	return cols
+}
+
+// valuesWithoutHeader reports the row's values under empty header cells.
+func valuesWithoutHeader(header []string, r Row, errs *collector) {
+	for i, h := range header {
+		if h == "" && r.Cells[i] != "" {
+			errs.add(r.Line, "", "value %q in column %d, which has no header", clip(r.Cells[i]), i+1)
+		}
+	}
 }
 
 // clip shortens a value quoted in an error message.

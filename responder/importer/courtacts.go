@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gisgw/gisgw/responder/domain"
@@ -44,99 +45,12 @@ func parseCourtActs(t *Table, baseDir string) (parsedActs, error) {
 	known := courtActColumns()
 	cols := mapHeader(t, known, errs)
 	xlsx := t.Format == "xlsx"
-	files := make(map[string]fileInfo)
+	rp := &actRowParser{cols: cols, known: known, xlsx: xlsx, baseDir: baseDir, files: make(map[string]fileInfo), errs: errs}
 	groups := make(map[string]*actGroup)
 	var out parsedActs
 	for _, r := range t.Rows {
 		before := len(errs.errs)
-		cellTooLong(r, cols, known, errs)
-		a := domain.CourtAct{
-			ID:         required(r, cols, errs, "act_id"),
-			PremisesID: required(r, cols, errs, "premise_id"),
-			CaseNumber: cols.get(r, "case_number"),
-		}
-		if v := required(r, cols, errs, "act_kind"); v != "" {
-			k, err := parseActKind(v)
-			if err != nil {
-				errs.add(r.Line, "act_kind", "%v", err)
-			}
-			a.Kind = k
-		}
-		date := func(name string) time.Time {
-			v := cols.get(r, name)
-			if v == "" {
-				return time.Time{}
-			}
-			d, err := parseDate(v, xlsx)
-			if err != nil {
-				errs.add(r.Line, name, "%v", err)
-			}
-			return d
-		}
-		bound := func(name string, from bool) time.Time {
-			v := cols.get(r, name)
-			if v == "" {
-				return time.Time{}
-			}
-			d, err := parsePeriodBound(v, from, xlsx)
-			if err != nil {
-				errs.add(r.Line, name, "%v", err)
-			}
-			return d
-		}
-		money := func(name string) domain.Money {
-			v := cols.get(r, name)
-			if v == "" {
-				return 0
-			}
-			m, err := parseMoney(v, xlsx)
-			if err != nil {
-				errs.add(r.Line, name, "%v", err)
-			}
-			return m
-		}
-		a.PronouncedOn, a.EffectiveOn = date("pronounced_on"), date("effective_on")
-		a.DebtFrom, a.DebtTo = bound("debt_from", true), bound("debt_to", false)
-		a.Amount, a.Outstanding = money("amount"), money("outstanding")
-		// A blank (or absent) outstanding amount is unknown, not 0: only an explicit 0
-		// says the debt is repaid.
-		a.OutstandingUnknown = cols.get(r, "outstanding") == ""
-		a.BalanceOn, a.CancelledOn = date("balance_on"), date("cancelled_on")
-		checkActDates(r, a, cols, errs)
-		if !a.EffectiveOn.IsZero() && a.CaseNumber == "" {
-			errs.add(r.Line, "case_number", "value is required for an act in force (the answer to GIS carries the act's number)")
-		}
-
-		d := domain.Debtor{
-			LastName:   required(r, cols, errs, "debtor_last_name"),
-			FirstName:  required(r, cols, errs, "debtor_first_name"),
-			MiddleName: cols.get(r, "debtor_middle_name"),
-			DocType:    cols.get(r, "debtor_doc_type"),
-			DocSeries:  cols.get(r, "debtor_doc_series"),
-			DocNumber:  cols.get(r, "debtor_doc_number"),
-		}
-		if v := cols.get(r, "debtor_snils"); v != "" {
-			s, err := parseSNILS(v)
-			if err != nil {
-				errs.add(r.Line, "debtor_snils", "%v", err)
-			}
-			d.SNILS = s
-		}
-		if d.DocNumber != "" && d.DocType == "" {
-			errs.add(r.Line, "debtor_doc_type", "value is required when debtor_doc_number is given")
-		}
-		if v := cols.get(r, "document_file"); v != "" {
-			fi, ok := files[v]
-			if !ok {
-				fi = statDocument(baseDir, v)
-				files[v] = fi
-			}
-			if fi.err != "" {
-				errs.add(r.Line, "document_file", "%s", fi.err)
-			} else {
-				a.Document = &domain.Document{Name: filepath.Base(fi.path), Path: fi.path, Size: fi.size}
-			}
-		}
+		a, d := rp.parse(r)
 		clean := len(errs.errs) == before
 
 		if a.ID == "" {
@@ -165,6 +79,110 @@ func parseCourtActs(t *Table, baseDir string) (parsedActs, error) {
 	// The partial result goes back with the errors so that the caller can still check the
 	// premises and report those problems in the same run.
 	return out, errs.err("")
+}
+
+// actRowParser reads the act and the debtor of one court-acts row, adding the row's
+// problems to errs. The whole-file parse and the streaming import share it.
+type actRowParser struct {
+	cols    columns
+	known   []column
+	xlsx    bool
+	baseDir string
+	files   map[string]fileInfo // document_file values already looked at
+	errs    *collector
+}
+
+func (p *actRowParser) parse(r Row) (domain.CourtAct, domain.Debtor) {
+	cols, known, xlsx, errs := p.cols, p.known, p.xlsx, p.errs
+	cellTooLong(r, cols, known, errs)
+	a := domain.CourtAct{
+		ID:         required(r, cols, errs, "act_id"),
+		PremisesID: required(r, cols, errs, "premise_id"),
+		CaseNumber: cols.get(r, "case_number"),
+	}
+	if v := required(r, cols, errs, "act_kind"); v != "" {
+		k, err := parseActKind(v)
+		if err != nil {
+			errs.add(r.Line, "act_kind", "%v", err)
+		}
+		a.Kind = k
+	}
+	date := func(name string) time.Time {
+		v := cols.get(r, name)
+		if v == "" {
+			return time.Time{}
+		}
+		d, err := parseDate(v, xlsx)
+		if err != nil {
+			errs.add(r.Line, name, "%v", err)
+		}
+		return d
+	}
+	bound := func(name string, from bool) time.Time {
+		v := cols.get(r, name)
+		if v == "" {
+			return time.Time{}
+		}
+		d, err := parsePeriodBound(v, from, xlsx)
+		if err != nil {
+			errs.add(r.Line, name, "%v", err)
+		}
+		return d
+	}
+	money := func(name string) domain.Money {
+		v := cols.get(r, name)
+		if v == "" {
+			return 0
+		}
+		m, err := parseMoney(v, xlsx)
+		if err != nil {
+			errs.add(r.Line, name, "%v", err)
+		}
+		return m
+	}
+	a.PronouncedOn, a.EffectiveOn = date("pronounced_on"), date("effective_on")
+	a.DebtFrom, a.DebtTo = bound("debt_from", true), bound("debt_to", false)
+	a.Amount, a.Outstanding = money("amount"), money("outstanding")
+	// A blank (or absent) outstanding amount is unknown, not 0: only an explicit 0
+	// says the debt is repaid.
+	a.OutstandingUnknown = cols.get(r, "outstanding") == ""
+	a.BalanceOn, a.CancelledOn = date("balance_on"), date("cancelled_on")
+	checkActDates(r, a, cols, errs)
+	if !a.EffectiveOn.IsZero() && a.CaseNumber == "" {
+		errs.add(r.Line, "case_number", "value is required for an act in force (the answer to GIS carries the act's number)")
+	}
+
+	d := domain.Debtor{
+		LastName:   required(r, cols, errs, "debtor_last_name"),
+		FirstName:  required(r, cols, errs, "debtor_first_name"),
+		MiddleName: cols.get(r, "debtor_middle_name"),
+		DocType:    cols.get(r, "debtor_doc_type"),
+		DocSeries:  cols.get(r, "debtor_doc_series"),
+		DocNumber:  cols.get(r, "debtor_doc_number"),
+	}
+	if v := cols.get(r, "debtor_snils"); v != "" {
+		s, err := parseSNILS(v)
+		if err != nil {
+			errs.add(r.Line, "debtor_snils", "%v", err)
+		}
+		d.SNILS = s
+	}
+	if d.DocNumber != "" && d.DocType == "" {
+		errs.add(r.Line, "debtor_doc_type", "value is required when debtor_doc_number is given")
+	}
+	if v := cols.get(r, "document_file"); v != "" {
+		fi, ok := p.files[v]
+		if !ok {
+			fi = statDocument(p.baseDir, v)
+			p.files[strings.Clone(v)] = fi // v may point into the whole line
+		}
+		if fi.err != "" {
+			errs.add(r.Line, "document_file", "%s", fi.err)
+		} else {
+			a.Document = &domain.Document{Name: filepath.Base(fi.path), Path: fi.path, Size: fi.size}
+		}
+	}
+	return a, d
 }
 
 func debtorKeyColumn(d domain.Debtor) string {

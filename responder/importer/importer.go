@@ -26,6 +26,7 @@ type PremisesStore interface {
 type CourtActsStore interface {
 	MissingPremises(ctx context.Context, org string, ids []string) ([]string, error)
 	ImportCourtActs(ctx context.Context, org string, acts []domain.CourtAct) (store.ImportStats, error)
+	ImportCourtActsStream(ctx context.Context, org string, next func() ([]domain.CourtAct, error)) (store.ImportStats, error)
 }
 
 // Options tune an import.
@@ -44,9 +45,11 @@ type Options struct {
 
 // Progress reports a stage of an import.
 type Progress struct {
-	Stage   string // "read", "validated" or "written"
-	Rows    int    // data rows in the file
+	Stage   string // "rows" (a court-acts import under way, every 1,000 rows), "read", "validated" or "written"
+	Rows    int    // data rows in the file ("rows": read so far)
 	Records int    // premises or acts found in the rows
+	Bytes   int64  // "rows": bytes of the file read so far (0 when unknown, as for XLSX)
+	Size    int64  // "rows": the file's size in bytes
 	Elapsed time.Duration
 }
 
@@ -56,6 +59,8 @@ type Result struct {
 	Records int // premises or court acts in the file
 	Stats   store.ImportStats
 	Elapsed time.Duration
+
+	streamed bool // the file went through the streaming path (tests check which path ran)
 }
 
 // ImportPremises imports a premises file into st.
@@ -78,9 +83,20 @@ func ImportPremises(ctx context.Context, st PremisesStore, path string, opts Opt
 
 // ImportCourtActs imports a court-acts file into st. document_file paths are relative to
 // the file's folder, and every act's premises must already be in the store.
+//
+// A clean file streams into the store in chunks (memory does not grow with the file); a
+// file with problems, or whose rows of one act are not next to each other, is read whole
+// so that every problem is reported by line.
 func ImportCourtActs(ctx context.Context, st CourtActsStore, path string, opts Options) (Result, error) {
-	run, err := start(path, opts)
+	run, err := newRun(path, opts)
 	if err != nil {
+		return Result{}, err
+	}
+	res, err := streamCourtActs(ctx, st, path, run)
+	if !errors.Is(err, errWholeFile) {
+		return res, err
+	}
+	if err := run.read(); err != nil {
 		return Result{}, err
 	}
 	parsed, perr := parseCourtActs(run.table, filepath.Dir(path))
@@ -179,6 +195,18 @@ type run struct {
 }
 
 func start(path string, opts Options) (*run, error) {
+	r, err := newRun(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.read(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// newRun checks the options and starts the clock.
+func newRun(path string, opts Options) (*run, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -189,14 +217,18 @@ func start(path string, opts Options) (*run, error) {
 		}
 		opts.Org = g
 	}
-	r := &run{path: path, opts: opts, begin: opts.Now()}
-	t, err := ReadFile(path)
+	return &run{path: path, opts: opts, begin: opts.Now()}, nil
+}
+
+// read reads the whole file into r.table.
+func (r *run) read() error {
+	t, err := ReadFile(r.path)
 	if err != nil {
-		return nil, fmt.Errorf("import %s: %w", path, err)
+		return fmt.Errorf("import %s: %w", r.path, err)
 	}
 	r.table = t
 	r.report("read", 0)
-	return r, nil
+	return nil
 }
 
 func (r *run) report(stage string, records int) {

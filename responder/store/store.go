@@ -41,6 +41,14 @@ type Store interface {
 	// differ, and a written act gets today's date. A document's Hash and AttachmentGUID
 	// survive a re-import when its Path and Size did not change.
 	ImportCourtActs(ctx context.Context, org string, acts []domain.CourtAct) (ImportStats, error)
+	// ImportCourtActsStream is ImportCourtActs over acts handed out in chunks by next (an
+	// empty chunk ends them), in the same one transaction, so that a large file need not be
+	// held in memory. An error from next rolls everything back and is returned as is
+	// (wrapped). An act listed twice is an error matching ErrRepeatedAct; across chunks it
+	// is found by a 64-bit hash of the id, so that memory stays small, and two different
+	// ids sharing a hash (about one chance in 10^8 for a million acts) fail the same way
+	// (ImportCourtActs checks its whole input exactly).
+	ImportCourtActsStream(ctx context.Context, org string, next func() ([]domain.CourtAct, error)) (ImportStats, error)
 	// MissingPremises returns the ids (in order, without repeats) that match no premises of
 	// org or of no organization: the import's validation calls it before writing.
 	MissingPremises(ctx context.Context, org string, ids []string) ([]string, error)
@@ -222,3 +230,11 @@ var ErrNotWritable = storecore.ErrNotWritable
 // ErrStaleSchema matches errors about a database whose schema is not the one this build
 // needs; the error text tells the user to run `gisgw migrate --db DSN`.
 var ErrStaleSchema = storecore.ErrStaleSchema
+
+// ErrRepeatedAct matches the error of a court-acts import that lists an act twice (for
+// ImportCourtActsStream, possibly two ids that share a 64-bit hash; see there).
+var ErrRepeatedAct = storecore.ErrRepeatedAct
+
+// ActChunk is the chunk size ImportCourtActs works in, and the one streaming callers of
+// ImportCourtActsStream use.
+const ActChunk = storecore.ActChunk

@@ -177,52 +177,48 @@ func (s *Store) ImportCourtActs(ctx context.Context, org string, acts []domain.C
 	if err := s.usable(ctx); err != nil {
 		return storecore.ImportStats{}, err
 	}
-	acts, err := storecore.CheckActs(org, acts)
-	if err != nil {
+	// The whole input at once: repeated acts are found exactly, not by hash.
+	if _, err := storecore.CheckActs(org, acts); err != nil {
 		return storecore.ImportStats{}, fmt.Errorf("import court acts: %w", err)
 	}
-	var plan storecore.ActsPlan
+	return s.importCourtActs(ctx, storecore.ActsImport{Org: org, Checked: true}, storecore.ActChunks(acts, 0))
+}
+
+// ImportCourtActsStream is ImportCourtActs over chunks of acts, in one transaction.
+func (s *Store) ImportCourtActsStream(ctx context.Context, org string, next func() ([]domain.CourtAct, error)) (storecore.ImportStats, error) {
+	if err := s.usable(ctx); err != nil {
+		return storecore.ImportStats{}, err
+	}
+	return s.importCourtActs(ctx, storecore.ActsImport{Org: org}, next)
+}
+
+func (s *Store) importCourtActs(ctx context.Context, im storecore.ActsImport, next func() ([]domain.CourtAct, error)) (storecore.ImportStats, error) {
+	org := im.Org
 	now := storecore.Stamp(s.now())
-	err = s.write(ctx, func(tx pgx.Tx) error {
+	err := s.write(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, importLockKey); err != nil {
 			return fmt.Errorf("take import lock: %w", err)
 		}
-		keys, err := premisesKeys(ctx, tx, org, storecore.ActPremisesIDs(acts))
-		if err != nil {
+		w := &actsWriter{tx: tx, now: now}
+		for {
+			chunk, err := next()
+			if err != nil {
+				return err
+			}
+			if len(chunk) == 0 {
+				break
+			}
+			if err := importActsChunk(ctx, tx, &im, w, chunk); err != nil {
+				return err
+			}
+		}
+		if err := im.Err(); err != nil {
 			return err
 		}
-		ids := make([]string, len(acts))
-		for i, a := range acts {
-			ids[i] = a.ID
-		}
-		rows, err := tx.Query(ctx, `SELECT `+actCols+`, `+debtorCols+` FROM court_acts a
-			LEFT JOIN court_act_debtors d ON d.org_guid = a.org_guid AND d.act_id = a.act_id
-			WHERE a.org_guid = $1 AND a.act_id = ANY($2) ORDER BY a.act_id, d.position`, org, ids)
-		if err != nil {
-			return fmt.Errorf("read stored court acts: %w", err)
-		}
-		stored, err := scanActs(rows)
-		if err != nil {
-			return err
-		}
-		existing := make(map[string]storecore.ActRow, len(stored))
-		for _, r := range stored {
-			existing[r.Act.ID] = r
-		}
-		plan, err = storecore.PlanActs(org, acts, existing, storecore.ResolvePremises(org, keys), storecore.Today(now))
-		if err != nil {
-			return err
-		}
-		if len(plan.Insert)+len(plan.Update) == 0 {
+		st := im.Stats()
+		if st.Inserted+st.Updated == 0 {
 			return nil
 		}
-		if err := writeActs(ctx, tx, plan, now); err != nil {
-			return err
-		}
-		if err := writeBalances(ctx, tx, plan.Balances, now); err != nil {
-			return err
-		}
-		st := plan.Stats()
 		if st.ShouldAnalyze() {
 			if _, err := tx.Exec(ctx, `ANALYZE court_acts, court_act_debtors`); err != nil {
 				return fmt.Errorf("refresh statistics of court acts: %w", err)
@@ -234,10 +230,59 @@ func (s *Store) ImportCourtActs(ctx context.Context, org string, acts []domain.C
 	if err != nil {
 		return storecore.ImportStats{}, fmt.Errorf("import court acts: %w", err)
 	}
-	return plan.Stats(), nil
+	return im.Stats(), nil
 }
 
-func writeActs(ctx context.Context, tx pgx.Tx, plan storecore.ActsPlan, now time.Time) error {
+// importActsChunk checks, plans and writes one chunk of acts.
+func importActsChunk(ctx context.Context, tx pgx.Tx, im *storecore.ActsImport, w *actsWriter, acts []domain.CourtAct) error {
+	acts, err := im.Check(acts)
+	if err != nil {
+		return err
+	}
+	keys, err := premisesKeys(ctx, tx, im.Org, storecore.ActPremisesIDs(acts))
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(acts))
+	for i, a := range acts {
+		ids[i] = a.ID
+	}
+	rows, err := tx.Query(ctx, `SELECT `+actCols+`, `+debtorCols+` FROM court_acts a
+		LEFT JOIN court_act_debtors d ON d.org_guid = a.org_guid AND d.act_id = a.act_id
+		WHERE a.org_guid = $1 AND a.act_id = ANY($2) ORDER BY a.act_id, d.position`, im.Org, ids)
+	if err != nil {
+		return fmt.Errorf("read stored court acts: %w", err)
+	}
+	stored, err := scanActs(rows)
+	if err != nil {
+		return err
+	}
+	existing := make(map[string]storecore.ActRow, len(stored))
+	for _, r := range stored {
+		existing[r.Act.ID] = r
+	}
+	plan, write, err := im.Plan(acts, existing, storecore.ResolvePremises(im.Org, keys), storecore.Today(w.now))
+	if err != nil || !write {
+		return err
+	}
+	if len(plan.Insert)+len(plan.Update) == 0 {
+		return nil
+	}
+	if err := w.writeActs(ctx, plan); err != nil {
+		return err
+	}
+	return writeBalances(ctx, tx, plan.Balances, w.now)
+}
+
+// actsWriter writes the plans of an import's chunks in one transaction.
+type actsWriter struct {
+	tx      pgx.Tx
+	now     time.Time
+	staging bool // the temporary table of changed acts exists
+}
+
+func (w *actsWriter) writeActs(ctx context.Context, plan storecore.ActsPlan) error {
+	tx, now := w.tx, w.now
 	if len(plan.Insert) > 0 {
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"court_acts"}, actCopyCols(), actsSource(plan.Insert, now)); err != nil {
 			return fmt.Errorf("insert court acts: %w", err)
@@ -249,18 +294,23 @@ func writeActs(ctx context.Context, tx pgx.Tx, plan storecore.ActsPlan, now time
 	if len(plan.Update) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE gisgw_acts_in (LIKE court_acts) ON COMMIT DROP`); err != nil {
+	staging := `TRUNCATE gisgw_acts_in`
+	if !w.staging {
+		staging = `CREATE TEMP TABLE gisgw_acts_in (LIKE court_acts) ON COMMIT DROP`
+	}
+	if _, err := tx.Exec(ctx, staging); err != nil {
 		return fmt.Errorf("update court acts: %w", err)
 	}
+	w.staging = true
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"gisgw_acts_in"}, actCopyCols(), actsSource(plan.Update, now)); err != nil {
 		return fmt.Errorf("update court acts: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `UPDATE court_acts a SET premises_org = t.premises_org, premise_id = t.premise_id,
 		case_number = t.case_number, kind = t.kind, pronounced_on = t.pronounced_on, effective_on = t.effective_on,
 		debt_from = t.debt_from, debt_to = t.debt_to, amount = t.amount, outstanding = t.outstanding,
-		outstanding_unknown = t.outstanding_unknown, 		balance_on = t.balance_on, cancelled_on = t.cancelled_on, doc_name = t.doc_name, doc_path = t.doc_path,
-		doc_size = t.doc_size, doc_hash = t.doc_hash, doc_attachment_guid = t.doc_attachment_guid,
-		updated_at = t.updated_at
+		outstanding_unknown = t.outstanding_unknown, balance_on = t.balance_on, cancelled_on = t.cancelled_on,
+		doc_name = t.doc_name, doc_path = t.doc_path, doc_size = t.doc_size, doc_hash = t.doc_hash,
+		doc_attachment_guid = t.doc_attachment_guid, updated_at = t.updated_at
 		FROM gisgw_acts_in t WHERE a.org_guid = t.org_guid AND a.act_id = t.act_id`); err != nil {
 		return fmt.Errorf("update court acts: %w", err)
 	}
@@ -275,21 +325,23 @@ func writeActs(ctx context.Context, tx pgx.Tx, plan storecore.ActsPlan, now time
 	return nil
 }
 
-// writeBalances adds the plan's balance history rows; a row for a date already recorded
-// replaces it (a corrected file for the same date).
+// writeBalances adds the plan's balance history rows in one statement (the columns go as
+// arrays); a row for a date already recorded replaces it (a corrected file for the same
+// date). A chunk names each act once, so no row is hit twice.
 func writeBalances(ctx context.Context, tx pgx.Tx, rows []storecore.BalanceRow, now time.Time) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	b := &pgx.Batch{}
-	for _, r := range rows {
-		b.Queue(`INSERT INTO balance_history (org_guid, act_id, balance_on, outstanding, outstanding_unknown, recorded_at)
-			VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (org_guid, act_id, balance_on) DO UPDATE SET outstanding = excluded.outstanding,
-				outstanding_unknown = excluded.outstanding_unknown, recorded_at = excluded.recorded_at`,
-			r.OrgGUID, r.ActID, dateArg(r.On), int64(r.Outstanding), r.Unknown, now)
+	orgs, acts := make([]string, len(rows)), make([]string, len(rows))
+	dates, amounts, unknown := make([]pgtype.Date, len(rows)), make([]int64, len(rows)), make([]bool, len(rows))
+	for i, r := range rows {
+		orgs[i], acts[i], dates[i], amounts[i], unknown[i] = r.OrgGUID, r.ActID, dateArg(r.On), int64(r.Outstanding), r.Unknown
 	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO balance_history (org_guid, act_id, balance_on, outstanding, outstanding_unknown, recorded_at)
+		SELECT o, a, d, v, u, $6 FROM unnest($1::text[], $2::text[], $3::date[], $4::bigint[], $5::boolean[]) AS t(o, a, d, v, u)
+		ON CONFLICT (org_guid, act_id, balance_on) DO UPDATE SET outstanding = excluded.outstanding,
+			outstanding_unknown = excluded.outstanding_unknown, recorded_at = excluded.recorded_at`,
+		orgs, acts, dates, amounts, unknown, now); err != nil {
 		return fmt.Errorf("record balance history: %w", err)
 	}
 	return nil

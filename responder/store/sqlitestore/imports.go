@@ -3,7 +3,9 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gisgw/gisgw/responder/domain"
@@ -102,15 +104,21 @@ func scanPremises(rows *sql.Rows) ([]domain.Premises, error) {
 	return out, nil
 }
 
-// premisesKeys returns the stored (org, premise_id) pairs an act of org may refer to.
+// premisesKeys returns the stored (org, premise_id) pairs among ids that an act of org may
+// refer to. The ids go in as one JSON array so that one statement looks up a whole chunk
+// through the primary key, whatever its size (SQLite limits bound parameters).
 func premisesKeys(ctx context.Context, q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 }, org string, ids []string) ([]storecore.ActPremisesKey, error) {
-	want := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		want[id] = true
+	if len(ids) == 0 {
+		return nil, nil
 	}
-	rows, err := q.QueryContext(ctx, `SELECT org_guid, premise_id FROM premises WHERE org_guid IN (?, '')`, org)
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, fmt.Errorf("read premises ids: %w", err)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT org_guid, premise_id FROM premises
+		WHERE org_guid IN (?, '') AND premise_id IN (SELECT value FROM json_each(?))`, org, string(list))
 	if err != nil {
 		return nil, fmt.Errorf("read premises ids: %w", err)
 	}
@@ -121,9 +129,7 @@ func premisesKeys(ctx context.Context, q interface {
 		if err := rows.Scan(&k.Org, &k.PremisesID); err != nil {
 			return nil, fmt.Errorf("read premises ids: %w", err)
 		}
-		if want[k.PremisesID] {
-			keys = append(keys, k)
-		}
+		keys = append(keys, k)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read premises ids: %w", err)
@@ -169,35 +175,46 @@ func (s *Store) ImportCourtActs(ctx context.Context, org string, acts []domain.C
 	if err := s.usable(ctx); err != nil {
 		return storecore.ImportStats{}, err
 	}
-	acts, err := storecore.CheckActs(org, acts)
-	if err != nil {
+	// The whole input at once: repeated acts are found exactly, not by hash.
+	if _, err := storecore.CheckActs(org, acts); err != nil {
 		return storecore.ImportStats{}, fmt.Errorf("import court acts: %w", err)
 	}
-	var plan storecore.ActsPlan
+	return s.importCourtActs(ctx, storecore.ActsImport{Org: org, Checked: true}, storecore.ActChunks(acts, 0))
+}
+
+// ImportCourtActsStream is ImportCourtActs over chunks of acts, in one transaction.
+func (s *Store) ImportCourtActsStream(ctx context.Context, org string, next func() ([]domain.CourtAct, error)) (storecore.ImportStats, error) {
+	if err := s.usable(ctx); err != nil {
+		return storecore.ImportStats{}, err
+	}
+	return s.importCourtActs(ctx, storecore.ActsImport{Org: org}, next)
+}
+
+func (s *Store) importCourtActs(ctx context.Context, im storecore.ActsImport, next func() ([]domain.CourtAct, error)) (storecore.ImportStats, error) {
+	org := im.Org
 	now := s.now()
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		keys, err := premisesKeys(ctx, tx, org, storecore.ActPremisesIDs(acts))
-		if err != nil {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		w := newActsWriter(tx, now)
+		defer w.close()
+		for {
+			chunk, err := next()
+			if err != nil {
+				return err
+			}
+			if len(chunk) == 0 {
+				break
+			}
+			if err := s.importActsChunk(ctx, tx, &im, w, chunk, now); err != nil {
+				return err
+			}
+		}
+		if err := im.Err(); err != nil {
 			return err
 		}
-		existing, err := s.orgActs(ctx, tx, org)
-		if err != nil {
-			return err
-		}
-		plan, err = storecore.PlanActs(org, acts, existing, storecore.ResolvePremises(org, keys), storecore.Today(now))
-		if err != nil {
-			return err
-		}
-		if len(plan.Insert)+len(plan.Update) == 0 {
+		st := im.Stats()
+		if st.Inserted+st.Updated == 0 {
 			return nil
 		}
-		if err := s.writeActs(ctx, tx, plan, now); err != nil {
-			return err
-		}
-		if err := writeBalances(ctx, tx, plan.Balances, now); err != nil {
-			return err
-		}
-		st := plan.Stats()
 		if st.ShouldAnalyze() {
 			if err := analyze(ctx, tx, "court_acts", "court_act_debtors"); err != nil {
 				return err
@@ -209,99 +226,216 @@ func (s *Store) ImportCourtActs(ctx context.Context, org string, acts []domain.C
 	if err != nil {
 		return storecore.ImportStats{}, fmt.Errorf("import court acts: %w", err)
 	}
-	return plan.Stats(), nil
+	return im.Stats(), nil
 }
 
-func (s *Store) writeActs(ctx context.Context, tx *sql.Tx, plan storecore.ActsPlan, now time.Time) error {
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO court_acts (org_guid, act_id, premises_org, premise_id,
-		case_number, kind, pronounced_on, effective_on, debt_from, debt_to, amount, outstanding, outstanding_unknown,
-		balance_on, cancelled_on, doc_name, doc_path, doc_size, doc_hash, doc_attachment_guid, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+// importActsChunk checks, plans and writes one chunk of acts.
+func (s *Store) importActsChunk(ctx context.Context, tx *sql.Tx, im *storecore.ActsImport, w *actsWriter, acts []domain.CourtAct, now time.Time) error {
+	acts, err := im.Check(acts)
 	if err != nil {
 		return err
 	}
-	defer ins.Close()
-	upd, err := tx.PrepareContext(ctx, `UPDATE court_acts SET premises_org = ?, premise_id = ?, case_number = ?,
-		kind = ?, pronounced_on = ?, effective_on = ?, debt_from = ?, debt_to = ?, amount = ?, outstanding = ?,
-		outstanding_unknown = ?, balance_on = ?, cancelled_on = ?, doc_name = ?, doc_path = ?, doc_size = ?, doc_hash = ?,
-		doc_attachment_guid = ?, updated_at = ? WHERE org_guid = ? AND act_id = ?`)
+	keys, err := premisesKeys(ctx, tx, im.Org, storecore.ActPremisesIDs(acts))
 	if err != nil {
 		return err
 	}
-	defer upd.Close()
-	delDebtors, err := tx.PrepareContext(ctx, `DELETE FROM court_act_debtors WHERE org_guid = ? AND act_id = ?`)
+	ids := make([]string, len(acts))
+	for i, a := range acts {
+		ids[i] = a.ID
+	}
+	existing, err := s.storedActs(ctx, tx, im.Org, ids)
 	if err != nil {
 		return err
 	}
-	defer delDebtors.Close()
-	insDebtor, err := tx.PrepareContext(ctx, `INSERT INTO court_act_debtors (org_guid, act_id, debtor_key, position,
-		last_name, first_name, middle_name, snils, doc_type, doc_series, doc_number)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
+	plan, write, err := im.Plan(acts, existing, storecore.ResolvePremises(im.Org, keys), storecore.Today(now))
+	if err != nil || !write {
 		return err
 	}
-	defer insDebtor.Close()
+	return w.write(ctx, plan)
+}
 
-	ts := stamp(now)
-	addDebtors := func(a domain.CourtAct) error {
-		for i, d := range a.Debtors {
-			if _, err := insDebtor.ExecContext(ctx, a.OrgGUID, a.ID, d.Key(), i, d.LastName, d.FirstName,
-				d.MiddleName, d.SNILS, d.DocType, d.DocSeries, d.DocNumber); err != nil {
-				return fmt.Errorf("insert debtor of court act %q: %w", a.ID, err)
-			}
+// bulkRows is how many rows one multi-row INSERT carries: the per-statement cost of
+// database/sql and the driver is paid once per this many rows. 100 rows of court_acts are
+// 2,100 parameters, well under SQLite's limit of 32,766.
+const bulkRows = 100
+
+// bulkInsert collects rows for one INSERT statement and runs it every bulkRows rows; the
+// full-size statement is prepared once per transaction.
+type bulkInsert struct {
+	tx         *sql.Tx
+	head, tail string // "INSERT INTO t (cols) VALUES" and what follows the rows
+	ncol       int
+	full       *sql.Stmt
+	args       []any
+	what       string
+}
+
+func (b *bulkInsert) add(ctx context.Context, vals ...any) error {
+	b.args = append(b.args, vals...)
+	if len(b.args) == bulkRows*b.ncol {
+		return b.flush(ctx)
+	}
+	return nil
+}
+
+func (b *bulkInsert) sql(rows int) string {
+	var q strings.Builder
+	one := "(?" + strings.Repeat(", ?", b.ncol-1) + ")"
+	q.WriteString(b.head)
+	for i := range rows {
+		if i > 0 {
+			q.WriteString(",")
 		}
+		q.WriteString(one)
+	}
+	q.WriteString(b.tail)
+	return q.String()
+}
+
+// flush inserts the rows collected so far.
+func (b *bulkInsert) flush(ctx context.Context) error {
+	rows := len(b.args) / b.ncol
+	if rows == 0 {
 		return nil
 	}
-	for _, r := range plan.Insert {
-		a := r.Act
-		doc := docOf(a)
-		if _, err := ins.ExecContext(ctx, a.OrgGUID, a.ID, r.PremisesOrg, a.PremisesID, a.CaseNumber, string(a.Kind),
-			dateArg(a.PronouncedOn), dateArg(a.EffectiveOn), dateArg(a.DebtFrom), dateArg(a.DebtTo),
-			int64(a.Amount), int64(a.Outstanding), a.OutstandingUnknown, dateArg(a.BalanceOn), dateArg(a.CancelledOn),
-			doc.Name, doc.Path, doc.Size, doc.Hash, doc.AttachmentGUID, ts); err != nil {
-			return fmt.Errorf("insert court act %q: %w", a.ID, err)
+	var err error
+	if rows == bulkRows {
+		if b.full == nil {
+			if b.full, err = b.tx.PrepareContext(ctx, b.sql(bulkRows)); err != nil {
+				return fmt.Errorf("%s: %w", b.what, err)
+			}
 		}
-		if err := addDebtors(a); err != nil {
-			return err
-		}
+		_, err = b.full.ExecContext(ctx, b.args...)
+	} else {
+		_, err = b.tx.ExecContext(ctx, b.sql(rows), b.args...)
 	}
-	for _, r := range plan.Update {
-		a := r.Act
-		doc := docOf(a)
-		if _, err := upd.ExecContext(ctx, r.PremisesOrg, a.PremisesID, a.CaseNumber, string(a.Kind),
-			dateArg(a.PronouncedOn), dateArg(a.EffectiveOn), dateArg(a.DebtFrom), dateArg(a.DebtTo),
-			int64(a.Amount), int64(a.Outstanding), a.OutstandingUnknown, dateArg(a.BalanceOn), dateArg(a.CancelledOn),
-			doc.Name, doc.Path, doc.Size, doc.Hash, doc.AttachmentGUID, ts, a.OrgGUID, a.ID); err != nil {
-			return fmt.Errorf("update court act %q: %w", a.ID, err)
-		}
-		if _, err := delDebtors.ExecContext(ctx, a.OrgGUID, a.ID); err != nil {
-			return fmt.Errorf("replace debtors of court act %q: %w", a.ID, err)
-		}
-		if err := addDebtors(a); err != nil {
+	if err != nil {
+		return fmt.Errorf("%s: %w", b.what, err)
+	}
+	clear(b.args)
+	b.args = b.args[:0]
+	return nil
+}
+
+func (b *bulkInsert) close() {
+	if b.full != nil {
+		b.full.Close()
+	}
+}
+
+// actsWriter writes the plans of an import's chunks: inserts in bulk, updates row by row
+// through statements prepared once.
+type actsWriter struct {
+	tx                      *sql.Tx
+	ts                      string
+	acts, debtors, balances bulkInsert
+	upd, delDebtors         *sql.Stmt
+}
+
+func newActsWriter(tx *sql.Tx, now time.Time) *actsWriter {
+	return &actsWriter{tx: tx, ts: stamp(now),
+		acts: bulkInsert{tx: tx, ncol: 21, what: "insert court acts", head: `INSERT INTO court_acts (org_guid, act_id,
+			premises_org, premise_id, case_number, kind, pronounced_on, effective_on, debt_from, debt_to, amount,
+			outstanding, outstanding_unknown, balance_on, cancelled_on, doc_name, doc_path, doc_size, doc_hash,
+			doc_attachment_guid, updated_at) VALUES `},
+		debtors: bulkInsert{tx: tx, ncol: 11, what: "insert debtors", head: `INSERT INTO court_act_debtors (org_guid,
+			act_id, debtor_key, position, last_name, first_name, middle_name, snils, doc_type, doc_series, doc_number) VALUES `},
+		// A row for a date already recorded replaces it (a corrected file for the same date).
+		balances: bulkInsert{tx: tx, ncol: 6, what: "record balance history", head: `INSERT INTO balance_history
+			(org_guid, act_id, balance_on, outstanding, outstanding_unknown, recorded_at) VALUES `,
+			tail: ` ON CONFLICT (org_guid, act_id, balance_on) DO UPDATE SET outstanding = excluded.outstanding,
+			outstanding_unknown = excluded.outstanding_unknown, recorded_at = excluded.recorded_at`},
+	}
+}
+
+func (w *actsWriter) close() {
+	w.acts.close()
+	w.debtors.close()
+	w.balances.close()
+	if w.upd != nil {
+		w.upd.Close()
+	}
+	if w.delDebtors != nil {
+		w.delDebtors.Close()
+	}
+}
+
+func (w *actsWriter) addDebtors(ctx context.Context, a domain.CourtAct) error {
+	for i, d := range a.Debtors {
+		if err := w.debtors.add(ctx, a.OrgGUID, a.ID, d.Key(), i, d.LastName, d.FirstName,
+			d.MiddleName, d.SNILS, d.DocType, d.DocSeries, d.DocNumber); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// writeBalances adds the plan's balance history rows; a row for a date already recorded
-// replaces it (a corrected file for the same date).
-func writeBalances(ctx context.Context, tx *sql.Tx, rows []storecore.BalanceRow, now time.Time) error {
-	if len(rows) == 0 {
-		return nil
+// write writes one chunk's plan. Every statement of the chunk has run when it returns, so
+// that the next chunk reads what this one wrote.
+func (w *actsWriter) write(ctx context.Context, plan storecore.ActsPlan) error {
+	for _, r := range plan.Insert {
+		a := r.Act
+		doc := docOf(a)
+		if err := w.acts.add(ctx, a.OrgGUID, a.ID, r.PremisesOrg, a.PremisesID, a.CaseNumber, string(a.Kind),
+			dateArg(a.PronouncedOn), dateArg(a.EffectiveOn), dateArg(a.DebtFrom), dateArg(a.DebtTo),
+			int64(a.Amount), int64(a.Outstanding), a.OutstandingUnknown, dateArg(a.BalanceOn), dateArg(a.CancelledOn),
+			doc.Name, doc.Path, doc.Size, doc.Hash, doc.AttachmentGUID, w.ts); err != nil {
+			return err
+		}
 	}
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO balance_history (org_guid, act_id, balance_on, outstanding,
-		outstanding_unknown, recorded_at) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (org_guid, act_id, balance_on) DO UPDATE SET outstanding = excluded.outstanding,
-			outstanding_unknown = excluded.outstanding_unknown, recorded_at = excluded.recorded_at`)
-	if err != nil {
-		return fmt.Errorf("record balance history: %w", err)
+	// The acts go in before their debtors and balances, which refer to them.
+	if err := w.acts.flush(ctx); err != nil {
+		return err
 	}
-	defer ins.Close()
-	ts := stamp(now)
+	for _, r := range plan.Insert {
+		if err := w.addDebtors(ctx, r.Act); err != nil {
+			return err
+		}
+	}
+	if len(plan.Update) > 0 {
+		if err := w.update(ctx, plan.Update); err != nil {
+			return err
+		}
+	}
+	if err := w.debtors.flush(ctx); err != nil {
+		return err
+	}
+	for _, r := range plan.Balances {
+		if err := w.balances.add(ctx, r.OrgGUID, r.ActID, dateArg(r.On), int64(r.Outstanding), r.Unknown, w.ts); err != nil {
+			return err
+		}
+	}
+	return w.balances.flush(ctx)
+}
+
+func (w *actsWriter) update(ctx context.Context, rows []storecore.ActRow) error {
+	var err error
+	if w.upd == nil {
+		if w.upd, err = w.tx.PrepareContext(ctx, `UPDATE court_acts SET premises_org = ?, premise_id = ?, case_number = ?,
+			kind = ?, pronounced_on = ?, effective_on = ?, debt_from = ?, debt_to = ?, amount = ?, outstanding = ?,
+			outstanding_unknown = ?, balance_on = ?, cancelled_on = ?, doc_name = ?, doc_path = ?, doc_size = ?, doc_hash = ?,
+			doc_attachment_guid = ?, updated_at = ? WHERE org_guid = ? AND act_id = ?`); err != nil {
+			return fmt.Errorf("update court acts: %w", err)
+		}
+		if w.delDebtors, err = w.tx.PrepareContext(ctx, `DELETE FROM court_act_debtors WHERE org_guid = ? AND act_id = ?`); err != nil {
+			return fmt.Errorf("update court acts: %w", err)
+		}
+	}
 	for _, r := range rows {
-		if _, err := ins.ExecContext(ctx, r.OrgGUID, r.ActID, dateArg(r.On), int64(r.Outstanding), r.Unknown, ts); err != nil {
-			return fmt.Errorf("record balance history of court act %q: %w", r.ActID, err)
+		a := r.Act
+		doc := docOf(a)
+		if _, err := w.upd.ExecContext(ctx, r.PremisesOrg, a.PremisesID, a.CaseNumber, string(a.Kind),
+			dateArg(a.PronouncedOn), dateArg(a.EffectiveOn), dateArg(a.DebtFrom), dateArg(a.DebtTo),
+			int64(a.Amount), int64(a.Outstanding), a.OutstandingUnknown, dateArg(a.BalanceOn), dateArg(a.CancelledOn),
+			doc.Name, doc.Path, doc.Size, doc.Hash, doc.AttachmentGUID, w.ts, a.OrgGUID, a.ID); err != nil {
+			return fmt.Errorf("update court act %q: %w", a.ID, err)
+		}
+		// The debtors of a changed act are replaced as a set: the file lists all of them.
+		if _, err := w.delDebtors.ExecContext(ctx, a.OrgGUID, a.ID); err != nil {
+			return fmt.Errorf("replace debtors of court act %q: %w", a.ID, err)
+		}
+		if err := w.addDebtors(ctx, a); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -330,11 +464,15 @@ func docOf(a domain.CourtAct) domain.Document {
 	return *a.Document
 }
 
-// orgActs reads every stored act of org with its debtors.
-func (s *Store) orgActs(ctx context.Context, tx *sql.Tx, org string) (map[string]storecore.ActRow, error) {
+// storedActs reads the stored acts of org among ids, with their debtors.
+func (s *Store) storedActs(ctx context.Context, tx *sql.Tx, org string, ids []string) (map[string]storecore.ActRow, error) {
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, fmt.Errorf("read stored court acts: %w", err)
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+actCols+`, `+debtorCols+` FROM court_acts a
 		LEFT JOIN court_act_debtors d ON d.org_guid = a.org_guid AND d.act_id = a.act_id
-		WHERE a.org_guid = ? ORDER BY a.act_id, d.position`, org)
+		WHERE a.org_guid = ? AND a.act_id IN (SELECT value FROM json_each(?)) ORDER BY a.act_id, d.position`, org, string(list))
 	if err != nil {
 		return nil, fmt.Errorf("read stored court acts: %w", err)
 	}

@@ -93,6 +93,7 @@ func Run(t *testing.T, f Factory) {
 		{"NotFound", testNotFound},
 		{"DocumentAttachment", testDocumentAttachment},
 	}
+	tests = append(tests, chunkTests...)
 	tests = append(tests, pipelineTests...)
 	tests = append(tests, alertTests...)
 	tests = append(tests, batchTests...)

@@ -1,7 +1,9 @@
 package storecore
 
 import (
+	"errors"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"time"
 
@@ -84,11 +86,16 @@ func (p ActsPlan) Stats() ImportStats {
 // CheckActs rejects input the store cannot take (empty ids, unknown kind, an act listed
 // twice, a debtor listed twice in one act) and stamps every act with org.
 func CheckActs(org string, acts []domain.CourtAct) ([]domain.CourtAct, error) {
+	return checkActs(org, acts, 0)
+}
+
+// checkActs is CheckActs for acts numbered from offset+1.
+func checkActs(org string, acts []domain.CourtAct, offset int) ([]domain.CourtAct, error) {
 	seen := make(map[string]int, len(acts))
 	out := make([]domain.CourtAct, len(acts))
 	for i, a := range acts {
 		if a.ID == "" {
-			return nil, fmt.Errorf("court act #%d has an empty act_id", i+1)
+			return nil, fmt.Errorf("court act #%d has an empty act_id", offset+i+1)
 		}
 		if a.PremisesID == "" {
 			return nil, fmt.Errorf("court act %q has an empty premise_id", a.ID)
@@ -97,7 +104,7 @@ func CheckActs(org string, acts []domain.CourtAct) ([]domain.CourtAct, error) {
 			return nil, fmt.Errorf("court act %q has unknown kind %q (want %s or %s)", a.ID, a.Kind, domain.ActCourtOrder, domain.ActJudgment)
 		}
 		if j, dup := seen[a.ID]; dup {
-			return nil, fmt.Errorf("court act %q is listed twice (#%d and #%d)", a.ID, j+1, i+1)
+			return nil, fmt.Errorf("court act %q is listed twice (#%d and #%d): %w", a.ID, offset+j+1, offset+i+1, ErrRepeatedAct)
 		}
 		seen[a.ID] = i
 		keys := make(map[string]bool, len(a.Debtors))
@@ -240,4 +247,124 @@ func sameAct(a, b ActRow) bool {
 		return false
 	}
 	return x.Document == nil || *x.Document == *y.Document
+}
+
+// ActChunk is how many acts a chunked court-acts import reads, plans and writes at a time:
+// large enough that the per-statement costs vanish, small enough that the store's memory
+// does not grow with the file.
+const ActChunk = 5000
+
+// ActChunks returns a next function for ImportCourtActsStream that hands out acts in
+// chunks of at most n (n <= 0 means ActChunk).
+func ActChunks(acts []domain.CourtAct, n int) func() ([]domain.CourtAct, error) {
+	if n <= 0 {
+		n = ActChunk
+	}
+	return func() ([]domain.CourtAct, error) {
+		k := min(n, len(acts))
+		chunk := acts[:k:k]
+		acts = acts[k:]
+		return chunk, nil
+	}
+}
+
+// ErrRepeatedAct matches the error of an import that lists one court act twice.
+var ErrRepeatedAct = errors.New("court act listed twice")
+
+// ActsImport carries what a chunked court-acts import needs across its chunks: the act ids
+// seen, the counts, and the acts whose premises are missing. Once one is missing nothing
+// more is written, but later chunks are still checked so that the error names every such
+// act.
+//
+// Across chunks the ids are kept as 64-bit hashes (8 bytes an act, not the id), so that a
+// streamed import's memory stays small; two different ids with the same hash (about one
+// chance in 10^8 for a million acts) make the import fail as if an act were repeated, never
+// write a wrong row. Checked (set when the caller already checked the whole input, as
+// ImportCourtActs does) skips the check across chunks.
+type ActsImport struct {
+	Org     string
+	Checked bool
+	seed    maphash.Seed
+	seen    []uint64 // hashes of the ids of the earlier chunks, sorted
+	n       int
+	stats   ImportStats
+	missing []ActPremises
+}
+
+// Check is CheckActs for the next chunk, with numbering and duplicates across chunks.
+func (im *ActsImport) Check(acts []domain.CourtAct) ([]domain.CourtAct, error) {
+	out, err := checkActs(im.Org, acts, im.n)
+	if err != nil {
+		return nil, err
+	}
+	if !im.Checked {
+		if im.n == 0 {
+			im.seed = maphash.MakeSeed()
+		}
+		if err := im.checkRepeats(out); err != nil {
+			return nil, err
+		}
+	}
+	im.n += len(acts)
+	return out, nil
+}
+
+// checkRepeats looks the chunk's ids up among the earlier chunks' and adds them. A sorted
+// slice, merged once per chunk, takes 8 bytes an act (a map would take two to three times
+// that).
+func (im *ActsImport) checkRepeats(acts []domain.CourtAct) error {
+	hs := make([]uint64, len(acts))
+	at := make(map[uint64]int, len(acts))
+	for i, a := range acts {
+		hs[i] = maphash.String(im.seed, a.ID)
+		at[hs[i]] = i
+	}
+	slices.Sort(hs)
+	merged := make([]uint64, 0, len(im.seen)+len(hs))
+	i, j := 0, 0
+	for i < len(im.seen) || j < len(hs) {
+		switch {
+		case j == len(hs) || i < len(im.seen) && im.seen[i] < hs[j]:
+			merged = append(merged, im.seen[i])
+			i++
+		case i < len(im.seen) && im.seen[i] == hs[j] || len(merged) > 0 && merged[len(merged)-1] == hs[j]:
+			k := at[hs[j]]
+			return fmt.Errorf("court act %q (#%d) is in an earlier chunk: %w", acts[k].ID, im.n+k+1, ErrRepeatedAct)
+		default:
+			merged = append(merged, hs[j])
+			j++
+		}
+	}
+	im.seen = merged
+	return nil
+}
+
+// Plan is PlanActs for the next chunk. write says whether the plan is to be written: false
+// once any act of this or an earlier chunk lacks its premises.
+func (im *ActsImport) Plan(acts []domain.CourtAct, existing map[string]ActRow, premisesOrg map[string]string, today time.Time) (plan ActsPlan, write bool, err error) {
+	plan, err = PlanActs(im.Org, acts, existing, premisesOrg, today)
+	var mp *MissingPremisesError
+	if errors.As(err, &mp) {
+		im.missing = append(im.missing, mp.Missing...)
+		return ActsPlan{}, false, nil
+	}
+	if err != nil {
+		return ActsPlan{}, false, err
+	}
+	st := plan.Stats()
+	im.stats.Inserted += st.Inserted
+	im.stats.Updated += st.Updated
+	im.stats.Unchanged += st.Unchanged
+	return plan, len(im.missing) == 0, nil
+}
+
+// Stats returns the counts of the chunks planned so far.
+func (im *ActsImport) Stats() ImportStats { return im.stats }
+
+// Err is the *MissingPremisesError naming every act without its premises, or nil.
+func (im *ActsImport) Err() error {
+	if len(im.missing) == 0 {
+		return nil
+	}
+	return &MissingPremisesError{Org: im.Org, Missing: im.missing}
 }

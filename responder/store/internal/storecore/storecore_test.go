@@ -1,6 +1,8 @@
 package storecore
 
 import (
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -108,6 +110,41 @@ func TestCheckSubRequestsResponseStatus(t *testing.T) {
 		}
 		if out[0].State != tc.want {
 			t.Errorf("first seen %s in state %q: recorded %s; want %s", tc.status, tc.state, out[0].State, tc.want)
+		}
+	}
+}
+
+func TestActsImportRepeats(t *testing.T) {
+	acts := func(ids ...string) []domain.CourtAct {
+		out := make([]domain.CourtAct, len(ids))
+		for i, id := range ids {
+			out[i] = domain.CourtAct{ID: id, PremisesID: "p", Kind: domain.ActCourtOrder}
+		}
+		return out
+	}
+	im := ActsImport{}
+	for _, chunk := range [][]string{{"c", "a"}, {"e", "b", "d"}, {}, {"f"}} {
+		if _, err := im.Check(acts(chunk...)); err != nil {
+			t.Fatalf("chunk %v: %v", chunk, err)
+		}
+	}
+	if len(im.seen) != 6 || !slices.IsSorted(im.seen) {
+		t.Fatalf("seen = %v; want 6 sorted hashes", im.seen)
+	}
+	for _, id := range []string{"a", "d", "f"} {
+		before := slices.Clone(im.seen)
+		_, err := im.Check(acts("g", id))
+		if !errors.Is(err, ErrRepeatedAct) || !strings.Contains(err.Error(), `"`+id+`"`) {
+			t.Fatalf("act %s again: err = %v; want ErrRepeatedAct naming it", id, err)
+		}
+		if !slices.Equal(im.seen, before) {
+			t.Fatalf("a refused chunk changed the set")
+		}
+	}
+	checked := ActsImport{Checked: true}
+	for range 2 {
+		if _, err := checked.Check(acts("a")); err != nil {
+			t.Fatalf("Checked import: %v", err)
 		}
 	}
 }
