@@ -16,6 +16,8 @@ var batchTests = []struct {
 	fn   func(t *testing.T, b *bundle)
 }{
 	{"PremisesBatchLookups", testPremisesBatchLookups},
+	{"PremisesByHouseFlats", testPremisesByHouseFlats},
+	{"HouseFlatReadsOneFlat", testHouseFlatReadsOneFlat},
 	{"SaveDecisions", testSaveDecisions},
 	{"SaveDecisionsAllOrNothing", testSaveDecisionsAllOrNothing},
 }
