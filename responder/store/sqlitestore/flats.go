@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gisgw/gisgw/responder/domain"
@@ -92,14 +93,15 @@ func (s *Store) PremisesByHouseFlats(ctx context.Context, org string, keys []dom
 		}
 		// Two joins, one per index, rather than an OR that neither index serves; UNION
 		// drops the second copy of a premises whose GIS and FIAS GUIDs are both asked for.
+		// No ORDER BY, so that the planner has no reason to walk premise_id's index instead
+		// (see premisesByKeys); sorted below.
 		rows, err := s.r.QueryContext(ctx, `WITH q(house, flat_key) AS (VALUES `+values.String()+`)
 			SELECT `+premisesCols+`, flat_key FROM (
 				SELECT p.* FROM q JOIN premises p ON p.house_guid = q.house AND p.flat_key = q.flat_key
 				WHERE +p.org_guid = ?1 OR +p.org_guid = ''
 				UNION
 				SELECT p.* FROM q JOIN premises p ON p.fias_house_guid = q.house AND p.flat_key = q.flat_key
-				WHERE +p.org_guid = ?1 OR +p.org_guid = '')
-			ORDER BY premise_id, org_guid`, args...)
+				WHERE +p.org_guid = ?1 OR +p.org_guid = '')`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("look up premises of %d flats: %w", len(chunk), translate(err))
 		}
@@ -112,6 +114,7 @@ func (s *Store) PremisesByHouseFlats(ctx context.Context, org string, keys []dom
 		if err != nil {
 			return nil, fmt.Errorf("look up premises of %d flats: %w", len(chunk), err)
 		}
+		slices.SortFunc(found, func(a, b storecore.FlatRow) int { return storecore.ComparePremises(a.Premises, b.Premises) })
 		// Chunks hold distinct keys, so each key's premises come from one chunk, in order.
 		storecore.GroupHouseFlats(found, chunk, out)
 	}

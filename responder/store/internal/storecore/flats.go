@@ -1,6 +1,10 @@
 package storecore
 
 import (
+	"cmp"
+	"slices"
+	"strings"
+
 	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/match"
 )
@@ -46,3 +50,12 @@ func GroupHouseFlats(rows []FlatRow, keys []domain.HouseFlat, out map[domain.Hou
 		}
 	}
 }
+
+// ComparePremises orders premises as the lookups return them: by premises id, then
+// organization, byte by byte (SQLite's BINARY collation, PostgreSQL's "C").
+func ComparePremises(a, b domain.Premises) int {
+	return cmp.Or(strings.Compare(a.ID, b.ID), strings.Compare(a.OrgGUID, b.OrgGUID))
+}
+
+// SortPremises sorts ps by ComparePremises.
+func SortPremises(ps []domain.Premises) { slices.SortFunc(ps, ComparePremises) }

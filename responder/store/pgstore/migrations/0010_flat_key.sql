@@ -3,8 +3,7 @@
 -- file, the same transaction fills it for the premises already stored (backfillFlatKeys).
 ALTER TABLE premises ADD COLUMN flat_key text NOT NULL DEFAULT '';
 
--- A house alone is the prefix of these: the house-only indexes would be redundant.
-DROP INDEX premises_house;
-DROP INDEX premises_fias_house;
+-- The house-only indexes stay: SQLite's planner serves a whole house's OR of two GUIDs
+-- (PremisesByHouses) by them, not by these.
 CREATE INDEX premises_house_flat ON premises (house_guid, flat_key);
 CREATE INDEX premises_fias_house_flat ON premises (fias_house_guid, flat_key);
