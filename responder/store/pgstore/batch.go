@@ -114,6 +114,7 @@ func (s *Store) SaveDecisions(ctx context.Context, ups []domain.DecisionUpdate) 
 		}
 		// unnest keeps the batch's order, so decision and audit ids follow it.
 		b := &pgx.Batch{}
+		b.Queue(`SET LOCAL synchronous_commit = off`) // see relaxedCommit
 		b.Queue(`INSERT INTO decisions (subrequest_guid, decided_at, rule_version, has_debt, review, decided_by,
 			comment, body)
 			SELECT g, t, r, h, v, b, c, body::jsonb

@@ -88,13 +88,18 @@ func (s *Store) SaveDecisions(ctx context.Context, ups []domain.DecisionUpdate) 
 	if err != nil {
 		return fmt.Errorf("save decisions: %w", err)
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		// Every check before any write: the batch is stored whole or not at all.
+	err = s.writeRelaxed(ctx, func(tx *sql.Tx) error {
+		// Every check before any write: the batch is stored whole or not at all. The states
+		// are read in one statement per chunk, not one (prepared anew) per sub-request.
+		states, err := currentStates(ctx, tx, guids)
+		if err != nil {
+			return err
+		}
 		from := make([]domain.State, len(ups))
 		for i, g := range guids {
-			st, err := currentState(ctx, tx, g)
-			if err != nil {
-				return err
+			st, ok := states[g]
+			if !ok {
+				return fmt.Errorf("sub-request %s: %w", g, domain.ErrNotFound)
 			}
 			if !storecore.Decidable(st) {
 				return fmt.Errorf("sub-request %s is %s and can no longer be decided: %w", g, st, domain.ErrConflict)
@@ -144,4 +149,34 @@ func (s *Store) SaveDecisions(ctx context.Context, ups []domain.DecisionUpdate) 
 		return fmt.Errorf("save decisions: %w", err)
 	}
 	return nil
+}
+
+// currentStates returns the state of each of guids that is stored.
+func currentStates(ctx context.Context, tx *sql.Tx, guids []string) (map[string]domain.State, error) {
+	out := make(map[string]domain.State, len(guids))
+	for rest := guids; len(rest) > 0; {
+		chunk := rest[:min(lookupChunk, len(rest))]
+		rest = rest[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, g := range chunk {
+			args[i] = g
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT guid, state FROM sub_requests WHERE guid IN (`+placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("read states of %d sub-requests: %w", len(chunk), err)
+		}
+		for rows.Next() {
+			var g, st string
+			if err := rows.Scan(&g, &st); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read states of %d sub-requests: %w", len(chunk), err)
+			}
+			out[g] = domain.State(st)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read states of %d sub-requests: %w", len(chunk), err)
+		}
+	}
+	return out, nil
 }

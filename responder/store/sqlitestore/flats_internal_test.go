@@ -1,9 +1,11 @@
 package sqlitestore
 
 import (
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/gisgw/gisgw/responder/match"
 )
@@ -42,5 +44,41 @@ func TestMigrationBackfillsFlatKeys(t *testing.T) {
 		if want := match.FlatKey(f); got != want {
 			t.Errorf("flat %q: flat_key = %q after the migration; want %q", f, got, want)
 		}
+	}
+}
+
+// TestRelaxedWriteRestoresSynchronous: the decide step's writes relax PRAGMA synchronous for
+// their own transaction only; the writer connection's other writes wait for the disk again.
+func TestRelaxedWriteRestoresSynchronous(t *testing.T) {
+	ctx := t.Context()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "s.db"), Options{AutoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	sync := func() (n int) {
+		if err := s.w.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := sync()
+	if before < 2 {
+		t.Fatalf("PRAGMA synchronous = %d on a fresh store; want FULL (2) or more", before)
+	}
+	during := -1
+	if err := s.writeRelaxed(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&during)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if during != 1 {
+		t.Errorf("PRAGMA synchronous in a relaxed write = %d; want NORMAL (1)", during)
+	}
+	if _, err := s.ClaimForDecision(ctx, "o", 10, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if after := sync(); after != before {
+		t.Errorf("PRAGMA synchronous after relaxed writes = %d; want %d again", after, before)
 	}
 }
