@@ -15,6 +15,7 @@ type BatchLookup interface {
 	Lookup
 	PremisesByHMObjects(ctx context.Context, org string, hmObjectGUIDs []string) (map[string][]domain.Premises, error)
 	PremisesByHouses(ctx context.Context, org string, houseGUIDs []string) (map[string][]domain.Premises, error)
+	PremisesByAddressKeys(ctx context.Context, org string, keys []string) (map[string][]domain.Premises, error)
 	// PremisesByHouseFlats returns, for each (house, flat key), the premises of org (or of
 	// no organization) in that house (GIS or FIAS GUID) whose FlatKey is that key, in the
 	// order PremisesByHouse returns them. Keys without premises are absent.
@@ -36,7 +37,7 @@ type HouseFlatLookup interface {
 // instead of one to three each.
 func Prefetch(ctx context.Context, l BatchLookup, srs []domain.SubRequest) (Lookup, error) {
 	p := &prefetched{l: l, hm: map[orgKey][]domain.Premises{}, house: map[orgKey][]domain.Premises{},
-		flat: map[flatKey][]domain.Premises{}}
+		address: map[orgKey][]domain.Premises{}, flat: map[flatKey][]domain.Premises{}}
 	orgs := map[string][]domain.SubRequest{}
 	var order []string
 	for _, sr := range srs {
@@ -62,7 +63,7 @@ type flatKey struct {
 
 type prefetched struct {
 	l         BatchLookup
-	hm, house map[orgKey][]domain.Premises // every prefetched key is present, found or not
+	hm, house, address map[orgKey][]domain.Premises // every prefetched key is present, found or not
 	flat      map[flatKey][]domain.Premises
 }
 
@@ -135,7 +136,44 @@ func (p *prefetched) load(ctx context.Context, org string, srs []domain.SubReque
 			p.house[orgKey{org, g}] = found[g]
 		}
 	}
+	// The address lines of those that nothing above found: Match's last resort.
+	var keys []string
+	for _, sr := range srs {
+		if k := domain.AddressKey(sr.Address); k != "" && !p.foundBefore(org, sr) {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) > 0 {
+		found, err := p.l.PremisesByAddressKeys(ctx, org, keys)
+		if err != nil {
+			return fmt.Errorf("match: premises by %d address lines: %w", len(keys), err)
+		}
+		for _, k := range keys {
+			p.address[orgKey{org, k}] = found[k]
+		}
+	}
 	return nil
+}
+
+// foundBefore reports whether Match finds sr's premises before the address line, by what
+// was prefetched: by HMobjectGUID (a house's widened to the house), by flat, by house. A
+// wrong guess costs a single lookup, never a wrong match.
+func (p *prefetched) foundBefore(org string, sr domain.SubRequest) bool {
+	if hm := strings.TrimSpace(sr.HMObjectGUID); hm != "" {
+		if len(p.hm[orgKey{org, hm}]) > 0 || (kindOf(sr.AddressType) == kindHouse && len(p.house[orgKey{org, hm}]) > 0) {
+			return true
+		}
+	}
+	gs := houseGUIDs(sr)
+	if keys, ok := FlatKeys(sr); ok && p.anyFlat(org, gs, keys) {
+		return true
+	}
+	for _, g := range gs {
+		if len(p.house[orgKey{org, g}]) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // houseGUIDs are the house GUIDs Match looks up for sr, in its order, without repeats.
@@ -181,6 +219,9 @@ func (p *prefetched) PremisesByHouse(ctx context.Context, org, houseGUID string)
 }
 
 func (p *prefetched) PremisesByAddressKey(ctx context.Context, org, key string) ([]domain.Premises, error) {
+	if ps, ok := p.address[orgKey{org, key}]; ok {
+		return slices.Clip(ps), nil
+	}
 	return p.l.PremisesByAddressKey(ctx, org, key)
 }
 

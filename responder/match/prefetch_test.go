@@ -26,6 +26,22 @@ func (f *batchFake) PremisesByHouse(ctx context.Context, org, guid string) ([]do
 	return f.fakeLookup.PremisesByHouse(ctx, org, guid)
 }
 
+func (f *batchFake) PremisesByAddressKey(ctx context.Context, org, key string) ([]domain.Premises, error) {
+	f.single.Add(1)
+	return f.fakeLookup.PremisesByAddressKey(ctx, org, key)
+}
+
+func (f *batchFake) PremisesByAddressKeys(ctx context.Context, org string, keys []string) (map[string][]domain.Premises, error) {
+	f.batched.Add(1)
+	out := map[string][]domain.Premises{}
+	for _, k := range keys {
+		if ps, _ := f.fakeLookup.PremisesByAddressKey(ctx, org, k); len(ps) > 0 {
+			out[k] = ps
+		}
+	}
+	return out, nil
+}
+
 func (f *batchFake) PremisesByHMObjects(ctx context.Context, org string, keys []string) (map[string][]domain.Premises, error) {
 	f.batched.Add(1)
 	out := map[string][]domain.Premises{}
@@ -109,8 +125,8 @@ func TestPrefetchMatchesLikeSingleLookups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := f.batched.Load(); got != 6 {
-		t.Errorf("Prefetch made %d batched lookups; want 6 (HMobjectGUIDs, flats, houses per organization)", got)
+	if got := f.batched.Load(); got != 8 {
+		t.Errorf("Prefetch made %d batched lookups; want 8 (HMobjectGUIDs, flats, houses, address lines per organization)", got)
 	}
 	for _, sr := range srs {
 		want, err := Match(ctx, f.fakeLookup, sr)
@@ -126,6 +142,6 @@ func TestPrefetchMatchesLikeSingleLookups(t *testing.T) {
 		}
 	}
 	if n := f.single.Load(); n != 0 {
-		t.Errorf("Match over Prefetch made %d single HMobjectGUID or house lookups; want none", n)
+		t.Errorf("Match over Prefetch made %d single HMobjectGUID, house or address lookups; want none", n)
 	}
 }

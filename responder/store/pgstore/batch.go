@@ -28,6 +28,12 @@ func (s *Store) PremisesByHouses(ctx context.Context, org string, houseGUIDs []s
 	return s.premisesByKeys(ctx, "(house_guid = ANY($2) OR fias_house_guid = ANY($2))", org, houseGUIDs, storecore.HouseKeys)
 }
 
+// PremisesByAddressKeys returns, for each of the address keys, what PremisesByAddressKey
+// would, in the same order.
+func (s *Store) PremisesByAddressKeys(ctx context.Context, org string, keys []string) (map[string][]domain.Premises, error) {
+	return s.premisesByKeys(ctx, "address_key = ANY($2)", org, keys, storecore.AddressKeys)
+}
+
 func (s *Store) premisesByKeys(ctx context.Context, cond, org string, keys []string, keysOf func(domain.Premises) []string) (map[string][]domain.Premises, error) {
 	if err := s.usable(ctx); err != nil {
 		return nil, err

@@ -31,6 +31,13 @@ func (s *Store) PremisesByHouses(ctx context.Context, org string, houseGUIDs []s
 		org, houseGUIDs, storecore.HouseKeys)
 }
 
+// PremisesByAddressKeys returns, for each of the address keys, what PremisesByAddressKey
+// would, in the same order.
+func (s *Store) PremisesByAddressKeys(ctx context.Context, org string, keys []string) (map[string][]domain.Premises, error) {
+	return s.premisesByKeys(ctx, func(in string) string { return "address_key IN (" + in + ")" },
+		org, keys, storecore.AddressKeys)
+}
+
 func (s *Store) premisesByKeys(ctx context.Context, cond func(in string) string, org string, keys []string,
 	keysOf func(domain.Premises) []string) (map[string][]domain.Premises, error) {
 	if err := s.usable(ctx); err != nil {
