@@ -62,9 +62,9 @@ type flatKey struct {
 }
 
 type prefetched struct {
-	l         BatchLookup
+	l                  BatchLookup
 	hm, house, address map[orgKey][]domain.Premises // every prefetched key is present, found or not
-	flat      map[flatKey][]domain.Premises
+	flat               map[flatKey][]domain.Premises
 }
 
 // load prefetches for one organization what Match's steps 1 and 2 read: first the
