@@ -91,8 +91,9 @@ func (p *prefetched) load(ctx context.Context, org string, srs []domain.SubReque
 	// no_match, not no_house).
 	var houses []string
 	var flats []domain.HouseFlat
-	var byFlat []domain.SubRequest
-	for _, sr := range srs {
+	var byFlat []int
+	flatKeys := make([][]string, len(srs)) // FlatKeys of each, nil where the flats are not read
+	for i, sr := range srs {
 		hm := strings.TrimSpace(sr.HMObjectGUID)
 		if hm != "" && kindOf(sr.AddressType) == kindHouse {
 			houses = append(houses, hm)
@@ -102,7 +103,7 @@ func (p *prefetched) load(ctx context.Context, org string, srs []domain.SubReque
 		}
 		gs := houseGUIDs(sr)
 		if keys, ok := FlatKeys(sr); ok && len(gs) > 0 {
-			byFlat = append(byFlat, sr)
+			byFlat, flatKeys[i] = append(byFlat, i), keys
 			for _, g := range gs {
 				for _, k := range keys {
 					flats = append(flats, domain.HouseFlat{House: g, FlatKey: k})
@@ -120,10 +121,9 @@ func (p *prefetched) load(ctx context.Context, org string, srs []domain.SubReque
 		for _, hf := range flats {
 			p.flat[flatKey{org, hf}] = found[hf]
 		}
-		for _, sr := range byFlat {
-			keys, _ := FlatKeys(sr)
-			if !p.anyFlat(org, houseGUIDs(sr), keys) {
-				houses = append(houses, houseGUIDs(sr)...)
+		for _, i := range byFlat {
+			if !p.anyFlat(org, houseGUIDs(srs[i]), flatKeys[i]) {
+				houses = append(houses, houseGUIDs(srs[i])...)
 			}
 		}
 	}
@@ -138,8 +138,11 @@ func (p *prefetched) load(ctx context.Context, org string, srs []domain.SubReque
 	}
 	// The address lines of those that nothing above found: Match's last resort.
 	var keys []string
-	for _, sr := range srs {
-		if k := domain.AddressKey(sr.Address); k != "" && !p.foundBefore(org, sr) {
+	for i, sr := range srs {
+		if p.foundBefore(org, sr, flatKeys[i]) {
+			continue
+		}
+		if k := domain.AddressKey(sr.Address); k != "" {
 			keys = append(keys, k)
 		}
 	}
@@ -156,16 +159,17 @@ func (p *prefetched) load(ctx context.Context, org string, srs []domain.SubReque
 }
 
 // foundBefore reports whether Match finds sr's premises before the address line, by what
-// was prefetched: by HMobjectGUID (a house's widened to the house), by flat, by house. A
-// wrong guess costs a single lookup, never a wrong match.
-func (p *prefetched) foundBefore(org string, sr domain.SubRequest) bool {
+// was prefetched: by HMobjectGUID (a house's widened to the house), by its flat keys (nil
+// when its flats were not read), by house. A wrong guess costs a single lookup, never a
+// wrong match.
+func (p *prefetched) foundBefore(org string, sr domain.SubRequest, flatKeys []string) bool {
 	if hm := strings.TrimSpace(sr.HMObjectGUID); hm != "" {
 		if len(p.hm[orgKey{org, hm}]) > 0 || (kindOf(sr.AddressType) == kindHouse && len(p.house[orgKey{org, hm}]) > 0) {
 			return true
 		}
 	}
 	gs := houseGUIDs(sr)
-	if keys, ok := FlatKeys(sr); ok && p.anyFlat(org, gs, keys) {
+	if flatKeys != nil && p.anyFlat(org, gs, flatKeys) {
 		return true
 	}
 	for _, g := range gs {
