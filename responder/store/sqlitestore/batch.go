@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/store/internal/storecore"
@@ -113,41 +114,43 @@ func (s *Store) SaveDecisions(ctx context.Context, ups []domain.DecisionUpdate) 
 			}
 			from[i] = st
 		}
-		insDecision, err := tx.PrepareContext(ctx, `INSERT INTO decisions (subrequest_guid, decided_at, rule_version,
-			has_debt, review, decided_by, comment, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return fmt.Errorf("store decisions: %w", err)
-		}
-		defer insDecision.Close()
-		move, err := tx.PrepareContext(ctx, `UPDATE sub_requests SET state = ?, updated_at = ?, lease_owner = '',
-			lease_until = NULL WHERE guid = ?`)
-		if err != nil {
-			return fmt.Errorf("store decisions: %w", err)
-		}
-		defer move.Close()
-		audit, err := tx.PrepareContext(ctx, `INSERT INTO audit (subrequest_guid, at, actor, action, detail)
-			VALUES (?, ?, ?, 'decided', ?)`)
-		if err != nil {
-			return fmt.Errorf("store decisions: %w", err)
-		}
-		defer audit.Close()
+		// Multi-row statements, a chunk of the batch each: one statement per table instead
+		// of three per decision. VALUES keeps the batch's order, so ids follow it.
 		ts := stamp(now)
-		for i, u := range ups {
-			d := u.Decision
-			body, err := storecore.EncodeDecision(d)
-			if err != nil {
-				return err
+		for lo := 0; lo < len(ups); lo += saveChunk {
+			chunk := ups[lo:min(lo+saveChunk, len(ups))]
+			decisions := make([]any, 0, 8*len(chunk))
+			audits := make([]any, 0, 4*len(chunk))
+			byState := map[domain.State][]any{}
+			var states []domain.State
+			for i, u := range chunk {
+				d := u.Decision
+				body, err := storecore.EncodeDecision(d)
+				if err != nil {
+					return err
+				}
+				decisions = append(decisions, d.SubRequestGUID, stamp(d.DecidedAt), d.RuleVersion,
+					boolInt(d.HasDebt), boolInt(d.Review), d.DecidedBy, d.Comment, string(body))
+				audits = append(audits, d.SubRequestGUID, ts, storecore.SystemActor, storecore.DecisionDetail(d, from[lo+i], u.State))
+				if _, ok := byState[u.State]; !ok {
+					states = append(states, u.State)
+				}
+				byState[u.State] = append(byState[u.State], d.SubRequestGUID)
 			}
-			if _, err := insDecision.ExecContext(ctx, d.SubRequestGUID, stamp(d.DecidedAt), d.RuleVersion,
-				boolInt(d.HasDebt), boolInt(d.Review), d.DecidedBy, d.Comment, string(body)); err != nil {
-				return fmt.Errorf("store decision for %s: %w", d.SubRequestGUID, err)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO decisions (subrequest_guid, decided_at, rule_version,
+				has_debt, review, decided_by, comment, body) VALUES `+valuesRows(len(chunk), "(?, ?, ?, ?, ?, ?, ?, ?)"), decisions...); err != nil {
+				return fmt.Errorf("store %d decisions: %w", len(chunk), err)
 			}
-			if _, err := move.ExecContext(ctx, string(u.State), ts, d.SubRequestGUID); err != nil {
-				return fmt.Errorf("set state of sub-request %s: %w", d.SubRequestGUID, err)
+			for _, st := range states {
+				guids := byState[st]
+				if _, err := tx.ExecContext(ctx, `UPDATE sub_requests SET state = ?, updated_at = ?, lease_owner = '',
+					lease_until = NULL WHERE guid IN (`+placeholders(len(guids))+`)`, append([]any{string(st), ts}, guids...)...); err != nil {
+					return fmt.Errorf("set state of %d sub-requests to %s: %w", len(guids), st, err)
+				}
 			}
-			if _, err := audit.ExecContext(ctx, d.SubRequestGUID, ts, storecore.SystemActor,
-				storecore.DecisionDetail(d, from[i], u.State)); err != nil {
-				return fmt.Errorf("write audit entry: %w", err)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO audit (subrequest_guid, at, actor, action, detail)
+				VALUES `+valuesRows(len(chunk), "(?, ?, ?, 'decided', ?)"), audits...); err != nil {
+				return fmt.Errorf("write %d audit entries: %w", len(chunk), err)
 			}
 		}
 		return nil
@@ -156,6 +159,15 @@ func (s *Store) SaveDecisions(ctx context.Context, ups []domain.DecisionUpdate) 
 		return fmt.Errorf("save decisions: %w", err)
 	}
 	return nil
+}
+
+// saveChunk bounds the decisions of one multi-row statement: 8 parameters each, well under
+// SQLite's limit.
+const saveChunk = 200
+
+// valuesRows is n copies of one VALUES row, comma-separated.
+func valuesRows(n int, row string) string {
+	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
 }
 
 // currentStates returns the state of each of guids that is stored.
