@@ -37,6 +37,7 @@ group() {
 }
 
 echo "bench: $(nproc) cores, $(go version | cut -d' ' -f3); output in $log" >&2
+# decide: per backend, one store grown to 10k, 100k and 1M premises, 20,000 decisions at each.
 group decide ./responder/app '^BenchmarkDecisions$' 1x
 group e2e ./cmd/gisgw '^BenchmarkEndToEnd(GIS)?$' 1x
 group scale ./cmd/gisgw '^BenchmarkScale$' 1x

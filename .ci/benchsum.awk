@@ -94,7 +94,7 @@ pending != "" && /^[ \t]+[^ \t]/ {
   next
 }
 
-# The decide benchmark logs the size of its store.
+# The decide benchmark logs, per backend and store size, the size of its store.
 /decisions in .*store of [0-9]+ premises, [0-9]+ court acts/ {
   be = strip($0); sub(/^[A-Za-z0-9_]+\.go:[0-9]+: /, "", be); sub(/:.*/, "", be)
   s = $0; match(s, /store of [0-9]+ premises, [0-9]+ court acts/)
@@ -102,17 +102,66 @@ pending != "" && /^[ \t]+[^ \t]/ {
   size[be] = human(w[3] + 0) " premises, " human(w[5] + 0) " acts"
 }
 
+# number reads a size as the decide benchmark names it: 10k, 1M, 500.
+function number(s) {
+  if (s ~ /M$/) return substr(s, 1, length(s) - 1) * 1000000
+  if (s ~ /k$/) return substr(s, 1, length(s) - 1) * 1000
+  return s + 0
+}
+
+# commas writes 12345.6 as 12,346.
+function commas(v,   s, out) {
+  s = sprintf("%.0f", v); out = ""
+  while (length(s) > 3) { out = "," substr(s, length(s) - 2) out; s = substr(s, 1, length(s) - 3) }
+  return s out
+}
+
+# decisions prints, for backend be, the decisions/s at the largest store with its target
+# and verdict, then the figure at each store size with their spread (largest over smallest,
+# minus one) against the ±25 % target.
+function decisions(be, target,   k, n, parts, sz, nsz, i, j, t, big, label, v, lo, hi, line, spread) {
+  nsz = 0
+  for (k in val) {
+    split(k, parts, SUBSEP)
+    n = parts[1]
+    if (parts[2] != "decisions/s" || index(n, "BenchmarkDecisions/" be "/premises=") != 1) continue
+    sz[++nsz] = substr(n, length("BenchmarkDecisions/" be "/premises=") + 1)
+  }
+  for (i = 2; i <= nsz; i++)  # by size, smallest first
+    for (j = i; j > 1 && number(sz[j]) < number(sz[j - 1]); j--) { t = sz[j]; sz[j] = sz[j - 1]; sz[j - 1] = t }
+  n = "BenchmarkDecisions/" be "/premises=1M"
+  if (nsz == 0) {
+    missing("decisions/s (" title[be] ", 1M premises, 200k acts)", n, "decide")
+    missing("decisions/s by store size (" title[be] ")", n, "decide")
+    return
+  }
+  big = sz[nsz]; n = "BenchmarkDecisions/" be "/premises=" big
+  label = "decisions/s (" title[be] ", " ((be "/premises=" big) in size ? size[be "/premises=" big] : big " premises") ")"
+  v = get(n, "decisions/s")
+  printf "%s: %s/s — target >= %s/s %s%s\n", label, commas(v), commas(target), (v >= target ? "met" : "missed"),
+    (big == "1M" ? "" : " (the target is for 1M premises; this store was scaled down by GISGW_BENCH_SCALE)")
+  line = ""; lo = -1; hi = 0
+  for (i = 1; i <= nsz; i++) {
+    v = get("BenchmarkDecisions/" be "/premises=" sz[i], "decisions/s")
+    line = line (i > 1 ? ", " : "") sz[i] " " commas(v) "/s"
+    if (lo < 0 || v < lo) lo = v
+    if (v > hi) hi = v
+  }
+  if (nsz < 3) {
+    printf "decisions/s by store size (%s): %s — spread not judged: %d of 3 sizes measured\n", title[be], line, nsz
+    return
+  }
+  spread = lo > 0 ? (hi / lo - 1) * 100 : 1e9
+  printf "decisions/s by store size (%s): %s — spread %.0f %% (largest / smallest - 1), target ±25 %% %s\n",
+    title[be], line, spread, (spread <= 25 ? "met" : "missed")
+}
+
 END {
   nb = split("sqlite postgres", backends, " ")
   title["sqlite"] = "SQLite"; title["postgres"] = "PostgreSQL"
 
-  for (i = nb; i >= 1; i--) {
-    be = backends[i]; n = "BenchmarkDecisions/" be "/batch=100"
-    sz = (be in size) ? size[be] : "1M premises, 200k acts"
-    label = "decisions/s (" title[be] ", " sz ")"
-    if (have(n, "decisions/s")) printf "%s: %s\n", label, fmt(get(n, "decisions/s"))
-    else missing(label, n, "decide")
-  }
+  decisions("postgres", 10000)
+  decisions("sqlite", 8000)
 
   for (i = 1; i <= nb; i++) {
     be = backends[i]; n = "BenchmarkEndToEnd/" be "/gisgw"

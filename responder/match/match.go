@@ -140,7 +140,11 @@ func Match(ctx context.Context, l Lookup, sr domain.SubRequest) (Result, error) 
 		tried = append(tried, "код помещения в ГИС ЖКХ "+hm)
 	}
 
-	// 2. The house by GIS or FIAS GUID, then the flat and room inside it.
+	// 2. The house by GIS or FIAS GUID, then the flat and room inside it: only the flats
+	// the request can mean when the lookup can read them alone and one of them is on record.
+	if r, ok, err := matchFlats(ctx, l, sr, kind); err != nil || ok {
+		return r, err
+	}
 	var house []domain.Premises
 	var houseKeys []string
 	for _, g := range []string{sr.HouseGUID, sr.FIASHouseGUID} {
@@ -165,6 +169,35 @@ func Match(ctx context.Context, l Lookup, sr domain.SubRequest) (Result, error) 
 
 	// 3. The address line: a last resort, always reviewed.
 	return matchAddress(ctx, l, sr, kind, tried, len(houseKeys) > 0 || (kind == kindHouse && strings.TrimSpace(sr.HMObjectGUID) != ""))
+}
+
+// matchFlats is matchInHouse over the premises of sr's houses with sr's flat keys, when l
+// reads flats alone (HouseFlatLookup) and sr names a flat (FlatKeys): those include every
+// premises matchInHouse could pick among the whole house, in the same order, so the result
+// is the same. ok is false when it cannot tell: the whole house is needed (no flat named, or
+// none of the flats on record, where the house's other premises decide no_match against
+// no_house).
+func matchFlats(ctx context.Context, l Lookup, sr domain.SubRequest, kind objectKind) (Result, bool, error) {
+	hf, ok := l.(HouseFlatLookup)
+	if !ok {
+		return Result{}, false, nil
+	}
+	keys, ok := FlatKeys(sr)
+	if !ok {
+		return Result{}, false, nil
+	}
+	var found []domain.Premises
+	for _, g := range houseGUIDs(sr) {
+		ps, err := hf.PremisesByHouseFlat(ctx, sr.OrgGUID, g, keys)
+		if err != nil {
+			return Result{}, false, fmt.Errorf("match sub-request %s: premises of house %s, flats %v: %w", sr.GUID, g, keys, err)
+		}
+		found = append(found, ps...)
+	}
+	if found = dedupe(found); len(found) == 0 {
+		return Result{}, false, nil
+	}
+	return matchInHouse(sr, kind, found), true, nil
 }
 
 // matchInHouse picks the premises the sub-request names among the premises of its house.

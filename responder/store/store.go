@@ -77,6 +77,13 @@ type Store interface {
 	// premises its single lookup returns, in the same order. Keys without premises are absent.
 	PremisesByHMObjects(ctx context.Context, org string, hmObjectGUIDs []string) (map[string][]domain.Premises, error)
 	PremisesByHouses(ctx context.Context, org string, houseGUIDs []string) (map[string][]domain.Premises, error)
+	// PremisesByAddressKeys is the batched form of PremisesByAddressKey.
+	PremisesByAddressKeys(ctx context.Context, org string, keys []string) (map[string][]domain.Premises, error)
+	// PremisesByHouseFlats returns, for each (house GUID, flat key), the premises of org (or
+	// imported without an organization) in that house (GIS or FIAS GUID) whose flat number
+	// has that match.FlatKey (stored per premises), in PremisesByHouse's order: a house-and-
+	// flat request reads its flat, not the whole house. Keys without premises are absent.
+	PremisesByHouseFlats(ctx context.Context, org string, keys []domain.HouseFlat) (map[domain.HouseFlat][]domain.Premises, error)
 	// CourtActsByPremises returns the court acts at these premises ids with debtors (in file
 	// order), document and agreements (by date, then number; nil when none), ordered by
 	// premises id, organization, act id.

@@ -28,6 +28,12 @@ func (s *Store) PremisesByHouses(ctx context.Context, org string, houseGUIDs []s
 	return s.premisesByKeys(ctx, "(house_guid = ANY($2) OR fias_house_guid = ANY($2))", org, houseGUIDs, storecore.HouseKeys)
 }
 
+// PremisesByAddressKeys returns, for each of the address keys, what PremisesByAddressKey
+// would, in the same order.
+func (s *Store) PremisesByAddressKeys(ctx context.Context, org string, keys []string) (map[string][]domain.Premises, error) {
+	return s.premisesByKeys(ctx, "address_key = ANY($2)", org, keys, storecore.AddressKeys)
+}
+
 func (s *Store) premisesByKeys(ctx context.Context, cond, org string, keys []string, keysOf func(domain.Premises) []string) (map[string][]domain.Premises, error) {
 	if err := s.usable(ctx); err != nil {
 		return nil, err
@@ -114,6 +120,7 @@ func (s *Store) SaveDecisions(ctx context.Context, ups []domain.DecisionUpdate) 
 		}
 		// unnest keeps the batch's order, so decision and audit ids follow it.
 		b := &pgx.Batch{}
+		b.Queue(`SET LOCAL synchronous_commit = off`) // see relaxedCommit
 		b.Queue(`INSERT INTO decisions (subrequest_guid, decided_at, rule_version, has_debt, review, decided_by,
 			comment, body)
 			SELECT g, t, r, h, v, b, c, body::jsonb

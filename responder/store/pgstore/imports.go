@@ -16,7 +16,7 @@ const premisesCols = `org_guid, premise_id, hm_object_guid, house_guid, fias_hou
 
 func premisesCopyCols() []string {
 	return []string{"org_guid", "premise_id", "hm_object_guid", "house_guid", "fias_house_guid",
-		"flat", "room", "address", "account_number", "address_key", "updated_at"}
+		"flat", "room", "address", "account_number", "address_key", "flat_key", "updated_at"}
 }
 
 // ImportPremises upserts premises of org by premise_id in one transaction; unchanged rows
@@ -69,7 +69,8 @@ func (s *Store) ImportPremises(ctx context.Context, org string, ps []domain.Prem
 			}
 			if _, err := tx.Exec(ctx, `UPDATE premises p SET hm_object_guid = t.hm_object_guid, house_guid = t.house_guid,
 				fias_house_guid = t.fias_house_guid, flat = t.flat, room = t.room, address = t.address,
-				account_number = t.account_number, address_key = t.address_key, updated_at = t.updated_at
+				account_number = t.account_number, address_key = t.address_key, flat_key = t.flat_key,
+				updated_at = t.updated_at
 				FROM gisgw_premises_in t WHERE p.org_guid = t.org_guid AND p.premise_id = t.premise_id`); err != nil {
 				return fmt.Errorf("update premises: %w", err)
 			}
@@ -93,7 +94,7 @@ func premisesSource(ps []domain.Premises, now time.Time) pgx.CopyFromSource {
 	return pgx.CopyFromSlice(len(ps), func(i int) ([]any, error) {
 		p := ps[i]
 		return []any{p.OrgGUID, p.ID, p.HMObjectGUID, p.HouseGUID, p.FIASHouseGUID, p.Flat, p.Room, p.Address,
-			p.AccountNumber, domain.AddressKey(p.Address), now}, nil
+			p.AccountNumber, domain.AddressKey(p.Address), storecore.FlatKey(p), now}, nil
 	})
 }
 

@@ -85,7 +85,7 @@ func (s *Store) ClaimForDecision(ctx context.Context, owner string, limit int, l
 			WHERE state = 'new' AND `+s.leaseFree(3)+`
 			ORDER BY response_date NULLS LAST, guid COLLATE "C" LIMIT $4 FOR UPDATE SKIP LOCKED))
 		RETURNING u.*)
-		SELECT `+subRequestCols+` FROM s`+subRequestOrder,
+		SELECT `+subRequestCols+` FROM s, `+relaxedCommit+subRequestOrder,
 		owner, s.leaseAt(lease), s.leaseAt(0), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim sub-requests to decide: %w", translate(err))

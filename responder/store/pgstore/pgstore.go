@@ -198,6 +198,11 @@ func (s *Store) Migrate(ctx context.Context) (storecore.MigrationResult, error) 
 			if _, err := tx.Exec(ctx, m.SQL); err != nil {
 				return err
 			}
+			if step := migrationSteps[m.Name]; step != nil {
+				if err := step(ctx, tx); err != nil {
+					return err
+				}
+			}
 			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
 				m.Version, m.Name, storecore.Stamp(s.now()))
 			return err

@@ -35,20 +35,20 @@ func (s *Store) ImportPremises(ctx context.Context, org string, ps []domain.Prem
 		if len(plan.Insert)+len(plan.Update) == 0 {
 			return nil
 		}
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO premises (`+premisesCols+`, address_key, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO premises (`+premisesCols+`, address_key, flat_key, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
 		defer ins.Close()
 		for _, p := range plan.Insert {
 			if _, err := ins.ExecContext(ctx, p.OrgGUID, p.ID, p.HMObjectGUID, p.HouseGUID, p.FIASHouseGUID,
-				p.Flat, p.Room, p.Address, p.AccountNumber, domain.AddressKey(p.Address), stamp(now)); err != nil {
+				p.Flat, p.Room, p.Address, p.AccountNumber, domain.AddressKey(p.Address), storecore.FlatKey(p), stamp(now)); err != nil {
 				return fmt.Errorf("insert premises %q: %w", p.ID, err)
 			}
 		}
 		upd, err := tx.PrepareContext(ctx, `UPDATE premises SET hm_object_guid = ?, house_guid = ?, fias_house_guid = ?,
-			flat = ?, room = ?, address = ?, account_number = ?, address_key = ?, updated_at = ?
+			flat = ?, room = ?, address = ?, account_number = ?, address_key = ?, flat_key = ?, updated_at = ?
 			WHERE org_guid = ? AND premise_id = ?`)
 		if err != nil {
 			return err
@@ -56,7 +56,7 @@ func (s *Store) ImportPremises(ctx context.Context, org string, ps []domain.Prem
 		defer upd.Close()
 		for _, p := range plan.Update {
 			if _, err := upd.ExecContext(ctx, p.HMObjectGUID, p.HouseGUID, p.FIASHouseGUID, p.Flat, p.Room,
-				p.Address, p.AccountNumber, domain.AddressKey(p.Address), stamp(now), p.OrgGUID, p.ID); err != nil {
+				p.Address, p.AccountNumber, domain.AddressKey(p.Address), storecore.FlatKey(p), stamp(now), p.OrgGUID, p.ID); err != nil {
 				return fmt.Errorf("update premises %q: %w", p.ID, err)
 			}
 		}

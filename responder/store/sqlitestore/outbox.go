@@ -87,7 +87,7 @@ func (s *Store) ClaimForDecision(ctx context.Context, owner string, limit int, l
 		return nil, fmt.Errorf("claim sub-requests to decide: %w", err)
 	}
 	var out []domain.SubRequest
-	err := s.write(ctx, func(tx *sql.Tx) (err error) {
+	err := s.writeRelaxed(ctx, func(tx *sql.Tx) (err error) {
 		out, err = s.leaseSubRequests(ctx, tx, `s.state = 'new'`, nil, owner, limit, lease)
 		return err
 	})

@@ -263,6 +263,11 @@ func (s *Store) Migrate(ctx context.Context) (storecore.MigrationResult, error) 
 			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return err
 			}
+			if step := migrationSteps[m.Name]; step != nil {
+				if err := step(ctx, tx); err != nil {
+					return err
+				}
+			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 				m.Version, m.Name, stamp(s.now()))
 			return err

@@ -16,13 +16,15 @@ var batchTests = []struct {
 	fn   func(t *testing.T, b *bundle)
 }{
 	{"PremisesBatchLookups", testPremisesBatchLookups},
+	{"PremisesByHouseFlats", testPremisesByHouseFlats},
+	{"HouseFlatReadsOneFlat", testHouseFlatReadsOneFlat},
 	{"SaveDecisions", testSaveDecisions},
 	{"SaveDecisionsAllOrNothing", testSaveDecisionsAllOrNothing},
 }
 
 // testPremisesBatchLookups: for every key, the batched lookup returns exactly what the single
 // lookup returns (organizations, shared premises, GIS and FIAS house GUIDs, a house whose two
-// GUIDs are equal, unknown, empty and repeated keys).
+// GUIDs are equal, address keys, unknown, empty and repeated keys).
 func testPremisesBatchLookups(t *testing.T, b *bundle) {
 	shared := premises("s1", "")
 	shared.HMObjectGUID = hmGUID(1)
@@ -71,6 +73,21 @@ func testPremisesBatchLookups(t *testing.T, b *bundle) {
 		}
 		if _, ok := got[""]; ok {
 			t.Errorf("PremisesByHouses(%q) has an entry for the empty key", org)
+		}
+		addrs := []string{domain.AddressKey(shared.Address), domain.AddressKey(other.Address), domain.AddressKey(a2.Address),
+			domain.AddressKey("Мурманск, ул. Нет, 1"), "", domain.AddressKey(shared.Address)}
+		got, err = b.st.PremisesByAddressKeys(b.ctx, org, addrs)
+		if err != nil {
+			t.Fatalf("PremisesByAddressKeys(%q): %v", org, err)
+		}
+		for _, k := range addrs {
+			want, err := b.st.PremisesByAddressKey(b.ctx, org, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !samePremises(got[k], want) {
+				t.Errorf("PremisesByAddressKeys(%q)[%q] = %v; want %v (PremisesByAddressKey)", org, k, got[k], want)
+			}
 		}
 	}
 	if got, err := b.st.PremisesByHouses(b.ctx, "", nil); err != nil || len(got) != 0 {

@@ -180,6 +180,10 @@ func GroupPremises(rows []domain.Premises, keys []string, keysOf func(domain.Pre
 func HMObjectKeys(p domain.Premises) []string { return []string{p.HMObjectGUID} }
 func HouseKeys(p domain.Premises) []string    { return []string{p.HouseGUID, p.FIASHouseGUID} }
 
+// AddressKeys is the address key of p: the stored address_key, computed at import by the
+// same domain.AddressKey.
+func AddressKeys(p domain.Premises) []string { return []string{domain.AddressKey(p.Address)} }
+
 // ErrNotWritable matches errors of a database that refuses writes (read-only or full).
 var ErrNotWritable = errors.New("the database does not take writes")
 

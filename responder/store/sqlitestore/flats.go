@@ -1,0 +1,164 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/match"
+	"github.com/gisgw/gisgw/responder/store/internal/storecore"
+)
+
+// writeRelaxed is write whose commit does not wait for the disk (PRAGMA synchronous =
+// NORMAL for its transaction, then back): in WAL mode the commit is durable at the next sync
+// of the WAL, a later ordinary commit's or a checkpoint's. For the decide step's writes (a
+// claim's lease, the decisions): a power loss may lose them, never half, and the
+// sub-requests are then new again and decided again; nothing leaves gisgw on them before a
+// later ordinary write (the send step's), whose sync makes them durable too. Waiting for the
+// disk twice per batch of 100 was most of the decide step's time.
+func (s *Store) writeRelaxed(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	conn, err := s.w.Conn(ctx) // the one writer connection, held so the pragma is ours
+	if err != nil {
+		return translate(fmt.Errorf("begin: %w", err))
+	}
+	defer conn.Close()
+	var was int
+	if err := conn.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&was); err != nil {
+		return translate(fmt.Errorf("read synchronous: %w", err))
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
+		return translate(fmt.Errorf("relax synchronous: %w", err))
+	}
+	defer func() {
+		// A fresh context: the setting must come back even when ctx was cancelled; a
+		// connection that cannot take it back is dropped rather than reused relaxed.
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA synchronous = %d`, was)); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return translate(fmt.Errorf("begin: %w", err))
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return translate(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return translate(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+// migrationSteps are the parts of migrations that SQL cannot do, run in the migration's
+// transaction after its SQL.
+var migrationSteps = map[string]func(ctx context.Context, tx *sql.Tx) error{
+	"0010_flat_key": backfillFlatKeys,
+}
+
+// backfillFlatKeys fills flat_key for the stored premises. A store has few distinct flat
+// numbers (its houses repeat "1" to "200"), so the keys are computed once per number and
+// set by one statement through a temporary table.
+func backfillFlatKeys(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT flat FROM premises WHERE flat <> ''`)
+	if err != nil {
+		return fmt.Errorf("read flat numbers: %w", err)
+	}
+	var flats []string
+	for rows.Next() {
+		var f string
+		if err := rows.Scan(&f); err != nil {
+			rows.Close()
+			return fmt.Errorf("read flat numbers: %w", err)
+		}
+		flats = append(flats, f)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read flat numbers: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE gisgw_flat_keys (flat TEXT PRIMARY KEY, flat_key TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("fill flat keys: %w", err)
+	}
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO temp.gisgw_flat_keys (flat, flat_key) VALUES (?, ?)`)
+	if err != nil {
+		return fmt.Errorf("fill flat keys: %w", err)
+	}
+	defer ins.Close()
+	for _, f := range flats {
+		if k := match.FlatKey(f); k != "" {
+			if _, err := ins.ExecContext(ctx, f, k); err != nil {
+				return fmt.Errorf("fill flat keys: %w", err)
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE premises SET flat_key = k.flat_key FROM temp.gisgw_flat_keys k
+		WHERE premises.flat = k.flat`); err != nil {
+		return fmt.Errorf("fill flat keys of %d flat numbers: %w", len(flats), err)
+	}
+	if _, err := tx.ExecContext(ctx, `DROP TABLE temp.gisgw_flat_keys`); err != nil {
+		return fmt.Errorf("fill flat keys: %w", err)
+	}
+	return nil
+}
+
+// flatChunk bounds the (house, flat key) pairs bound in one statement: two parameters each.
+const flatChunk = lookupChunk / 2
+
+// PremisesByHouseFlats returns, for each (house, flat key), the premises of org (or of no
+// organization) in that house (GIS or FIAS GUID) whose flat_key is that key, in the order
+// PremisesByHouse returns them: the flats asked for, through the (house, flat_key) indexes,
+// not the whole house. Keys without premises are absent; an empty house matches nothing.
+func (s *Store) PremisesByHouseFlats(ctx context.Context, org string, keys []domain.HouseFlat) (map[domain.HouseFlat][]domain.Premises, error) {
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	keys = storecore.HouseFlatKeys(keys)
+	out := make(map[domain.HouseFlat][]domain.Premises)
+	for rest := keys; len(rest) > 0; {
+		chunk := rest[:min(flatChunk, len(rest))]
+		rest = rest[len(chunk):]
+		// ?1 is org; the pairs follow.
+		args := make([]any, 0, 2*len(chunk)+1)
+		args = append(args, org)
+		var values strings.Builder
+		for i, k := range chunk {
+			if i > 0 {
+				values.WriteString(", ")
+			}
+			fmt.Fprintf(&values, "(?%d, ?%d)", 2*i+2, 2*i+3)
+			args = append(args, k.House, k.FlatKey)
+		}
+		// Two joins, one per index, rather than an OR that neither index serves; UNION
+		// drops the second copy of a premises whose GIS and FIAS GUIDs are both asked for.
+		// No ORDER BY, so that the planner has no reason to walk premise_id's index instead
+		// (see premisesByKeys); sorted below.
+		rows, err := s.r.QueryContext(ctx, `WITH q(house, flat_key) AS (VALUES `+values.String()+`)
+			SELECT `+premisesCols+`, flat_key FROM (
+				SELECT p.* FROM q JOIN premises p ON p.house_guid = q.house AND p.flat_key = q.flat_key
+				WHERE +p.org_guid = ?1 OR +p.org_guid = ''
+				UNION
+				SELECT p.* FROM q JOIN premises p ON p.fias_house_guid = q.house AND p.flat_key = q.flat_key
+				WHERE +p.org_guid = ?1 OR +p.org_guid = '')`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("look up premises of %d flats: %w", len(chunk), translate(err))
+		}
+		found, err := collect(rows, func(r scanner) (storecore.FlatRow, error) {
+			var f storecore.FlatRow
+			err := r.Scan(&f.OrgGUID, &f.ID, &f.HMObjectGUID, &f.HouseGUID, &f.FIASHouseGUID, &f.Flat,
+				&f.Room, &f.Address, &f.AccountNumber, &f.FlatKey)
+			return f, err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("look up premises of %d flats: %w", len(chunk), err)
+		}
+		slices.SortFunc(found, func(a, b storecore.FlatRow) int { return storecore.ComparePremises(a.Premises, b.Premises) })
+		// Chunks hold distinct keys, so each key's premises come from one chunk, in order.
+		storecore.GroupHouseFlats(found, chunk, out)
+	}
+	return out, nil
+}
