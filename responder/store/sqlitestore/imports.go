@@ -255,9 +255,9 @@ func (s *Store) importActsChunk(ctx context.Context, tx *sql.Tx, im *storecore.A
 }
 
 // bulkRows is how many rows one multi-row INSERT carries: the per-statement cost of
-// database/sql and the driver is paid once per this many rows. 100 rows of court_acts are
-// 2,100 parameters, well under SQLite's limit of 32,766.
-const bulkRows = 100
+// database/sql and the driver is paid once per this many rows. 500 rows of court_acts are
+// 10,500 parameters, well under SQLite's limit of 32,766.
+const bulkRows = 500
 
 // bulkInsert collects rows for one INSERT statement and runs it every bulkRows rows; the
 // full-size statement is prepared once per transaction.
