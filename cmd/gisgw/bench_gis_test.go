@@ -116,6 +116,7 @@ func realisticRun(b *testing.B, dsn string, mode benchMode, div float64) (childR
 	lat := benchLatency
 	lat.Scale = 1 / div
 	var floor time.Duration
+	var simulated *gissim.Sim
 	r, stats := endToEndRunWith(b, dsn, mode, benchSubRequests, e2eSetup{
 		sim: func(o *gissim.Options) { o.Delay, o.Latency = benchDelay, lat },
 		cfg: func(c *childConfig) {
@@ -132,8 +133,12 @@ func realisticRun(b *testing.B, dsn string, mode benchMode, div float64) (childR
 			var how string
 			floor, how = gisFloor(sim, lat, mode)
 			b.Logf("%s mode: floor %s = %s", mode.name, floor.Round(time.Millisecond), how)
+			simulated = sim
 		},
 	})
+	if simulated != nil {
+		logTimeline(b, mode, simulated.Timeline(), os.Getenv("BENCH_GIS_TIMELINE"))
+	}
 	if stats.Faults.EXP001000 == 0 {
 		b.Fatalf("%s mode: the simulator injected no EXP001000 in %d messages; the run must meet it", mode.name, stats.Messages)
 	}
@@ -252,4 +257,88 @@ func scaledPoll(div float64) string {
 		parts = append(parts, scaled(d, div).String())
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// logTimeline logs how the run kept GIS busy: for exports and imports apart, from the first
+// Ack to the last result read, the share of mode.concurrency slots holding a message
+// (from its Ack until the client read its result), and the idle slot time. With detail
+// (BENCH_GIS_TIMELINE=file) it also writes to file, every 250 ms, the messages in flight
+// and read (the benchmark's log keeps only its first lines).
+func logTimeline(b *testing.B, mode benchMode, spans []gissim.Span, detail string) {
+	b.Helper()
+	if len(spans) == 0 {
+		return
+	}
+	t0 := spans[0].Accepted
+	for _, export := range []bool{true, false} {
+		var first, last time.Time
+		var busy, late time.Duration
+		n, items := 0, 0
+		for _, s := range spans {
+			if s.Export != export || s.Read.IsZero() {
+				continue
+			}
+			if first.IsZero() || s.Accepted.Before(first) {
+				first = s.Accepted
+			}
+			last = maxTime(last, s.Read)
+			busy += s.Read.Sub(s.Accepted)
+			late += s.Read.Sub(s.Due) // ready but not read yet
+			n++
+			items += s.Items
+		}
+		if n == 0 {
+			continue
+		}
+		span := last.Sub(first)
+		kind := "imports"
+		if export {
+			kind = "exports"
+		}
+		avail := time.Duration(mode.concurrency) * span
+		b.Logf("%s mode timeline: %d %s (%d items) from %s to %s after the first Ack: %.0f%% of %d slots busy, idle slot time %s, ready-but-unread %s in all",
+			mode.name, n, kind, items, ms(first.Sub(t0)), ms(last.Sub(t0)), 100*busy.Seconds()/avail.Seconds(), mode.concurrency, ms(avail-busy), ms(late))
+	}
+	if detail == "" {
+		return
+	}
+	var out bytes.Buffer
+	const step = 250 * time.Millisecond
+	end := t0
+	for _, s := range spans {
+		end = maxTime(end, s.Read)
+	}
+	for t := t0; !t.After(end); t = t.Add(step) {
+		var exp, imp, acked, read, actions int
+		for _, s := range spans {
+			if !s.Accepted.After(t) && (s.Read.IsZero() || s.Read.After(t)) {
+				if s.Export {
+					exp++
+				} else {
+					imp++
+				}
+			}
+			if s.Export {
+				continue
+			}
+			if !s.Accepted.After(t) {
+				acked++
+			}
+			if !s.Read.IsZero() && !s.Read.After(t) {
+				read++
+				actions += s.Items
+			}
+		}
+		fmt.Fprintf(&out, "t=%6s exports in flight %d, imports in flight %d; imports acked %d, done %d (%d actions)\n", ms(t.Sub(t0)), exp, imp, acked, read, actions)
+	}
+	if err := os.WriteFile(detail, out.Bytes(), 0o644); err != nil {
+		b.Errorf("write the timeline: %v", err)
+	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

@@ -317,6 +317,29 @@ func (s *Sim) Stats() Stats {
 	return s.stats
 }
 
+// Span is one acknowledged business message as Timeline shows it.
+type Span struct {
+	Export   bool
+	Items    int       // actions of an import, items of an export page (what the latency model counts)
+	Accepted time.Time // the Ack
+	Due      time.Time // when its result was ready
+	Read     time.Time // when getState first handed out the result; zero: not yet
+}
+
+// Timeline returns every acknowledged business message in the order accepted, so that a
+// benchmark can see how many messages a client kept in flight over time and where its
+// slots stood idle.
+func (s *Sim) Timeline() []Span {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Span, 0, len(s.msgs))
+	for _, m := range s.msgs {
+		out = append(out, Span{Export: m.op == opExport, Items: m.items, Accepted: m.accepted, Due: m.due, Read: m.read})
+	}
+	slices.SortFunc(out, func(a, b Span) int { return a.Accepted.Compare(b.Accepted) })
+	return out
+}
+
 // Sends returns how many Send actions the simulator recorded for a sub-request (0 for an
 // unknown one), a Send refused over a sent answer included: more than one for a
 // sub-request answered once means a duplicate answer.

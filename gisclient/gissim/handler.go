@@ -47,7 +47,9 @@ type message struct {
 	// Injected faults: stuck messages are never processed; backwards ones answer state 2
 	// once, then 1 (backSeen records the 2).
 	stuck, backwards, backSeen bool
-	inFlight                   bool // counted in Sim.inFlight until getState hands out the result
+	inFlight                   bool      // counted in Sim.inFlight until getState hands out the result
+	items                      int       // what the latency model counted (actions, page items)
+	read                       time.Time // when getState first handed out the result (Timeline)
 }
 
 // requestError is a refusal answered with a SOAP Fault.
@@ -233,6 +235,7 @@ func (s *Sim) accept(w http.ResponseWriter, msg *soap.Message, op string) *reque
 	}
 	now := s.now()
 	m.accepted, m.due = now, now.Add(lat.ProcessingTime(s.opts.Delay, op == opExport, items))
+	m.items = items
 	m.inFlight = true
 	s.inFlight[org]++
 	s.msgs[m.guid] = m
@@ -330,6 +333,9 @@ func (s *Sim) getState(w http.ResponseWriter, msg *soap.Message) *requestError {
 	if res != nil && m.inFlight {
 		m.inFlight = false
 		s.inFlight[org]--
+	}
+	if res != nil && m.read.IsZero() {
+		m.read = s.now()
 	}
 	if res == nil {
 		state := wsdl.AsyncRequestStateType1

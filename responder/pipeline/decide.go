@@ -73,6 +73,7 @@ func (p *Pipeline) decideSome(ctx context.Context) (int, error) {
 			// wait for their lease to expire.
 			saved, err := p.saveEach(ctx, ups)
 			n += saved
+			p.readied()
 			if err != nil {
 				return n, err
 			}
@@ -85,6 +86,7 @@ func (p *Pipeline) decideSome(ctx context.Context) (int, error) {
 			p.o.Metrics.decided(u.State)
 		}
 		n += len(ups)
+		p.readied()
 	}
 }
 

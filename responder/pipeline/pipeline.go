@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -184,6 +185,9 @@ type Pipeline struct {
 	uploads   map[string]*upload   // in progress, by organization and file
 	failures  map[string]int       // consecutive failed uploads, by organization and file
 	refreshed map[string]refreshed // the last look-up of open sub-requests, by organization
+
+	pulling atomic.Int32  // pulls of this process running (flow keeps deciding while > 0)
+	ready   chan struct{} // closed (and replaced) when decisions were saved: wakes waiting senders
 }
 
 // New checks the options and applies the defaults.
@@ -274,11 +278,10 @@ func (p *Pipeline) Pass(ctx context.Context, pull bool) (Progress, error) {
 			steps = append(steps, func(ctx context.Context) (Progress, error) { return p.Pull(ctx, org.GUID) })
 		}
 	}
-	steps = append(steps, p.decide, p.deadline)
 	for _, org := range p.o.Orgs {
 		steps = append(steps, func(ctx context.Context) (Progress, error) { return p.Refresh(ctx, org.GUID) })
 	}
-	pr, err := runSteps(ctx, append(steps, p.recover, p.revokeAll, p.sendAll)...)
+	pr, err := runSteps(ctx, append(steps, p.recover, p.revokeAll, p.flow)...)
 	if ctx.Err() != nil {
 		return pr, ctx.Err()
 	}
@@ -304,6 +307,8 @@ func runSteps(ctx context.Context, steps ...step) (Progress, error) {
 // Pull records org's new sub-requests (see pull); only one replica pulls an organization
 // at a time.
 func (p *Pipeline) Pull(ctx context.Context, org string) (Progress, error) {
+	p.pulling.Add(1)
+	defer p.pulling.Add(-1)
 	pr, err := p.pull(ctx, org)
 	if err != nil {
 		return pr, fmt.Errorf("pull for %s: %w", org, err)
@@ -321,16 +326,105 @@ func (p *Pipeline) Refresh(ctx context.Context, org string) (Progress, error) {
 	return pr, nil
 }
 
-// Answer decides new sub-requests, applies the deadline rule to the review queue, resumes
-// unfinished messages, revokes the answers of approved corrections and sends every
-// organization's ready answers, the organizations side by side, so that one whose GIS calls
-// hang does not hold back the others.
+// Answer resumes unfinished messages, revokes the answers of approved corrections, then
+// decides new sub-requests (and applies the deadline rule to the review queue) while it
+// sends every organization's ready answers, the organizations side by side, so that one
+// whose GIS calls hang does not hold back the others (see flow).
 func (p *Pipeline) Answer(ctx context.Context) (Progress, error) {
-	return runSteps(ctx, p.decide, p.deadline, p.recover, p.revokeAll, p.sendAll)
+	return runSteps(ctx, p.recover, p.revokeAll, p.flow)
 }
 
-// sendAll runs send for every organization at once.
-func (p *Pipeline) sendAll(ctx context.Context) (Progress, error) {
+// flow decides and sends side by side: the send producers keep claiming ready answers
+// while the decide step runs, and it runs as long as a pull of this process is recording
+// sub-requests, so that the messages in flight are topped up from the first decided batch
+// to the last instead of draining after every round (GIS's processing time, not the CPU,
+// is what the answering waits for). It returns once nothing more is decided and every
+// message it sent is done.
+func (p *Pipeline) flow(ctx context.Context) (Progress, error) {
+	var (
+		deciding = make(chan struct{}) // closed when the decide side is done
+		sent     = make(chan struct{}) // closed when the send side is done (it may stop on an error)
+		dpr      Progress
+		derr     error
+	)
+	go func() {
+		defer close(deciding)
+		dpr, derr = p.decideWhilePulling(ctx, sent)
+	}()
+	more := func() bool {
+		select {
+		case <-deciding:
+			return false
+		default:
+			return true
+		}
+	}
+	spr, serr := p.sendAll(ctx, more)
+	close(sent)
+	<-deciding
+	spr.add(dpr)
+	return spr, errors.Join(derr, serr)
+}
+
+// flowIdle and flowMax bound how long flow waits for a running pull: a pull that records
+// nothing for flowIdle (an export GIS is slow over, a retry's back-off) or a flow that ran
+// for flowMax hands over to the next round, so that recovery and the other steps of Answer
+// are not held back by a long pull.
+const (
+	flowIdle = 2 * time.Second
+	flowMax  = time.Minute
+)
+
+// decideWhilePulling decides new sub-requests, round after round while a pull of this
+// process is running (a round that finds nothing waits pullLook; see flowIdle, flowMax)
+// and the send side is still on (sent not closed), then applies the deadline rule once.
+func (p *Pipeline) decideWhilePulling(ctx context.Context, sent <-chan struct{}) (Progress, error) {
+	var pr Progress
+	start := time.Now()
+	last := start // the last round that decided something
+	for ctx.Err() == nil {
+		// Read before the round: a pull that ended before it began has recorded everything
+		// the round can see.
+		pulling := p.pulling.Load() > 0
+		q, err := p.decide(ctx)
+		pr.add(q)
+		if err != nil {
+			q, derr := p.deadline(ctx)
+			pr.add(q)
+			return pr, errors.Join(err, derr)
+		}
+		now := time.Now()
+		if q.Decided > 0 {
+			last = now
+			if now.Sub(start) < flowMax {
+				continue
+			}
+		}
+		if !pulling || now.Sub(last) >= flowIdle || now.Sub(start) >= flowMax {
+			break
+		}
+		t := time.NewTimer(pullLook)
+		select {
+		case <-t.C:
+		case <-sent:
+		case <-ctx.Done():
+		}
+		t.Stop()
+		select {
+		case <-sent:
+		default:
+			continue
+		}
+		break
+	}
+	q, err := p.deadline(ctx)
+	pr.add(q)
+	return pr, err
+}
+
+// sendAll runs send for every organization at once; more tells whether answers may still
+// become ready (nil: no).
+func (p *Pipeline) sendAll(ctx context.Context, more func() bool) (Progress, error) {
 	var (
 		mu   sync.Mutex
 		pr   Progress
@@ -339,7 +433,7 @@ func (p *Pipeline) sendAll(ctx context.Context) (Progress, error) {
 	)
 	for _, org := range p.o.Orgs {
 		wg.Go(func() {
-			step, err := p.send(ctx, org.GUID)
+			step, err := p.sendWhile(ctx, org.GUID, more)
 			mu.Lock()
 			defer mu.Unlock()
 			pr.add(step)
@@ -357,14 +451,19 @@ func (p *Pipeline) sendAll(ctx context.Context) (Progress, error) {
 // an earlier crash is waited for until it can be reconciled. The pull runs beside the
 // passes: what it has recorded (a day of a pull cut into days, a span) is decided and
 // answered while the rest is still being exported, since GIS's processing time, not the
-// daemon, is what a pull waits for.
+// daemon, is what a pull waits for; a pass keeps deciding and sending until the pull ends
+// (flow).
 func (p *Pipeline) RunOnce(ctx context.Context) error {
 	type pulled struct {
 		pr  Progress
 		err error
 	}
 	pulling := make(chan pulled, 1)
+	// Counted from here, not from the first Pull: the first pass must not take the pull for
+	// one that has ended.
+	p.pulling.Add(1)
 	go func() {
+		defer p.pulling.Add(-1)
 		var steps []step
 		for _, org := range p.o.Orgs {
 			steps = append(steps, func(ctx context.Context) (Progress, error) { return p.Pull(ctx, org.GUID) })
@@ -447,6 +546,26 @@ func (p *Pipeline) RunOnce(ctx context.Context) error {
 		idle++
 	}
 	return lastErr
+}
+
+// readySignal returns a channel that is closed once decisions are saved after this call.
+func (p *Pipeline) readySignal() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ready == nil {
+		p.ready = make(chan struct{})
+	}
+	return p.ready
+}
+
+// readied wakes the senders waiting for decisions.
+func (p *Pipeline) readied() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ready != nil {
+		close(p.ready)
+		p.ready = nil
+	}
 }
 
 // pullLook is how often RunOnce looks for what a running pull has recorded when nothing

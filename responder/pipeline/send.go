@@ -14,11 +14,18 @@ import (
 	"github.com/gisgw/gisgw/responder/domain"
 )
 
-// send answers org's ready sub-requests in messages of BatchSize, at most Concurrency of
+// send is sendWhile with nothing more to come: it answers what is ready now.
+func (p *Pipeline) send(ctx context.Context, org string) (Progress, error) {
+	return p.sendWhile(ctx, org, nil)
+}
+
+// sendWhile answers org's ready sub-requests in messages of BatchSize, at most Concurrency of
 // them in flight. Concurrency producers claim, compose (uploading the files the answers
 // cite) and store the messages, so that the next messages are ready while the ones in
-// flight are sent and polled; a stored message waiting for its turn keeps its lease.
-func (p *Pipeline) send(ctx context.Context, org string) (Progress, error) {
+// flight are sent and polled; a stored message waiting for its turn keeps its lease. While
+// more (nil: never) says answers may still become ready, a producer that finds none waits
+// for the next saved decisions instead of stopping.
+func (p *Pipeline) sendWhile(ctx context.Context, org string, more func() bool) (Progress, error) {
 	var (
 		mu        sync.Mutex
 		res       Progress
@@ -44,14 +51,29 @@ func (p *Pipeline) send(ctx context.Context, org string) (Progress, error) {
 	for range p.o.Concurrency {
 		producers.Go(func() {
 			for ctx.Err() == nil && !stopped() {
+				// Taken before the claim, so that decisions saved after it wake this producer.
+				wake := p.readySignal()
+				waiting := more != nil && more()
 				ds, err := p.o.Store.ClaimReady(ctx, org, p.o.Owner, p.o.BatchSize, p.o.Lease)
 				if err != nil {
 					stop(fmt.Errorf("claim ready answers: %w", err))
 					return
 				}
 				if len(ds) == 0 {
-					stop(nil)
-					return
+					if !waiting {
+						stop(nil)
+						return
+					}
+					// The decide side still runs: its next batch (or its end) is worth a
+					// new claim; the timer bounds a wake-up missed by another replica's save.
+					t := time.NewTimer(pullLook)
+					select {
+					case <-wake:
+					case <-t.C:
+					case <-ctx.Done():
+					}
+					t.Stop()
+					continue
 				}
 				m, err := p.compose(ctx, org, ds)
 				if err != nil {
