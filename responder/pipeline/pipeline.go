@@ -182,9 +182,10 @@ type Pipeline struct {
 	log *slog.Logger
 
 	mu        sync.Mutex
-	uploads   map[string]*upload   // in progress, by organization and file
-	failures  map[string]int       // consecutive failed uploads, by organization and file
-	refreshed map[string]refreshed // the last look-up of open sub-requests, by organization
+	uploads   map[string]*upload     // in progress, by organization and file
+	failures  map[string]int         // consecutive failed uploads, by organization and file
+	refreshed map[string]refreshed   // the last look-up of open sub-requests, by organization
+	pulled    map[string]pulledSpans // periods exported in full since the last successful pull, by organization
 
 	pulling atomic.Int32  // pulls of this process running (flow keeps deciding while > 0)
 	ready   chan struct{} // closed (and replaced) when decisions were saved: wakes waiting senders

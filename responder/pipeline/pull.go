@@ -42,12 +42,21 @@ func (p *Pipeline) pull(ctx context.Context, org string) (Progress, error) {
 		spans = days(spans, today.AddDate(0, 0, -(dayByDay-1)))
 		slices.Reverse(spans)
 	}
+	// A retry after a failed pull asks only for the periods it has not finished yet: one
+	// export that fails (stuck, going backwards) must not make every retry start over, or a
+	// first pull of many periods would rarely get through them all.
+	spans = p.unfinished(org, from, spans)
+	complete := func(span [2]time.Time) {
+		if span[1].Before(today) { // today's sub-requests keep coming: asked again every time
+			p.finished(org, from, span)
+		}
+	}
 	// Page by page whenever the port can: each page is recorded as it arrives, so a first
 	// pull of a large organization holds one page in memory and the decide step starts on it.
 	if pp, ok := p.o.GIS.(PagePuller); ok {
-		pr.Pulled, err = p.pullPages(ctx, org, pp, spans)
+		pr.Pulled, err = p.pullPages(ctx, org, pp, spans, complete)
 	} else {
-		pr.Pulled, err = p.pullSpans(ctx, org, spans)
+		pr.Pulled, err = p.pullSpans(ctx, org, spans, complete)
 	}
 	if err != nil {
 		return pr, err
@@ -58,6 +67,7 @@ func (p *Pipeline) pull(ctx context.Context, org string) (Progress, error) {
 	if err := p.o.Store.SetWatermark(ctx, org, today); err != nil {
 		return pr, err
 	}
+	p.forgetFinished(org)
 	if pr.Pulled > 0 {
 		p.log.Info("pulled sub-requests", "org", org, "new", pr.Pulled, "from", from.Format(time.DateOnly), "to", today.Format(time.DateOnly))
 	}
@@ -76,7 +86,7 @@ type PagePuller interface {
 // new sub-requests were recorded. After a failure no more spans are started (a GIS that
 // keeps exports unprocessed would hold each for the poll limit); what the others record
 // is kept, and the watermark stays until a pull succeeds in full.
-func (p *Pipeline) pullSpans(ctx context.Context, org string, spans [][2]time.Time) (int, error) {
+func (p *Pipeline) pullSpans(ctx context.Context, org string, spans [][2]time.Time, complete func([2]time.Time)) (int, error) {
 	var (
 		mu     sync.Mutex
 		pulled int
@@ -106,6 +116,8 @@ func (p *Pipeline) pullSpans(ctx context.Context, org string, spans [][2]time.Ti
 			pulled += n
 			if err != nil {
 				errs = append(errs, err)
+			} else {
+				complete(span)
 			}
 		})
 	}
@@ -119,7 +131,7 @@ func (p *Pipeline) pullSpans(ctx context.Context, org string, spans [][2]time.Ti
 // unequal they are, and each page is recorded as soon as it arrives. After a failure no more
 // pages are asked for (the pages in flight are recorded); the watermark stays until a pull
 // succeeds in full.
-func (p *Pipeline) pullPages(ctx context.Context, org string, pp PagePuller, spans [][2]time.Time) (int, error) {
+func (p *Pipeline) pullPages(ctx context.Context, org string, pp PagePuller, spans [][2]time.Time, complete func([2]time.Time)) (int, error) {
 	type chain struct {
 		span    [2]time.Time
 		cursor  string
@@ -176,6 +188,7 @@ func (p *Pipeline) pullPages(ctx context.Context, org string, pp PagePuller, spa
 				case err != nil:
 					done(fmt.Errorf("export %s–%s: %w", c.span[0].Format(time.DateOnly), c.span[1].Format(time.DateOnly), err))
 				case next == "":
+					complete(c.span)
 					done(nil)
 				case c.cursors[k]:
 					done(fmt.Errorf("export %s–%s: GIS returned the page cursor %s a second time; stopping to avoid a loop", c.span[0].Format(time.DateOnly), c.span[1].Format(time.DateOnly), next))
@@ -250,3 +263,49 @@ func Spans(from, to time.Time) [][2]time.Time {
 
 // day is t's date in Moscow, as GIS counts dates, at midnight UTC.
 func day(t time.Time) time.Time { return calendar.Today(t) }
+
+// spanKey names a period in the record of finished ones.
+func spanKey(span [2]time.Time) string {
+	return span[0].Format(time.DateOnly) + "/" + span[1].Format(time.DateOnly)
+}
+
+// pulledSpans is what a process remembers of a pull that has not succeeded yet: the
+// periods exported in full, for the pull starting at from.
+type pulledSpans struct {
+	from time.Time
+	done map[string]bool
+}
+
+// unfinished drops from spans the periods this process exported in full since org's last
+// successful pull, for a pull from the same day (another replica's success moves it).
+func (p *Pipeline) unfinished(org string, from time.Time, spans [][2]time.Time) [][2]time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ps, ok := p.pulled[org]
+	if !ok || !ps.from.Equal(from) {
+		return spans
+	}
+	return slices.DeleteFunc(spans, func(s [2]time.Time) bool { return ps.done[spanKey(s)] })
+}
+
+// finished records that span of org's pull from from was exported in full.
+func (p *Pipeline) finished(org string, from time.Time, span [2]time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.pulled == nil {
+		p.pulled = map[string]pulledSpans{}
+	}
+	ps, ok := p.pulled[org]
+	if !ok || !ps.from.Equal(from) {
+		ps = pulledSpans{from: from, done: map[string]bool{}}
+		p.pulled[org] = ps
+	}
+	ps.done[spanKey(span)] = true
+}
+
+// forgetFinished drops org's record once a pull succeeded: the watermark now says it.
+func (p *Pipeline) forgetFinished(org string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.pulled, org)
+}

@@ -98,3 +98,53 @@ func TestPullPages(t *testing.T) {
 		}
 	})
 }
+
+// TestPullRetryAsksOnlyUnfinished: after a failed pull, the retry does not export again the
+// periods the failed one finished (a pull of many periods, each export of which can fail,
+// would otherwise rarely get through all of them), but asks again for the period that
+// failed and for the one ending today.
+func TestPullRetryAsksOnlyUnfinished(t *testing.T) {
+	t.Parallel()
+	today := time.Date(2025, 5, 21, 0, 0, 0, 0, time.UTC)
+	old, older, recent := subRequest("o1"), subRequest("p1"), []domain.SubRequest{subRequest("r1"), subRequest("r2"), subRequest("r3")}
+	older.SentDate = today.AddDate(0, 0, -390)
+	old.SentDate = today.AddDate(0, 0, -200)
+	for i := range recent {
+		recent[i].SentDate = today.AddDate(0, 0, -2)
+	}
+	var pg *pagedGIS
+	b := setup(t, func(o *Options) {
+		pg = &pagedGIS{fakeGIS: o.GIS.(*fakeGIS), pageSize: 2, failAt: "r3"}
+		// One place: the three six-month periods go in turn, the oldest first.
+		o.GIS, o.PullConcurrency, o.PullWindow = pg, 1, 400*24*time.Hour
+	}, append([]domain.SubRequest{old, older}, recent...)...)
+	spans := Spans(today.Add(-400*24*time.Hour), today)
+	if len(spans) != 3 {
+		t.Fatalf("test setup: %d periods; want 3", len(spans))
+	}
+	if _, err := b.p.pull(t.Context(), org); !errors.Is(err, errTransient) {
+		t.Fatalf("first pull: %v; want the failed page's error", err)
+	}
+	first := len(pg.asked)
+	if pr, err := b.p.pull(t.Context(), org); err != nil || pr.Pulled != 1 {
+		t.Fatalf("retry: %+v, %v; want r3 recorded", pr, err)
+	}
+	retry := pg.asked[first:]
+	for _, a := range retry {
+		for _, s := range spans[:2] {
+			if strings.HasPrefix(a, s[0].Format(time.DateOnly)+" ") {
+				t.Errorf("retry asked again for %q of the period %s, which the first pull finished (retry asked %v)", a, s[0].Format(time.DateOnly), retry)
+			}
+		}
+	}
+	if want := spans[2][0].Format(time.DateOnly) + " "; len(retry) == 0 || retry[0] != want {
+		t.Errorf("retry asked %v; want it to start again at the first page of the failed period (%q)", retry, want)
+	}
+	if !b.st.watermarks[org].Equal(today) {
+		t.Errorf("watermark %v after the retry succeeded; want %v", b.st.watermarks[org], today)
+	}
+	// The record of finished periods is gone with the success: the next pull starts afresh.
+	if _, ok := b.p.pulled[org]; ok {
+		t.Error("the finished periods are still remembered after a successful pull")
+	}
+}
