@@ -441,7 +441,7 @@ func (a *App) pullLoop(stop, work context.Context, org string) {
 	)
 	last := a.snapshot(work, org)
 	for stop.Err() == nil {
-		_, err := a.pipe.Pull(work, org)
+		pr, err := a.pipe.Pull(work, org)
 		if work.Err() != nil {
 			return
 		}
@@ -454,6 +454,11 @@ func (a *App) pullLoop(stop, work context.Context, org string) {
 		}
 		wait := time.Duration(a.cfg.Pipeline.PullInterval)
 		if err != nil {
+			if pr.Pulled+pr.Exported > 0 {
+				// It got somewhere (a retry asks only for what is left): no reason to wait longer
+				// each time while the failures are of single exports.
+				b.Reset()
+			}
 			wait = b.NextBackOff()
 			a.log.Warn("pull failed; retrying", "org", org, "retry_in", wait.String(), "err", err)
 		} else {

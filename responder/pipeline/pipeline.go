@@ -253,6 +253,10 @@ type Progress struct {
 	Finished  int // actions with a final outcome
 	Refreshed int // sub-requests whose GIS status changed (auto-answered, answered elsewhere)
 	Flagged   int // sent answers returned to a person for a correction (Recheck)
+	// Exported counts the export periods a pull finished in full, also when another failed:
+	// a failed pull that finished some made progress. Not part of Moved: a pull with
+	// nothing new finishes periods too.
+	Exported int
 }
 
 // Moved reports whether the pass changed anything.
@@ -267,6 +271,7 @@ func (p *Progress) add(q Progress) {
 	p.Finished += q.Finished
 	p.Refreshed += q.Refreshed
 	p.Flagged += q.Flagged
+	p.Exported += q.Exported
 }
 
 // Pass does one round of every step; errors of one organization do not stop the others.

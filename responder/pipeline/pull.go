@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gisgw/gisgw/responder/calendar"
@@ -46,7 +47,9 @@ func (p *Pipeline) pull(ctx context.Context, org string) (Progress, error) {
 	// export that fails (stuck, going backwards) must not make every retry start over, or a
 	// first pull of many periods would rarely get through them all.
 	spans = p.unfinished(org, from, spans)
+	var exported atomic.Int32
 	complete := func(span [2]time.Time) {
+		exported.Add(1)
 		if span[1].Before(today) { // today's sub-requests keep coming: asked again every time
 			p.finished(org, from, span)
 		}
@@ -58,6 +61,7 @@ func (p *Pipeline) pull(ctx context.Context, org string) (Progress, error) {
 	} else {
 		pr.Pulled, err = p.pullSpans(ctx, org, spans, complete)
 	}
+	pr.Exported = int(exported.Load())
 	if err != nil {
 		return pr, err
 	}

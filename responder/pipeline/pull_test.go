@@ -122,8 +122,8 @@ func TestPullRetryAsksOnlyUnfinished(t *testing.T) {
 	if len(spans) != 3 {
 		t.Fatalf("test setup: %d periods; want 3", len(spans))
 	}
-	if _, err := b.p.pull(t.Context(), org); !errors.Is(err, errTransient) {
-		t.Fatalf("first pull: %v; want the failed page's error", err)
+	if pr, err := b.p.pull(t.Context(), org); !errors.Is(err, errTransient) || pr.Exported != 2 {
+		t.Fatalf("first pull: %+v, %v; want the failed page's error and the two older periods exported", pr, err)
 	}
 	first := len(pg.asked)
 	if pr, err := b.p.pull(t.Context(), org); err != nil || pr.Pulled != 1 {
