@@ -40,9 +40,9 @@ function why(name, g,   p) {
   return "the benchmark " name " did not run"
 }
 
-# commas writes 100000 as 100,000.
+# commas writes 100000 as 100,000 and 12345.6 as 12,346.
 function commas(n,   s) {
-  s = sprintf("%d", n)
+  s = sprintf("%.0f", n)
   while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s)
   return s
 }
@@ -59,7 +59,7 @@ function rss(name,   r, k, s) {
 function importline(label, n,   v, cpu) {
   v = get(n, "rows/s")
   cpu = have(n, "cpu-s/op") ? sprintf(" (%.1f s CPU)", get(n, "cpu-s/op")) : ""
-  printf "%s: %s rows/s%s — target >= 50,000 %s\n", label, commas(v + 0.5), cpu, (v >= 50000 ? "met" : "missed")
+  printf "%s: %s rows/s%s — target >= 50,000 %s\n", label, commas(v), cpu, (v >= 50000 ? "met" : "missed")
 }
 
 function have(name, unit) { return (name SUBSEP unit) in val }
@@ -107,13 +107,6 @@ function number(s) {
   if (s ~ /M$/) return substr(s, 1, length(s) - 1) * 1000000
   if (s ~ /k$/) return substr(s, 1, length(s) - 1) * 1000
   return s + 0
-}
-
-# commas writes 12345.6 as 12,346.
-function commas(v,   s, out) {
-  s = sprintf("%.0f", v); out = ""
-  while (length(s) > 3) { out = "," substr(s, length(s) - 2) out; s = substr(s, 1, length(s) - 3) }
-  return s out
 }
 
 # decisions prints, for backend be, the decisions/s at the largest store with its target
