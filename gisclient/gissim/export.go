@@ -220,9 +220,18 @@ func (s *Sim) exportPeriod(org string, r *wsdl.ExportDSRsRequest) ([]*wsdl.DSRTy
 		// Position, not membership: the cursor may no longer match the filter.
 		start, _ = slices.BinarySearchFunc(all, cur, compareSub)
 	}
+	// The export order is by sending date first: the period is one stretch of it, so a page
+	// neither walks the sub-requests sent before it nor those after (with a day per export,
+	// walking them made every first and last page cost the whole store).
+	if i, _ := slices.BinarySearchFunc(all, from, func(sr *subReq, t time.Time) int { return sr.SentDate.Compare(t) }); i > start {
+		start = i
+	}
 	var page []*wsdl.DSRType
 	paged := &wsdl.PagedOutputType{LastPage: true}
 	for _, sr := range all[start:] {
+		if sr.SentDate.After(to) {
+			break
+		}
 		if !match(sr) {
 			continue
 		}
