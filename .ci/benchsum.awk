@@ -55,10 +55,12 @@ function rss(name,   r, k, s) {
 }
 
 # importline prints an import figure with its target (50,000 rows/s) and the importer's
-# own CPU time, which shows what a loaded machine hides.
+# own CPU time (and PostgreSQL's backends'), which shows what a loaded machine hides.
 function importline(label, n,   v, cpu) {
   v = get(n, "rows/s")
-  cpu = have(n, "cpu-s/op") ? sprintf(" (%.1f s CPU)", get(n, "cpu-s/op")) : ""
+  cpu = have(n, "cpu-s/op") ? sprintf(" (%.1f s CPU", get(n, "cpu-s/op")) : ""
+  if (cpu != "" && have(n, "pg-cpu-s/op")) cpu = cpu sprintf(", server %.1f s", get(n, "pg-cpu-s/op"))
+  if (cpu != "") cpu = cpu ")"
   printf "%s: %s rows/s%s — target >= 50,000 %s\n", label, commas(v), cpu, (v >= 50000 ? "met" : "missed")
 }
 
