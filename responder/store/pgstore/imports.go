@@ -272,7 +272,7 @@ func importActsChunk(ctx context.Context, tx pgx.Tx, im *storecore.ActsImport, w
 	if err := w.writeActs(ctx, plan); err != nil {
 		return err
 	}
-	return writeBalances(ctx, tx, plan.Balances, w.now)
+	return writeBalances(ctx, tx, plan, w.now)
 }
 
 // actsWriter writes the plans of an import's chunks in one transaction.
@@ -326,10 +326,22 @@ func (w *actsWriter) writeActs(ctx context.Context, plan storecore.ActsPlan) err
 	return nil
 }
 
-// writeBalances adds the plan's balance history rows in one statement (the columns go as
-// arrays); a row for a date already recorded replaces it (a corrected file for the same
-// date). A chunk names each act once, so no row is hit twice.
-func writeBalances(ctx context.Context, tx pgx.Tx, rows []storecore.BalanceRow, now time.Time) error {
+// writeBalances adds the plan's balance history rows: the new acts' first rows by COPY,
+// the updated acts' in one statement (the columns go as arrays), where a row for a date
+// already recorded replaces it (a corrected file for the same date). A chunk names each act
+// once, so no row is hit twice.
+func writeBalances(ctx context.Context, tx pgx.Tx, plan storecore.ActsPlan, now time.Time) error {
+	if fresh := plan.NewBalances(); len(fresh) > 0 {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"balance_history"},
+			[]string{"org_guid", "act_id", "balance_on", "outstanding", "outstanding_unknown", "recorded_at"},
+			pgx.CopyFromSlice(len(fresh), func(i int) ([]any, error) {
+				r := fresh[i]
+				return []any{r.OrgGUID, r.ActID, dateArg(r.On), int64(r.Outstanding), r.Unknown, now}, nil
+			})); err != nil {
+			return fmt.Errorf("record balance history: %w", err)
+		}
+	}
+	rows := plan.Balances
 	if len(rows) == 0 {
 		return nil
 	}

@@ -400,7 +400,7 @@ func (w *actsWriter) write(ctx context.Context, plan storecore.ActsPlan) error {
 	if err := w.debtors.flush(ctx); err != nil {
 		return err
 	}
-	for _, r := range plan.Balances {
+	for _, r := range append(plan.NewBalances(), plan.Balances...) {
 		if err := w.balances.add(ctx, r.OrgGUID, r.ActID, dateArg(r.On), int64(r.Outstanding), r.Unknown, w.ts); err != nil {
 			return err
 		}

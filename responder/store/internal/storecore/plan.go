@@ -72,10 +72,21 @@ type ActsPlan struct {
 	Insert    []ActRow
 	Update    []ActRow
 	Unchanged int
-	// Balances are the balance history rows to write (upsert by act and date): one for each
-	// new act and for each act whose outstanding amount, or the date the file gives for it,
-	// changed. A re-import that changes nothing else adds none.
+	// Balances are the balance history rows of updated acts to write (upsert by act and
+	// date): one for each act whose outstanding amount, or the date the file gives for it,
+	// changed. A re-import that changes nothing else adds none. A new act's first row is
+	// NewBalances'.
 	Balances []BalanceRow
+}
+
+// NewBalances returns the first balance history row of each new act. No row of these acts
+// can be stored (no act, no history), so a store may insert them without an upsert.
+func (p ActsPlan) NewBalances() []BalanceRow {
+	out := make([]BalanceRow, len(p.Insert))
+	for i, r := range p.Insert {
+		out[i] = balanceRow(r.Act)
+	}
+	return out
 }
 
 // Stats returns the counts of the plan.
@@ -181,7 +192,6 @@ func PlanActs(org string, in []domain.CourtAct, existing map[string]ActRow, prem
 				row.Act.BalanceOn = today
 			}
 			plan.Insert = append(plan.Insert, row)
-			plan.Balances = append(plan.Balances, balanceRow(row.Act))
 			continue
 		}
 		dated := !row.Act.BalanceOn.IsZero()
