@@ -182,7 +182,8 @@ func (s *Store) CreateMessage(ctx context.Context, owner string, m domain.Messag
 		bodies[i] = string(b)
 	}
 	now := s.now()
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(raw *sql.Tx) error {
+		tx := prepared(raw)
 		for _, a := range m.Actions {
 			var st, lo, org string
 			err := tx.QueryRowContext(ctx, `SELECT state, lease_owner, org_guid FROM sub_requests WHERE guid = ?`, a.SubRequestGUID).Scan(&st, &lo, &org)
@@ -281,7 +282,7 @@ func (s *Store) DeferReady(ctx context.Context, owner string, guids []string, un
 }
 
 // messageStatus reads a message's status and GIS MessageGUID inside a write transaction.
-func messageStatus(ctx context.Context, tx *sql.Tx, id string) (domain.MessageStatus, string, error) {
+func messageStatus(ctx context.Context, tx rowQuerier, id string) (domain.MessageStatus, string, error) {
 	var st, gis string
 	err := tx.QueryRowContext(ctx, `SELECT status, gis_message_guid FROM messages WHERE id = ?`, id).Scan(&st, &gis)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -294,7 +295,7 @@ func messageStatus(ctx context.Context, tx *sql.Tx, id string) (domain.MessageSt
 }
 
 // auditMessage writes one audit entry per action of message id.
-func auditMessage(ctx context.Context, tx *sql.Tx, id string, now time.Time, action, detail string) error {
+func auditMessage(ctx context.Context, tx execer, id string, now time.Time, action, detail string) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO audit (subrequest_guid, at, actor, action, detail)
 		SELECT subrequest_guid, ?, ?, ?, ? FROM message_actions WHERE message_id = ? ORDER BY position`,
 		stamp(now), storecore.SystemActor, action, detail, id); err != nil {
@@ -486,7 +487,8 @@ func (s *Store) FinishMessage(ctx context.Context, id string, outcomes []domain.
 		return err
 	}
 	now := s.now()
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(raw *sql.Tx) error {
+		tx := prepared(raw)
 		st, _, err := messageStatus(ctx, tx, id)
 		if err != nil || st == domain.MessageDone {
 			return err
