@@ -144,8 +144,8 @@ func endToEndRunWith(b *testing.B, dsn string, mode benchMode, n int, setup e2eS
 		b.Fatalf("%s mode: %v; daemon log (last lines):\n%s", mode.name, err, childLogTail(logPath, 30))
 	}
 	stats := sim.Stats()
-	b.Logf("%s mode: %d sub-requests answered in %s, peak RSS %.0f MB (ru_maxrss %.0f MB, which includes the parent's at the exec); %d messages, %d export, %d import and %d getState calls, %d EXP001000, %d files",
-		mode.name, n, r.Wall.Round(time.Millisecond), float64(r.PeakRSS)/1e6, float64(r.MaxRSS)/1e6, stats.Messages, stats.Calls.Export, stats.Calls.Import, stats.Calls.GetState, stats.Faults.EXP001000, stats.FileStore.Files)
+	b.Logf("%s mode: %d sub-requests answered in %s (daemon CPU %s), peak RSS %.0f MB (ru_maxrss %.0f MB, which includes the parent's at the exec); %d messages, %d export, %d import and %d getState calls, %d EXP001000, %d files",
+		mode.name, n, r.Wall.Round(time.Millisecond), r.CPU.Round(time.Millisecond), float64(r.PeakRSS)/1e6, float64(r.MaxRSS)/1e6, stats.Messages, stats.Calls.Export, stats.Calls.Import, stats.Calls.GetState, stats.Faults.EXP001000, stats.FileStore.Files)
 	return r, stats
 }
 

@@ -67,7 +67,8 @@ type childRun struct {
 	// with vfork (CLONE_VM) and the kernel counts the address space the exec leaves, so it
 	// is only an upper bound; PeakRSS falls back to it where /proc is missing.
 	PeakRSS, MaxRSS int64
-	Err             error // the child's exit error, if any
+	CPU             time.Duration // the child's user + system CPU time (wait4)
+	Err             error         // the child's exit error, if any
 }
 
 // childStarter returns a function that starts the test binary as `gisgw run --config cfg`
@@ -110,6 +111,7 @@ func runChild(ctx context.Context, tb testing.TB, logPath string, args ...string
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.MaxRSS = ru.Maxrss * 1024 // KiB on Linux
 	}
+	r.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	if r.PeakRSS == 0 {
 		r.PeakRSS = r.MaxRSS
 	}

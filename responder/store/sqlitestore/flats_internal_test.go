@@ -4,9 +4,11 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/match"
 )
 
@@ -80,5 +82,67 @@ func TestRelaxedWriteRestoresSynchronous(t *testing.T) {
 	}
 	if after := sync(); after != before {
 		t.Errorf("PRAGMA synchronous after relaxed writes = %d; want %d again", after, before)
+	}
+}
+
+// TestHouseFlatsQuerySearchesIndexes: a store whose premises mostly lack a FIAS GUID (one
+// value for most rows in the statistics the import leaves) once made the planner scan the
+// whole premises table for the FIAS join, for every pair asked; both joins must search
+// their (house, flat_key) index.
+func TestHouseFlatsQuerySearchesIndexes(t *testing.T) {
+	ctx := t.Context()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "s.db"), Options{AutoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	var ps []domain.Premises
+	for i := range 8000 {
+		p := domain.Premises{ID: fmt.Sprint(i), Address: "a"}
+		switch {
+		case i < 3000: // a flat known by its HMobjectGUID only
+			p.HMObjectGUID, p.Flat = fmt.Sprintf("m%d", i), fmt.Sprint(i%150)
+		case i < 6000: // a flat of one of 40 houses
+			p.HouseGUID, p.Flat = fmt.Sprintf("h%d", i%40), fmt.Sprint(i/40)
+		default: // single-family houses
+			p.HouseGUID = fmt.Sprintf("s%d", i)
+		}
+		ps = append(ps, p)
+	}
+	if _, err := s.ImportPremises(ctx, "", ps); err != nil {
+		t.Fatal(err)
+	}
+	var values []string
+	args := []any{""}
+	for i := range 50 {
+		values = append(values, fmt.Sprintf("(?%d, ?%d)", 2*i+2, 2*i+3))
+		args = append(args, fmt.Sprintf("h%d", i%40), fmt.Sprint(i))
+	}
+	rows, err := s.r.QueryContext(ctx, `EXPLAIN QUERY PLAN `+houseFlatsQuery(strings.Join(values, ", ")), args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	searches := 0
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+		if strings.HasPrefix(detail, "SCAN p") {
+			t.Errorf("the plan scans premises: %q", detail)
+		}
+		if strings.HasPrefix(detail, "SEARCH p USING INDEX premises_") {
+			searches++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if searches != 2 {
+		t.Errorf("the plan searches premises' indexes %d times; want 2 (one per join):\n%s", searches, strings.Join(plan, "\n"))
 	}
 }

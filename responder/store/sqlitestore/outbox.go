@@ -49,6 +49,20 @@ func inArgs(vals []string) (string, []any) {
 	return placeholders(len(vals)), args
 }
 
+// anyFree reports whether cond selects a sub-request whose lease is free, on the read pool:
+// the claims that find nothing (the decide and send steps look again and again while a
+// pull records pages) then do not queue for the single writer. A sub-request committed
+// after this look is found by the caller's next claim, as if it had come a moment later.
+func (s *Store) anyFree(ctx context.Context, cond string, args []any) (bool, error) {
+	var ok bool
+	err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sub_requests s WHERE `+cond+` AND `+leaseFree+`)`,
+		append(args, stamp(s.now()))...).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("look for sub-requests: %w", err)
+	}
+	return ok, nil
+}
+
 // leaseSubRequests leases the sub-requests cond selects (earliest deadline first, at most
 // limit) to owner and returns them in that order.
 func (s *Store) leaseSubRequests(ctx context.Context, tx *sql.Tx, cond string, args []any, owner string, limit int, lease time.Duration) ([]domain.SubRequest, error) {
@@ -86,9 +100,16 @@ func (s *Store) ClaimForDecision(ctx context.Context, owner string, limit int, l
 	if err := checkClaim(owner, limit, lease); err != nil {
 		return nil, fmt.Errorf("claim sub-requests to decide: %w", err)
 	}
+	const cond = `s.state = 'new'`
+	if ok, err := s.anyFree(ctx, cond, nil); err != nil || !ok {
+		if err != nil {
+			return nil, fmt.Errorf("claim sub-requests to decide: %w", err)
+		}
+		return nil, nil
+	}
 	var out []domain.SubRequest
 	err := s.writeRelaxed(ctx, func(tx *sql.Tx) (err error) {
-		out, err = s.leaseSubRequests(ctx, tx, `s.state = 'new'`, nil, owner, limit, lease)
+		out, err = s.leaseSubRequests(ctx, tx, cond, nil, owner, limit, lease)
 		return err
 	})
 	if err != nil {
@@ -107,11 +128,18 @@ func (s *Store) ClaimReady(ctx context.Context, org, owner string, limit int, le
 	if err := checkClaim(owner, limit, lease); err != nil {
 		return nil, fmt.Errorf("claim ready answers of %s: %w", org, err)
 	}
+	const cond = `s.org_guid = ? AND s.state = 'ready' AND s.correction <> 'approved'
+			AND (s.blocked_until IS NULL OR s.blocked_until <= ?)
+			AND EXISTS (SELECT 1 FROM decisions e WHERE e.subrequest_guid = s.guid)`
+	if ok, err := s.anyFree(ctx, cond, []any{org, stamp(s.now())}); err != nil || !ok {
+		if err != nil {
+			return nil, fmt.Errorf("claim ready answers of %s: %w", org, err)
+		}
+		return nil, nil
+	}
 	var out []domain.Decision
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		srs, err := s.leaseSubRequests(ctx, tx, `s.org_guid = ? AND s.state = 'ready' AND s.correction <> 'approved'
-			AND (s.blocked_until IS NULL OR s.blocked_until <= ?)
-			AND EXISTS (SELECT 1 FROM decisions e WHERE e.subrequest_guid = s.guid)`, []any{org, stamp(s.now())}, owner, limit, lease)
+		srs, err := s.leaseSubRequests(ctx, tx, cond, []any{org, stamp(s.now())}, owner, limit, lease)
 		if err != nil {
 			return err
 		}
@@ -182,7 +210,8 @@ func (s *Store) CreateMessage(ctx context.Context, owner string, m domain.Messag
 		bodies[i] = string(b)
 	}
 	now := s.now()
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(raw *sql.Tx) error {
+		tx := prepared(raw)
 		for _, a := range m.Actions {
 			var st, lo, org string
 			err := tx.QueryRowContext(ctx, `SELECT state, lease_owner, org_guid FROM sub_requests WHERE guid = ?`, a.SubRequestGUID).Scan(&st, &lo, &org)
@@ -281,7 +310,7 @@ func (s *Store) DeferReady(ctx context.Context, owner string, guids []string, un
 }
 
 // messageStatus reads a message's status and GIS MessageGUID inside a write transaction.
-func messageStatus(ctx context.Context, tx *sql.Tx, id string) (domain.MessageStatus, string, error) {
+func messageStatus(ctx context.Context, tx rowQuerier, id string) (domain.MessageStatus, string, error) {
 	var st, gis string
 	err := tx.QueryRowContext(ctx, `SELECT status, gis_message_guid FROM messages WHERE id = ?`, id).Scan(&st, &gis)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -294,7 +323,7 @@ func messageStatus(ctx context.Context, tx *sql.Tx, id string) (domain.MessageSt
 }
 
 // auditMessage writes one audit entry per action of message id.
-func auditMessage(ctx context.Context, tx *sql.Tx, id string, now time.Time, action, detail string) error {
+func auditMessage(ctx context.Context, tx execer, id string, now time.Time, action, detail string) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO audit (subrequest_guid, at, actor, action, detail)
 		SELECT subrequest_guid, ?, ?, ?, ? FROM message_actions WHERE message_id = ? ORDER BY position`,
 		stamp(now), storecore.SystemActor, action, detail, id); err != nil {
@@ -486,7 +515,8 @@ func (s *Store) FinishMessage(ctx context.Context, id string, outcomes []domain.
 		return err
 	}
 	now := s.now()
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(raw *sql.Tx) error {
+		tx := prepared(raw)
 		st, _, err := messageStatus(ctx, tx, id)
 		if err != nil || st == domain.MessageDone {
 			return err

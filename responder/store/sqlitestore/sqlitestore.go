@@ -54,6 +54,7 @@ type Store struct {
 	migrations []storecore.Migration
 	current    atomic.Bool // schema is at the latest version
 	path       string
+	attach     attachments // SetDocumentAttachment calls waiting for the writer
 }
 
 // Open opens (creating if needed) the database file at path.
@@ -298,6 +299,59 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
+// stmtTx is a write transaction that prepares each distinct statement once and reuses it:
+// the per-action statements of a message or a pulled page (hundreds in one transaction)
+// otherwise parse their SQL again every time, with the one writer connection held. The
+// transaction's end closes the statements.
+type stmtTx struct {
+	*sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func prepared(tx *sql.Tx) *stmtTx { return &stmtTx{Tx: tx, stmts: map[string]*sql.Stmt{}} }
+
+func (t *stmtTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := t.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := t.Tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	t.stmts[query] = st
+	return st, nil
+}
+
+// ExecContext runs query through its prepared statement.
+func (t *stmtTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// QueryRowContext runs query through its prepared statement. A statement that does not
+// prepare goes to the transaction unprepared, whose Row reports the error at Scan.
+func (t *stmtTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return t.Tx.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// execer and rowQuerier are what the helpers below need of a transaction: a *sql.Tx or a
+// stmtTx.
+type (
+	execer interface {
+		ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	}
+	rowQuerier interface {
+		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	}
+)
+
 // translate maps driver errors onto the domain's sentinel errors, keeping the original text.
 func translate(err error) error {
 	if err == nil {
@@ -318,7 +372,7 @@ func translate(err error) error {
 	return err
 }
 
-func (s *Store) audit(ctx context.Context, tx *sql.Tx, at time.Time, guid, actor, action, detail string) error {
+func (s *Store) audit(ctx context.Context, tx execer, at time.Time, guid, actor, action, detail string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO audit (subrequest_guid, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)`,
 		guid, stamp(at), actor, action, detail)
 	if err != nil {

@@ -86,7 +86,8 @@ func (s *Store) UpsertSubRequests(ctx context.Context, in []domain.SubRequest) (
 	}
 	inserted := 0
 	now := s.now()
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(raw *sql.Tx) error {
+		tx := prepared(raw)
 		inserted = 0
 		get, err := tx.PrepareContext(ctx, `SELECT `+subRequestCols+` FROM sub_requests s WHERE s.guid = ?`)
 		if err != nil {
@@ -239,7 +240,7 @@ func (s *Store) ListSubRequests(ctx context.Context, f storecore.SubRequestFilte
 }
 
 // currentState reads a sub-request's state inside a write transaction.
-func currentState(ctx context.Context, tx *sql.Tx, guid string) (domain.State, error) {
+func currentState(ctx context.Context, tx rowQuerier, guid string) (domain.State, error) {
 	var st string
 	err := tx.QueryRowContext(ctx, `SELECT state FROM sub_requests WHERE guid = ?`, guid).Scan(&st)
 	if errors.Is(err, sql.ErrNoRows) {
