@@ -211,12 +211,12 @@ func (a *App) build(ctx context.Context) error {
 var gisStart = time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // poolSize is how many PostgreSQL connections a daemon with pipeline.concurrency c may
-// use at once: the pull lock's own, c export pages recorded, c batches decided, c send
-// producers, and three for the rest (leases, metrics, dashboard). With pgx's default of
-// max(4, CPUs) the pull's pages waited for a connection behind deciding and sending (most
-// of a page's time in a first pull of 20,000). At most 32; pool_max_conns in the DSN
-// overrides it.
-func poolSize(c int) int { return min(3*c+4, 32) }
+// use at once: the pull lock's own, c for the pull's pages being recorded, c for deciding
+// and sending (each holds one for a query or a transaction, not across GIS's round trips)
+// and one for the rest. With pgx's default of max(4, CPUs) the pull's pages waited for a
+// connection behind deciding and sending (most of a page's time in a first pull of
+// 20,000). At most 32; pool_max_conns in the DSN overrides it.
+func poolSize(c int) int { return min(2*c+2, 32) }
 
 // firstPullWindow is how far back an organization's first pull reaches: gis.first_pull_days,
 // else the deprecated pipeline.pull_window, else everything GIS keeps.
