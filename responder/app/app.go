@@ -117,7 +117,8 @@ func (a *App) build(ctx context.Context) error {
 		return fmt.Errorf("calendar: %w", err)
 	}
 	a.cal = cal
-	st, err := storeopen.Open(ctx, cfg.DB, storeopen.WithClock(a.now), storeopen.WithAutoMigrate())
+	st, err := storeopen.Open(ctx, cfg.DB, storeopen.WithClock(a.now), storeopen.WithAutoMigrate(),
+		storeopen.WithPoolSize(poolSize(cfg.Pipeline.Concurrency)))
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
@@ -208,6 +209,14 @@ func (a *App) build(ctx context.Context) error {
 // gisStart is the first day GIS ZhKKh keeps debt sub-requests for: answers through GIS
 // began on 2022-01-01 (LEGAL-RULES.md).
 var gisStart = time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// poolSize is how many PostgreSQL connections a daemon with pipeline.concurrency c may
+// use at once: the pull lock's own, c for the pull's pages being recorded, c for deciding
+// and sending (each holds one for a query or a transaction, not across GIS's round trips)
+// and one for the rest. With pgx's default of max(4, CPUs) the pull's pages waited for a
+// connection behind deciding and sending (most of a page's time in a first pull of
+// 20,000). At most 32; pool_max_conns in the DSN overrides it.
+func poolSize(c int) int { return min(2*c+2, 32) }
 
 // firstPullWindow is how far back an organization's first pull reaches: gis.first_pull_days,
 // else the deprecated pipeline.pull_window, else everything GIS keeps.

@@ -132,18 +132,26 @@ func (p *Pipeline) pullSpans(ctx context.Context, org string, spans [][2]time.Ti
 // pullPages exports the spans page by page: PullConcurrency workers take the next page of
 // the span at the head of a queue and put the span back at its tail, so that the spans'
 // page chains (each page's cursor is in the previous result) advance side by side however
-// unequal they are, and each page is recorded as soon as it arrives. After a failure no more
-// pages are asked for (the pages in flight are recorded); the watermark stays until a pull
-// succeeds in full.
+// unequal they are. A page's span goes back into the queue as soon as the page arrives, so
+// that the next page's export overlaps its recording; a chain's pages are still recorded in
+// order, each only after the one before it was. After a failure no more pages are asked for
+// (the pages in flight are recorded, a chain's pages after one that failed to be recorded
+// are not); the watermark stays until a pull succeeds in full.
 func (p *Pipeline) pullPages(ctx context.Context, org string, pp PagePuller, spans [][2]time.Time, complete func([2]time.Time)) (int, error) {
 	type chain struct {
 		span    [2]time.Time
 		cursor  string
 		cursors map[string]bool
+		// recorded is closed once the chain's latest page has been recorded or given up;
+		// lost says that one of its pages was not recorded, so the later ones are not either.
+		recorded chan struct{}
+		lost     atomic.Bool
 	}
 	queue := make(chan *chain, len(spans)) // every chain is in it at most once
 	for _, s := range spans {
-		queue <- &chain{span: s, cursors: map[string]bool{}}
+		c := &chain{span: s, cursors: map[string]bool{}, recorded: make(chan struct{})}
+		close(c.recorded)
+		queue <- c
 	}
 	var (
 		mu     sync.Mutex
@@ -152,13 +160,16 @@ func (p *Pipeline) pullPages(ctx context.Context, org string, pp PagePuller, spa
 		left   = len(spans)
 		wg     sync.WaitGroup
 	)
-	// done ends a chain (or records why it failed); the last one closes the queue.
-	done := func(err error) {
+	fail := func(err error) {
 		mu.Lock()
 		defer mu.Unlock()
-		if err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, err)
+	}
+	// done ends a chain: only the worker that took it from the queue and did not put it
+	// back does. The last one closes the queue.
+	done := func() {
+		mu.Lock()
+		defer mu.Unlock()
 		if left--; left == 0 {
 			close(queue)
 		}
@@ -171,35 +182,51 @@ func (p *Pipeline) pullPages(ctx context.Context, org string, pp PagePuller, spa
 	for range min(max(p.o.PullConcurrency, 1), len(spans)) {
 		wg.Go(func() {
 			for c := range queue {
-				if failed() || ctx.Err() != nil {
-					done(nil) // the watermark stays; the next pull asks again
+				if failed() || ctx.Err() != nil || c.lost.Load() {
+					done() // the watermark stays; the next pull asks again
 					continue
 				}
+				period := c.span[0].Format(time.DateOnly) + "–" + c.span[1].Format(time.DateOnly)
 				srs, next, perr := pp.PullPage(ctx, org, c.span[0], c.span[1], c.cursor)
-				n, err := 0, perr
-				if len(srs) > 0 {
-					var uerr error
-					if n, uerr = p.o.Store.UpsertSubRequests(ctx, srs); uerr != nil {
-						n, err = 0, errors.Join(perr, uerr)
+				prev, mine := c.recorded, make(chan struct{})
+				c.recorded = mine
+				var end error // why the chain ends after this page, if it does
+				k := strings.ToLower(next)
+				switch {
+				case perr != nil:
+					end = fmt.Errorf("export %s: %w", period, perr)
+				case next != "" && c.cursors[k]:
+					end = fmt.Errorf("export %s: GIS returned the page cursor %s a second time; stopping to avoid a loop", period, next)
+				}
+				more := end == nil && next != ""
+				if more {
+					c.cursors[k], c.cursor = true, next
+					queue <- c // another worker exports the next page while this one records
+				}
+				<-prev
+				if len(srs) > 0 && !c.lost.Load() {
+					n, err := p.o.Store.UpsertSubRequests(ctx, srs)
+					if err != nil {
+						c.lost.Store(true)
+						fail(fmt.Errorf("export %s: record a page: %w", period, err))
 					} else {
 						p.o.Metrics.pulled(org, n)
+						mu.Lock()
+						pulled += n
+						mu.Unlock()
 					}
 				}
-				mu.Lock()
-				pulled += n
-				mu.Unlock()
-				switch k := strings.ToLower(next); {
-				case err != nil:
-					done(fmt.Errorf("export %s–%s: %w", c.span[0].Format(time.DateOnly), c.span[1].Format(time.DateOnly), err))
-				case next == "":
-					complete(c.span)
-					done(nil)
-				case c.cursors[k]:
-					done(fmt.Errorf("export %s–%s: GIS returned the page cursor %s a second time; stopping to avoid a loop", c.span[0].Format(time.DateOnly), c.span[1].Format(time.DateOnly), next))
-				default:
-					c.cursors[k], c.cursor = true, next
-					queue <- c
+				close(mine)
+				if more {
+					continue
 				}
+				switch {
+				case end != nil:
+					fail(end)
+				case !c.lost.Load():
+					complete(c.span)
+				}
+				done()
 			}
 		})
 	}

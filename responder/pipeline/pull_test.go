@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,6 +48,13 @@ func (g *pagedGIS) PullPage(ctx context.Context, org string, from, to time.Time,
 		return all[start:end], "", nil
 	}
 	return all[start:end], all[end].GUID, nil
+}
+
+// askedNext reports whether a page after the first of a period was asked for.
+func (g *pagedGIS) askedNext() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return slices.ContainsFunc(g.asked, func(a string) bool { return !strings.HasSuffix(a, " ") })
 }
 
 func TestPullPages(t *testing.T) {
@@ -97,6 +105,70 @@ func TestPullPages(t *testing.T) {
 			t.Errorf("pull after the fault: %+v, %v; want the rest recorded", pr, err)
 		}
 	})
+	t.Run("the next page is exported while the page before is recorded", func(t *testing.T) {
+		t.Parallel()
+		var pg *pagedGIS
+		b := setup(t, func(o *Options) {
+			pg = &pagedGIS{fakeGIS: o.GIS.(*fakeGIS), pageSize: 2}
+			o.GIS, o.PullConcurrency, o.PullWindow = pg, 2, 5*24*time.Hour
+			o.Store = &awaitingStore{fakeStore: o.Store.(*fakeStore), until: pg.askedNext}
+		}, subs[:5]...)
+		// The first page's recording waits (up to two seconds) for a second page's export.
+		if pr, err := b.p.pull(t.Context(), org); err != nil || pr.Pulled != 5 {
+			t.Fatalf("pull: %+v, %v; want 5 new", pr, err)
+		}
+		if st := b.p.o.Store.(*awaitingStore); !st.overlapped.Load() {
+			t.Error("the second page was asked for only after the first was recorded")
+		}
+	})
+	t.Run("a page not recorded keeps the later pages of its period out", func(t *testing.T) {
+		t.Parallel()
+		var pg *pagedGIS
+		b := setup(t, func(o *Options) {
+			pg = &pagedGIS{fakeGIS: o.GIS.(*fakeGIS), pageSize: 2}
+			o.GIS, o.PullConcurrency, o.PullWindow = pg, 2, 5*24*time.Hour
+			// The first page fails to be recorded once the second has been exported.
+			o.Store = &awaitingStore{fakeStore: o.Store.(*fakeStore), until: pg.askedNext}
+		}, subs[:5]...)
+		errStore := errors.New("store down")
+		b.st.failNext("UpsertSubRequests", errStore, 1)
+		if _, err := b.p.pull(t.Context(), org); !errors.Is(err, errStore) {
+			t.Fatalf("pull: %v; want the store's error", err)
+		}
+		for _, g := range []string{"a1", "a2", "a3", "a4", "a5"} {
+			if b.st.sub(g).GUID != "" {
+				t.Errorf("%s recorded although the page before it (or its own) was not", g)
+			}
+		}
+		if !b.st.watermarks[org].IsZero() {
+			t.Error("the watermark moved although a page was not recorded")
+		}
+		if pr, err := b.p.pull(t.Context(), org); err != nil || pr.Pulled != 5 {
+			t.Errorf("pull after the fault: %+v, %v; want all 5 recorded", pr, err)
+		}
+	})
+}
+
+// awaitingStore holds the first recording of pulled sub-requests until until holds (at most
+// two seconds) and notes whether it did.
+type awaitingStore struct {
+	*fakeStore
+	until      func() bool
+	called     atomic.Bool
+	overlapped atomic.Bool
+}
+
+func (s *awaitingStore) UpsertSubRequests(ctx context.Context, srs []domain.SubRequest) (int, error) {
+	if s.called.Swap(true) {
+		return s.fakeStore.UpsertSubRequests(ctx, srs) // only the first page is held
+	}
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if s.until() {
+			s.overlapped.Store(true)
+			break
+		}
+	}
+	return s.fakeStore.UpsertSubRequests(ctx, srs)
 }
 
 // TestPullRetryAsksOnlyUnfinished: after a failed pull, the retry does not export again the

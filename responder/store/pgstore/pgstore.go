@@ -12,6 +12,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -45,6 +46,9 @@ type Options struct {
 	// AllowStale opens a store whose schema is not current instead of failing; until Migrate
 	// runs, every method except Migrate, SchemaVersion and Close returns the schema error.
 	AllowStale bool
+	// MaxConns sizes the connection pool when the DSN does not (pool_max_conns); 0 keeps
+	// pgx's default, max(4, CPUs), which is too few for the daemon's workers.
+	MaxConns int
 }
 
 // Store is the PostgreSQL store. It is safe for concurrent use.
@@ -67,6 +71,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: parse DSN: %w", err)
+	}
+	if opts.MaxConns > 0 && !strings.Contains(dsn, "pool_max_conns") {
+		cfg.MaxConns = int32(opts.MaxConns)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -23,6 +23,7 @@ type options struct {
 	autoMigrate bool
 	allowStale  bool
 	mustExist   bool
+	poolSize    int
 }
 
 // WithClock sets the clock used for timestamps and audit entries (default time.Now).
@@ -39,6 +40,10 @@ func WithStaleSchema() Option { return func(o *options) { o.allowStale = true } 
 // typo in the path is an error naming the path instead of a new empty store.
 func WithMustExist() Option { return func(o *options) { o.mustExist = true } }
 
+// WithPoolSize sizes a PostgreSQL store's connection pool to n, unless the DSN sets
+// pool_max_conns itself; SQLite ignores it.
+func WithPoolSize(n int) Option { return func(o *options) { o.poolSize = n } }
+
 // Open opens the store named by dsn: a postgres:// or postgresql:// URL is PostgreSQL,
 // anything else is the path of an SQLite database file (created when missing). Unless an
 // option says otherwise, a schema that is not current is an error matching
@@ -52,7 +57,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (store.Store, error) 
 		return nil, fmt.Errorf("open store: empty DSN: give a postgres:// URL or an SQLite file path")
 	}
 	if IsPostgres(dsn) {
-		s, err := pgstore.Open(ctx, dsn, pgstore.Options{Now: o.now, AutoMigrate: o.autoMigrate, AllowStale: o.allowStale})
+		s, err := pgstore.Open(ctx, dsn, pgstore.Options{Now: o.now, AutoMigrate: o.autoMigrate, AllowStale: o.allowStale, MaxConns: o.poolSize})
 		if err != nil {
 			return nil, err
 		}

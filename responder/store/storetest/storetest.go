@@ -582,6 +582,21 @@ func testUpsertSubRequests(t *testing.T, b *bundle) {
 	if a, _ := b.st.Audit(b.ctx, s1.GUID); len(a) != 1 || a[0].Action != "recorded" {
 		t.Fatalf("audit after an identical re-pull = %+v; want only the recording", a)
 	}
+	// A page mixing stored and new sub-requests counts and audits only the new, with its
+	// fields as given (an absent date stays absent).
+	s3 := subRequest(3, orgA, date(2025, 3, 22))
+	s3.PeriodFrom, s3.PeriodTo = time.Time{}, time.Time{}
+	if n := mustUpsert(t, b, s1, s3, s2); n != 1 {
+		t.Fatalf("mixed page inserted = %d; want 1", n)
+	}
+	want3 := s3
+	want3.State = domain.StateNew
+	if got := mustGet(t, b, s3.GUID); !reflect.DeepEqual(got, want3) {
+		t.Fatalf("GetSubRequest =\n%+v\nwant\n%+v", got, want3)
+	}
+	if a, _ := b.st.Audit(b.ctx, s3.GUID); len(a) != 1 || a[0].Action != "recorded" || a[0].Detail != "state=new responseDate="+s3.ResponseDate.Format(time.DateOnly) {
+		t.Fatalf("audit of the new one in a mixed page = %+v; want one recording", a)
+	}
 	// The pipeline moves s1 on; a re-pull (state new) must not move it back.
 	if err := b.st.SetState(b.ctx, s1.GUID, domain.StateNew, domain.StateReady, "system", "decided"); err != nil {
 		t.Fatal(err)
