@@ -46,8 +46,13 @@ func procCPU(pid int) (time.Duration, bool) {
 	if err != nil {
 		return 0, false
 	}
-	// The command name (field 2) may hold spaces; the fields after its ')' are fixed.
+	// The command name (field 2) may hold spaces; the fields after its ')' are fixed. A
+	// process that is not PostgreSQL's (the server elsewhere, the pid this machine's own)
+	// counts nothing.
 	s := string(raw)
+	if !strings.HasPrefix(s[strings.IndexByte(s, '(')+1:], "postgres") {
+		return 0, false
+	}
 	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
 	if len(f) < 13 {
 		return 0, false
