@@ -376,11 +376,14 @@ func BenchmarkDecisions(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// The PostgreSQL backends carry an application name of their own, so that their CPU
+	// time can be told from other clients' (backendCPU).
+	pgApp := fmt.Sprintf("gisgw-bench-decide-%d", os.Getpid())
 	backends := []struct {
 		name string
 		dsn  func(b *testing.B) string
 	}{
-		{"postgres", func(b *testing.B) string { return storetest.PostgresSchema(b) }},
+		{"postgres", func(b *testing.B) string { return storetest.PostgresSchema(b) + "&application_name=" + pgApp }},
 		{"sqlite", func(b *testing.B) string { return filepath.Join(b.TempDir(), "bench.db") }},
 	}
 	for _, be := range backends {
@@ -415,7 +418,7 @@ func BenchmarkDecisions(b *testing.B) {
 				// benchmark framework reruns the timed part.
 				b.Run("premises="+human(size), func(b *testing.B) {
 					decided := 0
-					var timed time.Duration
+					var timed, cpu, serverCPU time.Duration
 					var outcomes tally
 					for range b.N {
 						b.StopTimer()
@@ -426,11 +429,20 @@ func BenchmarkDecisions(b *testing.B) {
 								b.Fatalf("record sub-requests: %v", err)
 							}
 						}
+						var backends map[int]time.Duration
+						if be.name == "postgres" {
+							backends = backendCPU(b, pgApp)
+						}
+						cpu0 := processCPU(b)
 						b.StartTimer()
 						start := time.Now()
 						n, err := p.DecideNew(b.Context())
 						timed += time.Since(start)
 						b.StopTimer()
+						cpu += processCPU(b) - cpu0
+						if be.name == "postgres" {
+							serverCPU += backendCPUSince(backends, backendCPU(b, pgApp))
+						}
 						if err != nil {
 							b.Fatalf("decide: %v", err)
 						}
@@ -444,6 +456,11 @@ func BenchmarkDecisions(b *testing.B) {
 					}
 					rate := float64(decided) / timed.Seconds()
 					b.ReportMetric(rate, "decisions/s")
+					// CPU per decision: steadier than the rate on a shared machine.
+					b.ReportMetric(float64(cpu.Microseconds())/float64(decided), "cpu-us/decision")
+					if be.name == "postgres" {
+						b.ReportMetric(float64(serverCPU.Microseconds())/float64(decided), "server-cpu-us/decision")
+					}
 					b.Logf("%s/premises=%s: %d decisions in %v: %.0f decisions/s (store of %d premises, %d court acts built in %v); debt %d, no debt %d, review %d, each as the world implies",
 						be.name, human(size), decided, timed.Round(time.Millisecond), rate, size, benchActs(size), build.Round(time.Millisecond),
 						outcomes.debt, outcomes.noDebt, outcomes.review)

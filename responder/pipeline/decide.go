@@ -18,7 +18,7 @@ func (p *Pipeline) DecideNew(ctx context.Context) (int, error) {
 }
 
 // decide decides every new sub-request, a claimed batch at a time: the batch is decided
-// (with a few queries in all) and its decisions saved in one transaction. Concurrency
+// (with a few queries in all) and its decisions saved in one transaction. DecideConcurrency
 // batches are worked on at once, so that one batch's queries overlap another's rules; that
 // is safe because claims are disjoint (leases) and each batch's decisions are saved in a
 // transaction of their own.
@@ -29,7 +29,7 @@ func (p *Pipeline) decide(ctx context.Context) (Progress, error) {
 		total int
 		errs  []error
 	)
-	for range p.o.Concurrency {
+	for range p.o.DecideConcurrency {
 		wg.Go(func() {
 			n, err := p.decideSome(ctx)
 			mu.Lock()

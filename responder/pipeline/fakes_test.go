@@ -923,6 +923,13 @@ type fakeDecider struct {
 	mu     sync.Mutex
 	during func() // run once, inside the next DecideBatch
 	short  bool   // return one decision too few
+	// together, when set, is closed once that many DecideBatch calls have arrived; each
+	// call waits for it (at most a second), so that batches decided one after the other
+	// show as a call that gave up waiting (apart).
+	together chan struct{}
+	want     int
+	arrived  int
+	apart    int
 }
 
 func (d *fakeDecider) DecideBatch(_ context.Context, srs []domain.SubRequest, now time.Time) ([]domain.Decision, error) {
@@ -930,11 +937,25 @@ func (d *fakeDecider) DecideBatch(_ context.Context, srs []domain.SubRequest, no
 		return nil, err
 	}
 	d.mu.Lock()
-	during, short := d.during, d.short
+	during, short, together := d.during, d.short, d.together
 	d.during = nil
+	if together != nil {
+		if d.arrived++; d.arrived == d.want {
+			close(together)
+		}
+	}
 	d.mu.Unlock()
 	if during != nil {
 		during()
+	}
+	if together != nil {
+		select {
+		case <-together:
+		case <-time.After(time.Second):
+			d.mu.Lock()
+			d.apart++
+			d.mu.Unlock()
+		}
 	}
 	var out []domain.Decision
 	for _, sr := range srs {

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -127,7 +128,7 @@ type GIS interface {
 
 // Decider matches claimed sub-requests to premises and applies the decision rules. It
 // returns one decision per sub-request, in order. The pipeline calls it from several
-// goroutines at once (Options.Concurrency), each with a batch of its own.
+// goroutines at once (Options.DecideConcurrency), each with a batch of its own.
 type Decider interface {
 	DecideBatch(ctx context.Context, srs []domain.SubRequest, now time.Time) ([]domain.Decision, error)
 }
@@ -146,7 +147,12 @@ type Options struct {
 	Orgs        []Org
 	Owner       string // this replica's name in leases (default: a random id)
 	BatchSize   int    // actions per message (default 100)
-	Concurrency int    // messages in flight, and batches decided at once (default 2)
+	Concurrency int    // messages in flight (default 2)
+	// DecideConcurrency is how many batches are decided at once (default: Concurrency, and
+	// at least twice GOMAXPROCS). Deciding waits for no GIS: it is the CPU of gisgw and of
+	// the database plus the round trips between them, so it takes more batches in flight
+	// than sending to keep the cores busy.
+	DecideConcurrency int
 	// PullConcurrency is how many exports of one organization's pull are in flight at once
 	// (default 1: the whole period in one paged export). Above 1 the period is exported day
 	// by day, that many days side by side (pull.go).
@@ -207,6 +213,9 @@ func New(o Options) (*Pipeline, error) {
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 2
+	}
+	if o.DecideConcurrency <= 0 {
+		o.DecideConcurrency = max(o.Concurrency, 2*runtime.GOMAXPROCS(0))
 	}
 	if o.Lease <= 0 {
 		o.Lease = 5 * time.Minute

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -58,7 +59,7 @@ func setup(t *testing.T, mod func(*Options), subs ...domain.SubRequest) *bundle 
 	b.st = newFakeStore(b.clk.Now)
 	o := Options{
 		Store: b.st, GIS: b.gis, Decider: b.dec, Orgs: []Org{{GUID: org}}, Owner: "test",
-		BatchSize: 2, Concurrency: 1, Lease: time.Hour, Settle: 10 * time.Minute,
+		BatchSize: 2, Concurrency: 1, DecideConcurrency: 1, Lease: time.Hour, Settle: 10 * time.Minute,
 		Now: b.clk.Now, IsTransient: isTransient, Metrics: NewMetrics(b.reg),
 	}
 	if mod != nil {
@@ -176,7 +177,8 @@ func TestNew(t *testing.T) {
 			t.Fatal(err)
 		}
 		o := p.o
-		if !strings.HasPrefix(o.Owner, "gisgw-") || o.BatchSize != 100 || o.Concurrency != 2 || o.Lease != 5*time.Minute ||
+		if !strings.HasPrefix(o.Owner, "gisgw-") || o.BatchSize != 100 || o.Concurrency != 2 ||
+			o.DecideConcurrency != max(2, 2*runtime.GOMAXPROCS(0)) || o.Lease != 5*time.Minute ||
 			o.Settle != 10*time.Minute || o.PullWindow != 30*24*time.Hour || o.Now == nil || o.Logger == nil || o.IsTransient(errTransient) {
 			t.Errorf("defaults not applied: %+v", o)
 		}
@@ -365,7 +367,7 @@ func TestDecide(t *testing.T) {
 	t.Parallel()
 	t.Run("ready and review, several batches at once", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, func(o *Options) { o.Concurrency = 2 })
+		b := setup(t, func(o *Options) { o.DecideConcurrency = 2 })
 		b.dec.review = map[string]bool{"c": true}
 		if _, err := b.st.UpsertSubRequests(t.Context(), subRequests("a", "b", "c", "d", "e")); err != nil {
 			t.Fatal(err)
@@ -382,6 +384,21 @@ func TestDecide(t *testing.T) {
 			if s.owner != "" {
 				t.Errorf("sub-request %s still leased to %q", g, s.owner)
 			}
+		}
+	})
+	t.Run("DecideConcurrency batches at once, more than Concurrency", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(o *Options) { o.Concurrency, o.DecideConcurrency = 1, 3 })
+		b.dec.together, b.dec.want = make(chan struct{}), 3
+		if _, err := b.st.UpsertSubRequests(t.Context(), subRequests("a", "b", "c", "d", "e", "f")); err != nil {
+			t.Fatal(err)
+		}
+		n, err := b.p.DecideNew(t.Context())
+		if err != nil || n != 6 {
+			t.Fatalf("DecideNew: %d, %v; want 6", n, err)
+		}
+		if b.dec.apart != 0 {
+			t.Errorf("%d of the 3 batches were decided apart; want all 3 at once", b.dec.apart)
 		}
 	})
 	t.Run("a failing decider leaves the batch to a later pass", func(t *testing.T) {

@@ -1,0 +1,11 @@
+//go:build !unix
+
+package app_test
+
+import (
+	"testing"
+	"time"
+)
+
+// processCPU is not measured here (the benchmark reports 0).
+func processCPU(testing.TB) time.Duration { return 0 }
