@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -327,7 +328,7 @@ func (b *bulkInsert) close() {
 // through statements prepared once.
 //
 // The inserts take the organization and the import's time as SQL literals and an empty
-// optional text as NULL turned into '' by the statement: the driver copies every bound text
+// optional text as NULL, which the statement's coalesce turns into the empty string: the driver copies every bound text
 // into C memory and frees it after the statement (about a third of the insert's CPU), while
 // a literal costs nothing per row and NULL is bound without a copy.
 type actsWriter struct {
@@ -363,7 +364,7 @@ func newActsWriter(tx *sql.Tx, org string, now time.Time) *actsWriter {
 // sqlText is s as an SQL string literal.
 func sqlText(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-// optText is s to bind to a coalesce(?, '') of the inserts: NULL for an empty string.
+// optText is s to bind to a coalesce of the inserts: NULL for the empty string.
 func optText(s string) any {
 	if s == "" {
 		return nil
@@ -396,6 +397,11 @@ func (w *actsWriter) addDebtors(ctx context.Context, a domain.CourtAct) error {
 // write writes one chunk's plan. Every statement of the chunk has run when it returns, so
 // that the next chunk reads what this one wrote.
 func (w *actsWriter) write(ctx context.Context, plan storecore.ActsPlan) error {
+	// In key order each statement's rows go to neighbouring B-tree pages, not to pages all over
+	// the tables (a file not ordered by act id cost 2.8x the CPU of an ordered one).
+	plan.Insert = byActID(plan.Insert)
+	plan.Update = byActID(plan.Update)
+	slices.SortFunc(plan.Balances, func(a, b storecore.BalanceRow) int { return strings.Compare(a.ActID, b.ActID) })
 	for _, r := range plan.Insert {
 		a := r.Act
 		doc := docOf(a)
@@ -429,6 +435,24 @@ func (w *actsWriter) write(ctx context.Context, plan storecore.ActsPlan) error {
 		}
 	}
 	return w.balances.flush(ctx)
+}
+
+// byActID returns rows ordered by act id (one organization's: the tables' key order). It sorts
+// pointers and copies each row once: an ActRow is too large to move around in a sort.
+func byActID(rows []storecore.ActRow) []storecore.ActRow {
+	if slices.IsSortedFunc(rows, func(a, b storecore.ActRow) int { return strings.Compare(a.Act.ID, b.Act.ID) }) {
+		return rows
+	}
+	ptrs := make([]*storecore.ActRow, len(rows))
+	for i := range rows {
+		ptrs[i] = &rows[i]
+	}
+	slices.SortFunc(ptrs, func(a, b *storecore.ActRow) int { return strings.Compare(a.Act.ID, b.Act.ID) })
+	out := make([]storecore.ActRow, len(rows))
+	for i, r := range ptrs {
+		out[i] = *r
+	}
+	return out
 }
 
 func (w *actsWriter) update(ctx context.Context, rows []storecore.ActRow) error {
