@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -194,7 +195,7 @@ func (s *Store) importCourtActs(ctx context.Context, im storecore.ActsImport, ne
 	org := im.Org
 	now := s.now()
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		w := newActsWriter(tx, now)
+		w := newActsWriter(tx, org, now)
 		defer w.close()
 		for {
 			chunk, err := next()
@@ -264,7 +265,8 @@ const bulkRows = 500
 type bulkInsert struct {
 	tx         *sql.Tx
 	head, tail string // "INSERT INTO t (cols) VALUES" and what follows the rows
-	ncol       int
+	row        string // one row's values, "(?, ...)"
+	ncol       int    // parameters in row
 	full       *sql.Stmt
 	args       []any
 	what       string
@@ -280,13 +282,12 @@ func (b *bulkInsert) add(ctx context.Context, vals ...any) error {
 
 func (b *bulkInsert) sql(rows int) string {
 	var q strings.Builder
-	one := "(?" + strings.Repeat(", ?", b.ncol-1) + ")"
 	q.WriteString(b.head)
 	for i := range rows {
 		if i > 0 {
 			q.WriteString(",")
 		}
-		q.WriteString(one)
+		q.WriteString(b.row)
 	}
 	q.WriteString(b.tail)
 	return q.String()
@@ -325,6 +326,11 @@ func (b *bulkInsert) close() {
 
 // actsWriter writes the plans of an import's chunks: inserts in bulk, updates row by row
 // through statements prepared once.
+//
+// The inserts take the organization and the import's time as SQL literals and an empty
+// optional text as NULL, which the statement's coalesce turns into the empty string: the driver copies every bound text
+// into C memory and frees it after the statement (about a third of the insert's CPU), while
+// a literal costs nothing per row and NULL is bound without a copy.
 type actsWriter struct {
 	tx                      *sql.Tx
 	ts                      string
@@ -332,20 +338,38 @@ type actsWriter struct {
 	upd, delDebtors         *sql.Stmt
 }
 
-func newActsWriter(tx *sql.Tx, now time.Time) *actsWriter {
-	return &actsWriter{tx: tx, ts: stamp(now),
-		acts: bulkInsert{tx: tx, ncol: 21, what: "insert court acts", head: `INSERT INTO court_acts (org_guid, act_id,
+func newActsWriter(tx *sql.Tx, org string, now time.Time) *actsWriter {
+	ts := stamp(now)
+	o, t := sqlText(org), sqlText(ts)
+	return &actsWriter{tx: tx, ts: ts,
+		acts: bulkInsert{tx: tx, ncol: 19, what: "insert court acts", head: `INSERT INTO court_acts (org_guid, act_id,
 			premises_org, premise_id, case_number, kind, pronounced_on, effective_on, debt_from, debt_to, amount,
 			outstanding, outstanding_unknown, balance_on, cancelled_on, doc_name, doc_path, doc_size, doc_hash,
-			doc_attachment_guid, updated_at) VALUES `},
-		debtors: bulkInsert{tx: tx, ncol: 11, what: "insert debtors", head: `INSERT INTO court_act_debtors (org_guid,
-			act_id, debtor_key, position, last_name, first_name, middle_name, snils, doc_type, doc_series, doc_number) VALUES `},
+			doc_attachment_guid, updated_at) VALUES `,
+			row: "(" + o + ", ?, coalesce(?, ''), ?, coalesce(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, ''), " +
+				"coalesce(?, ''), ?, coalesce(?, ''), coalesce(?, ''), " + t + ")"},
+		debtors: bulkInsert{tx: tx, ncol: 10, what: "insert debtors", head: `INSERT INTO court_act_debtors (org_guid,
+			act_id, debtor_key, position, last_name, first_name, middle_name, snils, doc_type, doc_series, doc_number) VALUES `,
+			row: "(" + o + ", ?, ?, ?, coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), coalesce(?, ''), " +
+				"coalesce(?, ''), coalesce(?, ''), coalesce(?, ''))"},
 		// A row for a date already recorded replaces it (a corrected file for the same date).
-		balances: bulkInsert{tx: tx, ncol: 6, what: "record balance history", head: `INSERT INTO balance_history
+		balances: bulkInsert{tx: tx, ncol: 4, what: "record balance history", head: `INSERT INTO balance_history
 			(org_guid, act_id, balance_on, outstanding, outstanding_unknown, recorded_at) VALUES `,
+			row: "(" + o + ", ?, ?, ?, ?, " + t + ")",
 			tail: ` ON CONFLICT (org_guid, act_id, balance_on) DO UPDATE SET outstanding = excluded.outstanding,
 			outstanding_unknown = excluded.outstanding_unknown, recorded_at = excluded.recorded_at`},
 	}
+}
+
+// sqlText is s as an SQL string literal.
+func sqlText(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// optText is s to bind to a coalesce of the inserts: NULL for the empty string.
+func optText(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func (w *actsWriter) close() {
@@ -362,8 +386,8 @@ func (w *actsWriter) close() {
 
 func (w *actsWriter) addDebtors(ctx context.Context, a domain.CourtAct) error {
 	for i, d := range a.Debtors {
-		if err := w.debtors.add(ctx, a.OrgGUID, a.ID, d.Key(), i, d.LastName, d.FirstName,
-			d.MiddleName, d.SNILS, d.DocType, d.DocSeries, d.DocNumber); err != nil {
+		if err := w.debtors.add(ctx, a.ID, d.Key(), i, optText(d.LastName), optText(d.FirstName),
+			optText(d.MiddleName), optText(d.SNILS), optText(d.DocType), optText(d.DocSeries), optText(d.DocNumber)); err != nil {
 			return err
 		}
 	}
@@ -373,13 +397,18 @@ func (w *actsWriter) addDebtors(ctx context.Context, a domain.CourtAct) error {
 // write writes one chunk's plan. Every statement of the chunk has run when it returns, so
 // that the next chunk reads what this one wrote.
 func (w *actsWriter) write(ctx context.Context, plan storecore.ActsPlan) error {
+	// In key order each statement's rows go to neighbouring B-tree pages, not to pages all over
+	// the tables (a file not ordered by act id cost 2.8x the CPU of an ordered one).
+	plan.Insert = byActID(plan.Insert)
+	plan.Update = byActID(plan.Update)
+	slices.SortFunc(plan.Balances, func(a, b storecore.BalanceRow) int { return strings.Compare(a.ActID, b.ActID) })
 	for _, r := range plan.Insert {
 		a := r.Act
 		doc := docOf(a)
-		if err := w.acts.add(ctx, a.OrgGUID, a.ID, r.PremisesOrg, a.PremisesID, a.CaseNumber, string(a.Kind),
+		if err := w.acts.add(ctx, a.ID, optText(r.PremisesOrg), a.PremisesID, optText(a.CaseNumber), string(a.Kind),
 			dateArg(a.PronouncedOn), dateArg(a.EffectiveOn), dateArg(a.DebtFrom), dateArg(a.DebtTo),
 			int64(a.Amount), int64(a.Outstanding), a.OutstandingUnknown, dateArg(a.BalanceOn), dateArg(a.CancelledOn),
-			doc.Name, doc.Path, doc.Size, doc.Hash, doc.AttachmentGUID, w.ts); err != nil {
+			optText(doc.Name), optText(doc.Path), doc.Size, optText(doc.Hash), optText(doc.AttachmentGUID)); err != nil {
 			return err
 		}
 	}
@@ -401,11 +430,29 @@ func (w *actsWriter) write(ctx context.Context, plan storecore.ActsPlan) error {
 		return err
 	}
 	for _, r := range append(plan.NewBalances(), plan.Balances...) {
-		if err := w.balances.add(ctx, r.OrgGUID, r.ActID, dateArg(r.On), int64(r.Outstanding), r.Unknown, w.ts); err != nil {
+		if err := w.balances.add(ctx, r.ActID, dateArg(r.On), int64(r.Outstanding), r.Unknown); err != nil {
 			return err
 		}
 	}
 	return w.balances.flush(ctx)
+}
+
+// byActID returns rows ordered by act id (one organization's: the tables' key order). It sorts
+// pointers and copies each row once: an ActRow is too large to move around in a sort.
+func byActID(rows []storecore.ActRow) []storecore.ActRow {
+	if slices.IsSortedFunc(rows, func(a, b storecore.ActRow) int { return strings.Compare(a.Act.ID, b.Act.ID) }) {
+		return rows
+	}
+	ptrs := make([]*storecore.ActRow, len(rows))
+	for i := range rows {
+		ptrs[i] = &rows[i]
+	}
+	slices.SortFunc(ptrs, func(a, b *storecore.ActRow) int { return strings.Compare(a.Act.ID, b.Act.ID) })
+	out := make([]storecore.ActRow, len(rows))
+	for i, r := range ptrs {
+		out[i] = *r
+	}
+	return out
 }
 
 func (w *actsWriter) update(ctx context.Context, rows []storecore.ActRow) error {

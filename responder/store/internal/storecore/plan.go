@@ -178,6 +178,8 @@ type ActPremisesKey struct {
 // the date does not make it differ from the stored act, and a written act gets today.
 func PlanActs(org string, in []domain.CourtAct, existing map[string]ActRow, premisesOrg map[string]string, today time.Time) (ActsPlan, error) {
 	var plan ActsPlan
+	// Every act not stored is inserted: sized once, not grown row by row (an ActRow is large).
+	plan.Insert = make([]ActRow, 0, max(len(in)-len(existing), 0))
 	var missing []ActPremises
 	for _, a := range in {
 		porg, ok := premisesOrg[a.PremisesID]
