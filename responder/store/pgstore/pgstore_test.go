@@ -133,31 +133,3 @@ func TestActRelations(t *testing.T) {
 		t.Fatalf("orphans = %d with one balance row of an unknown act; want 1", n)
 	}
 }
-
-// TestDecisionRelations: no write of the store leaves a decision without its sub-request,
-// and the count below finds one written by hand.
-func TestDecisionRelations(t *testing.T) {
-	t.Parallel()
-	pool := testPool(t)
-	st, err := pgstore.New(t.Context(), pool, pgstore.Options{AutoMigrate: true, Now: storetest.Start})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	orphans := func(t *testing.T) (n int) {
-		t.Helper()
-		if err := pool.QueryRow(t.Context(), `SELECT count(*) FROM decisions d
-			WHERE NOT EXISTS (SELECT FROM sub_requests s WHERE s.guid = d.subrequest_guid)`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	storetest.RunDecisionRelations(t, st, orphans)
-	if _, err := pool.Exec(t.Context(), `INSERT INTO decisions (subrequest_guid, decided_at, has_debt, review, body)
-		VALUES ('gone', now(), false, false, '{}')`); err != nil {
-		t.Fatal(err)
-	}
-	if n := orphans(t); n != 1 {
-		t.Fatalf("orphans = %d with one decision of an unknown sub-request; want 1", n)
-	}
-}

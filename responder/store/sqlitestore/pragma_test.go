@@ -37,11 +37,10 @@ func TestConnectionSettings(t *testing.T) {
 	if _, err := s.r.ExecContext(t.Context(), "DELETE FROM audit"); err == nil {
 		t.Error("the read pool accepted a write")
 	}
-	// Foreign keys are enforced: an outbox action without its message is refused. (The
-	// court-act tables have none since migration 0012, decisions none since 0013: the store
-	// checks their relations.)
-	_, err = s.w.ExecContext(t.Context(), `INSERT INTO message_actions (message_id, position, transport_guid,
-		subrequest_guid, kind, decision) VALUES ('nope', 0, 't', 'nope', 'Send', '{}')`)
+	// Foreign keys are enforced: a decision without its sub-request is refused. (The
+	// court-act tables have none since migration 0012: the import checks their relations.)
+	_, err = s.w.ExecContext(t.Context(), `INSERT INTO decisions (subrequest_guid, decided_at, has_debt, review, body)
+		VALUES ('nope', '2025-01-01', 0, 0, '{}')`)
 	if err == nil {
 		t.Error("a row violating a foreign key was accepted")
 	}

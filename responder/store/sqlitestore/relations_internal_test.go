@@ -44,34 +44,6 @@ func TestActRelations(t *testing.T) {
 	}
 }
 
-// TestDecisionRelations: no write of the store leaves a decision without its sub-request,
-// and the count below finds one written by hand.
-func TestDecisionRelations(t *testing.T) {
-	t.Parallel()
-	ctx := t.Context()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "s.db"), Options{AutoMigrate: true, Now: storetest.Start})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	orphans := func(t *testing.T) (n int) {
-		t.Helper()
-		if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM decisions d
-			WHERE NOT EXISTS (SELECT 1 FROM sub_requests s WHERE s.guid = d.subrequest_guid)`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	storetest.RunDecisionRelations(t, s, orphans)
-	if _, err := s.w.ExecContext(ctx, `INSERT INTO decisions (subrequest_guid, decided_at, has_debt, review, body)
-		VALUES ('gone', '2025-03-14T10:00:00Z', 0, 0, '{}')`); err != nil {
-		t.Fatal(err)
-	}
-	if n := orphans(t); n != 1 {
-		t.Fatalf("orphans = %d with one decision of an unknown sub-request; want 1", n)
-	}
-}
-
 // TestMigrationDropsActForeignKeys: migration 0012 rebuilds the court-act tables without
 // their foreign keys and keeps every row and the acts' premises index.
 func TestMigrationDropsActForeignKeys(t *testing.T) {
@@ -131,71 +103,5 @@ func TestMigrationDropsActForeignKeys(t *testing.T) {
 	var history int
 	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM balance_history WHERE act_id = 'A1' AND outstanding = 200`).Scan(&history); err != nil || history != 1 {
 		t.Fatalf("balance history rows of A1 after 0012 = %d, %v; want 1", history, err)
-	}
-}
-
-// TestMigrationDecisionsWithoutForeignKey: migration 0013 rebuilds decisions without the
-// foreign key and keeps every decision, its id and the sub-request index; new ids follow
-// the old.
-func TestMigrationDecisionsWithoutForeignKey(t *testing.T) {
-	t.Parallel()
-	ctx := t.Context()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "s.db"), Options{AllowStale: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	all := s.migrations
-	s.migrations = all[:12] // the schema with the foreign key
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	fks := func() (n int) {
-		if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM pragma_foreign_key_list('decisions')`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	if n := fks(); n != 1 {
-		t.Fatalf("decisions have %d foreign keys before 0013; want 1", n)
-	}
-	sub := domain.SubRequest{GUID: "s1", OrgGUID: "org", ResponseDate: time.Date(2025, 3, 20, 0, 0, 0, 0, time.UTC)}
-	if _, err := s.UpsertSubRequests(ctx, []domain.SubRequest{sub}); err != nil {
-		t.Fatal(err)
-	}
-	at := time.Date(2025, 3, 14, 10, 0, 0, 0, time.UTC)
-	d1 := domain.Decision{SubRequestGUID: "s1", RuleVersion: "rules/1", DecidedAt: at, PremisesIDs: []string{"p1"},
-		MatchMethod: "house_flat", HasDebt: true, Review: true, ReviewReasons: []string{"partial overlap"},
-		DebtInfo:    []domain.DebtInfo{{Person: domain.Person{LastName: "Иванов", SNILS: "11223344595"}}},
-		Description: "долг подтвержден"}
-	d2, d3 := d1, d1
-	d2.HasDebt, d2.DebtInfo, d2.DecidedAt = false, nil, at.Add(time.Hour)
-	d3.Description, d3.DecidedAt = "после миграции", at.Add(2*time.Hour)
-	for _, d := range []domain.Decision{d1, d2} {
-		if err := s.SaveDecision(ctx, d, domain.StateReview); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s.migrations = all
-	if res, err := s.Migrate(ctx); err != nil || res.From != 12 || res.To != len(all) {
-		t.Fatalf("Migrate = %+v, %v; want from 12 to %d", res, err, len(all))
-	}
-	if n := fks(); n != 0 {
-		t.Errorf("decisions have %d foreign keys after 0013; want none", n)
-	}
-	var index string
-	if err := s.r.QueryRowContext(ctx, `SELECT group_concat(name) FROM pragma_index_info('decisions_subrequest')`).Scan(&index); err != nil || index != "subrequest_guid,id" {
-		t.Errorf("decisions_subrequest after 0013 = %q, %v; want subrequest_guid,id", index, err)
-	}
-	if err := s.SaveDecision(ctx, d3, domain.StateReview); err != nil {
-		t.Fatal(err)
-	}
-	var ids string
-	if err := s.r.QueryRowContext(ctx, `SELECT group_concat(id) FROM (SELECT id FROM decisions ORDER BY id)`).Scan(&ids); err != nil || ids != "1,2,3" {
-		t.Errorf("decision ids after 0013 = %q, %v; want 1,2,3", ids, err)
-	}
-	hist, err := s.DecisionHistory(ctx, "s1")
-	if err != nil || !reflect.DeepEqual(hist, []domain.Decision{d1, d2, d3}) {
-		t.Fatalf("history after 0013 = %+v, %v\nwant %+v", hist, err, []domain.Decision{d1, d2, d3})
 	}
 }

@@ -10,9 +10,9 @@ import (
 	"github.com/gisgw/gisgw/responder/store"
 )
 
-// Orphans counts, by the store's own SQL, the rows whose parent is not stored: for
-// RunActRelations acts without their premises, debtors, balance history rows and agreements
-// without their act; for RunDecisionRelations decisions without their sub-request.
+// Orphans counts, by the store's own SQL, the court-act rows whose parent is not stored:
+// acts without their premises, debtors, balance history rows and agreements without their
+// act.
 type Orphans func(t *testing.T) int
 
 // RunActRelations stands for the foreign keys the court-act tables no longer have
@@ -62,52 +62,5 @@ func RunActRelations(t *testing.T, st store.Store, orphans Orphans) {
 	}
 	if n := orphans(t); n != 0 {
 		t.Fatalf("%d court-act rows without their parent", n)
-	}
-}
-
-// RunDecisionRelations stands for the foreign key decisions no longer have (migration
-// 0013): every write that stores a decision is given sub-requests the store does not hold —
-// alone, and in a batch with known ones — and must refuse with ErrNotFound and write none;
-// then orphans must count none while the known sub-requests have their decisions. st is
-// empty and its clock is Start.
-func RunDecisionRelations(t *testing.T, st store.Store, orphans Orphans) {
-	b := &bundle{ctx: t.Context(), st: st, clock: newClock(Start())}
-	s1, s2 := subRequest(1, orgA, date(2025, 3, 20)), subRequest(2, orgA, date(2025, 3, 21))
-	mustUpsert(t, b, s1, s2)
-	const unknown = "5eb5eb00-0000-4000-8000-999999999999"
-	refused := func(what string, err error) {
-		t.Helper()
-		if !errors.Is(err, domain.ErrNotFound) {
-			t.Fatalf("%s: err = %v; want ErrNotFound", what, err)
-		}
-	}
-	refused("SaveDecision", st.SaveDecision(b.ctx, decision(unknown), domain.StateReady))
-	refused("SaveDecisions", st.SaveDecisions(b.ctx, []domain.DecisionUpdate{
-		{Decision: decision(s1.GUID), State: domain.StateReady},
-		{Decision: decision(unknown), State: domain.StateReady},
-	}))
-	refused("RecordReview", st.RecordReview(b.ctx, unknown, "operator", "проверено", decision(unknown)))
-	proposal := decision(unknown)
-	proposal.Correction, proposal.Review = true, true
-	refused("ProposeCorrection", st.ProposeCorrection(b.ctx, proposal))
-	if hist, err := st.DecisionHistory(b.ctx, s1.GUID); err != nil || len(hist) != 0 {
-		t.Fatalf("decisions of %s after the refused batch = %+v, %v; want none", s1.GUID, hist, err)
-	}
-	if err := st.SaveDecisions(b.ctx, []domain.DecisionUpdate{
-		{Decision: decision(s1.GUID), State: domain.StateReady},
-		{Decision: decision(s2.GUID), State: domain.StateReview},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.SaveDecision(b.ctx, decision(s2.GUID), domain.StateReview); err != nil {
-		t.Fatal(err)
-	}
-	for guid, want := range map[string]int{s1.GUID: 1, s2.GUID: 2, unknown: 0} {
-		if hist, err := st.DecisionHistory(b.ctx, guid); err != nil || len(hist) != want {
-			t.Fatalf("decisions of %s = %d, %v; want %d", guid, len(hist), err, want)
-		}
-	}
-	if n := orphans(t); n != 0 {
-		t.Fatalf("%d decisions without their sub-request", n)
 	}
 }
