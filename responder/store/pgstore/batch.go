@@ -123,7 +123,7 @@ func (s *Store) SaveDecisions(ctx context.Context, ups []domain.DecisionUpdate) 
 		b.Queue(`SET LOCAL synchronous_commit = off`) // see relaxedCommit
 		b.Queue(`INSERT INTO decisions (subrequest_guid, decided_at, rule_version, has_debt, review, decided_by,
 			comment, body)
-			SELECT g, t, r, h, v, b, c, body::jsonb
+			SELECT g, t, r, h, v, b, c, body::json
 			FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::bool[], $5::bool[], $6::text[], $7::text[], $8::text[])
 				AS u(g, t, r, h, v, b, c, body)`,
 			guids, decidedAt, rules, hasDebt, review, bys, comments, bodies)

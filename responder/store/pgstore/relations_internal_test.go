@@ -68,3 +68,60 @@ func TestMigrationDropsActForeignKeys(t *testing.T) {
 		t.Fatalf("act after 0012 =\n%+v\nwant\n%+v", got, want)
 	}
 }
+
+// TestMigrationDecisionBodyJSON: migration 0013 makes the decision body json and keeps every
+// decision as it was.
+func TestMigrationDecisionBodyJSON(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s, err := Open(ctx, storetest.PostgresSchema(t), Options{AllowStale: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	all := s.migrations
+	s.migrations = all[:12] // the schema with jsonb
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	bodyType := func() (typ string) {
+		if err := s.pool.QueryRow(ctx, `SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+			WHERE attrelid = 'decisions'::regclass AND attname = 'body'`).Scan(&typ); err != nil {
+			t.Fatal(err)
+		}
+		return typ
+	}
+	if typ := bodyType(); typ != "jsonb" {
+		t.Fatalf("decision body before 0013: %s; want jsonb", typ)
+	}
+	sub := domain.SubRequest{GUID: "s1", OrgGUID: "org", ResponseDate: time.Date(2025, 3, 20, 0, 0, 0, 0, time.UTC)}
+	if _, err := s.UpsertSubRequests(ctx, []domain.SubRequest{sub}); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2025, 3, 14, 10, 0, 0, 0, time.UTC)
+	d1 := domain.Decision{SubRequestGUID: "s1", RuleVersion: "rules/1", DecidedAt: at, PremisesIDs: []string{"p1"},
+		MatchMethod: "house_flat", HasDebt: true, Review: true, ReviewReasons: []string{"partial overlap"},
+		DebtInfo:    []domain.DebtInfo{{Person: domain.Person{LastName: "Иванов", SNILS: "11223344595"}}},
+		Description: "долг подтвержден"}
+	d2 := d1
+	d2.HasDebt, d2.DebtInfo, d2.Review, d2.ReviewReasons, d2.DecidedAt = false, nil, false, nil, at.Add(time.Hour)
+	for _, d := range []struct {
+		d  domain.Decision
+		to domain.State
+	}{{d1, domain.StateReview}, {d2, domain.StateReady}} {
+		if err := s.SaveDecision(ctx, d.d, d.to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.migrations = all
+	if res, err := s.Migrate(ctx); err != nil || res.From != 12 || res.To != len(all) {
+		t.Fatalf("Migrate = %+v, %v; want from 12 to %d", res, err, len(all))
+	}
+	if typ := bodyType(); typ != "json" {
+		t.Errorf("decision body after 0013: %s; want json", typ)
+	}
+	hist, err := s.DecisionHistory(ctx, "s1")
+	if err != nil || !reflect.DeepEqual(hist, []domain.Decision{d1, d2}) {
+		t.Fatalf("history after 0013 = %+v, %v\nwant %+v", hist, err, []domain.Decision{d1, d2})
+	}
+}
