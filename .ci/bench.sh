@@ -18,12 +18,32 @@ only=${BENCH_ONLY:-decide,e2e,scale,import,xades}
 timeout=40m
 status=0
 
+# settle waits (at most 2 minutes) until the machine is quiet: both cores at least 90 % idle
+# over 2 seconds. What one group leaves behind (PostgreSQL's autovacuum of the tables a
+# benchmark grew, its checkpoints) would otherwise be measured as the next group's cost.
+settle() {
+  local i a b idle total
+  for ((i = 0; i < 60; i++)); do
+    read -ra a < <(head -1 /proc/stat)
+    sleep 2
+    read -ra b < <(head -1 /proc/stat)
+    idle=$(( (b[4] + b[5]) - (a[4] + a[5]) ))
+    total=0
+    for j in 1 2 3 4 5 6 7 8; do total=$((total + b[j] - a[j])); done
+    if [ "$total" -gt 0 ] && [ $((idle * 100 / total)) -ge 90 ]; then
+      return
+    fi
+  done
+  echo "bench: the machine did not settle (CPU under 90 % idle for 2 minutes); measuring anyway" >&2
+}
+
 # group NAME PACKAGE BENCH-REGEXP BENCHTIME
 group() {
   local name=$1 pkg=$2 re=$3 benchtime=$4
   case ",$only," in *",$name,"*) ;; *) echo "# group $name not run: BENCH_ONLY=$only" >>"$log"; return ;; esac
   local args=(-run '^$' -bench "$re" -benchmem -timeout "$timeout")
   [ -n "$benchtime" ] && args+=(-benchtime "$benchtime")
+  settle
   echo "bench: $name: go test ${args[*]} $pkg" >&2
   echo "# group $name: go test ${args[*]} $pkg" >>"$log"
   local start=$SECONDS

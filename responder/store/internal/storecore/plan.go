@@ -262,9 +262,11 @@ func sameAct(a, b ActRow) bool {
 }
 
 // ActChunk is how many acts a chunked court-acts import reads, plans and writes at a time:
-// large enough that the per-statement costs vanish, small enough that the store's memory
-// does not grow with the file.
-const ActChunk = 5000
+// large enough that the per-chunk round trips and look-ups vanish (100,000 rows on the idle
+// 2-core machine: PostgreSQL 45,000-49,000 rows/s at 5,000, 52,000-55,000 at 20,000), small
+// enough that the memory does not grow with the file (peak heap about 90 MB, against 31 MB at
+// 5,000: two chunks are in memory, one read ahead).
+const ActChunk = 20000
 
 // ActChunks returns a next function for ImportCourtActsStream that hands out acts in
 // chunks of at most n (n <= 0 means ActChunk).
