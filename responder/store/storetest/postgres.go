@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,4 +76,33 @@ func PostgresAdmin(t testing.TB) *pgx.Conn {
 		t.Skipf("PostgreSQL unreachable (set TEST_DATABASE_URL): %v", err)
 	}
 	return admin
+}
+
+// VacuumPostgres runs VACUUM (ANALYZE) on every table of the schema dsn's search_path
+// names, as PostgreSQL's autovacuum does on a production server between one day's work
+// and the next. Benchmarks use it: the PostgreSQL that tests run on here has autovacuum off
+// (for repeatable tests), so without it each timed round would work over the dead row
+// versions of the rounds before it and over statistics never taken.
+func VacuumPostgres(tb testing.TB, dsn string) {
+	tb.Helper()
+	ctx := tb.Context()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		tb.Fatalf("vacuum: %v", err)
+	}
+	defer conn.Close(context.Background())
+	rows, err := conn.Query(ctx, `SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1`)
+	if err != nil {
+		tb.Fatalf("vacuum: list tables: %v", err)
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		tb.Fatalf("vacuum: list tables: %v", err)
+	}
+	if len(tables) == 0 {
+		tb.Fatalf("vacuum: no tables in the schema of %s", dsn)
+	}
+	if _, err := conn.Exec(ctx, `VACUUM (ANALYZE) `+strings.Join(tables, ", ")); err != nil {
+		tb.Fatalf("vacuum: %v", err)
+	}
 }
