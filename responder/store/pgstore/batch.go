@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/store/internal/storecore"
@@ -90,33 +91,41 @@ func (s *Store) SaveDecisions(ctx context.Context, ups []domain.DecisionUpdate) 
 	err = s.write(ctx, func(tx pgx.Tx) error {
 		// Locked in GUID order, so that two replicas saving overlapping batches (after a lease
 		// expired) wait for each other instead of deadlocking.
-		rows, err := tx.Query(ctx, `SELECT guid, state FROM sub_requests WHERE guid = ANY($1)
+		// The rows' ctids (stable while they stay locked) let the UPDATE below find them
+		// without a second descent of the primary key per row.
+		rows, err := tx.Query(ctx, `SELECT guid, state, ctid FROM sub_requests WHERE guid = ANY($1)
 			ORDER BY guid COLLATE "C" FOR UPDATE`, guids)
 		if err != nil {
 			return fmt.Errorf("lock sub-requests: %w", err)
 		}
-		stored := make(map[string]domain.State, n)
+		type row struct {
+			state domain.State
+			tid   pgtype.TID
+		}
+		stored := make(map[string]row, n)
 		for rows.Next() {
 			var g, st string
-			if err := rows.Scan(&g, &st); err != nil {
+			var tid pgtype.TID
+			if err := rows.Scan(&g, &st, &tid); err != nil {
 				rows.Close()
 				return fmt.Errorf("lock sub-requests: %w", err)
 			}
-			stored[g] = domain.State(st)
+			stored[g] = row{domain.State(st), tid}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("lock sub-requests: %w", err)
 		}
+		tids := make([]pgtype.TID, n)
 		for i, g := range guids {
-			st, ok := stored[g]
+			r, ok := stored[g]
 			if !ok {
 				return fmt.Errorf("sub-request %s: %w", g, domain.ErrNotFound)
 			}
-			if !storecore.Decidable(st) {
-				return fmt.Errorf("sub-request %s is %s and can no longer be decided: %w", g, st, domain.ErrConflict)
+			if !storecore.Decidable(r.state) {
+				return fmt.Errorf("sub-request %s is %s and can no longer be decided: %w", g, r.state, domain.ErrConflict)
 			}
-			notes[i] = storecore.DecisionDetail(ups[i].Decision, st, ups[i].State)
+			notes[i], tids[i] = storecore.DecisionDetail(ups[i].Decision, r.state, ups[i].State), r.tid
 		}
 		// unnest keeps the batch's order, so decision and audit ids follow it.
 		b := &pgx.Batch{}
@@ -128,7 +137,7 @@ func (s *Store) SaveDecisions(ctx context.Context, ups []domain.DecisionUpdate) 
 				AS u(g, t, r, h, v, b, c, body)`,
 			guids, decidedAt, rules, hasDebt, review, bys, comments, bodies)
 		b.Queue(`UPDATE sub_requests s SET state = u.state, updated_at = $3, lease_owner = '', lease_until = NULL
-			FROM unnest($1::text[], $2::text[]) AS u(guid, state) WHERE s.guid = u.guid`, guids, states, now)
+			FROM unnest($1::tid[], $2::text[]) AS u(tid, state) WHERE s.ctid = u.tid`, tids, states, now)
 		b.Queue(`INSERT INTO audit (subrequest_guid, at, actor, action, detail)
 			SELECT g, $2, $3, 'decided', d FROM unnest($1::text[], $4::text[]) AS u(g, d)`,
 			guids, now, storecore.SystemActor, notes)

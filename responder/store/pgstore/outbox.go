@@ -92,7 +92,7 @@ func checkClaim(owner string, limit int, lease time.Duration) error {
 func (s *Store) claimNewQuery() string {
 	return `WITH s AS (
 		UPDATE sub_requests u SET lease_owner = $1, lease_until = ` + s.dbTime(2) + `
-		WHERE u.guid = ANY(ARRAY(SELECT guid FROM sub_requests
+		WHERE u.ctid = ANY(ARRAY(SELECT ctid FROM sub_requests
 			WHERE state = 'new' AND ` + s.leaseFree(3) + `
 			ORDER BY response_date NULLS LAST, guid COLLATE "C" LIMIT $4 FOR UPDATE SKIP LOCKED))
 		RETURNING u.*)
@@ -133,7 +133,7 @@ func (s *Store) ClaimReady(ctx context.Context, org, owner string, limit int, le
 	var out []domain.Decision
 	err := s.claim(ctx, `WITH c AS (
 		UPDATE sub_requests u SET lease_owner = $2, lease_until = `+s.dbTime(3)+`
-		WHERE u.guid = ANY(ARRAY(SELECT x.guid FROM sub_requests x
+		WHERE u.ctid = ANY(ARRAY(SELECT x.ctid FROM sub_requests x
 			WHERE x.org_guid = $1 AND x.state = 'ready' AND x.correction <> 'approved' AND `+s.leaseFree(4)+`
 			AND (x.blocked_until IS NULL OR x.blocked_until <= $6)
 			AND EXISTS (SELECT 1 FROM decisions e WHERE e.subrequest_guid = x.guid)
@@ -165,7 +165,7 @@ func (s *Store) ClaimRevokes(ctx context.Context, org, owner string, limit int, 
 	var out []string
 	err := s.claim(ctx, `WITH c AS (
 		UPDATE sub_requests u SET lease_owner = $2, lease_until = `+s.dbTime(3)+`
-		WHERE u.guid = ANY(ARRAY(SELECT x.guid FROM sub_requests x
+		WHERE u.ctid = ANY(ARRAY(SELECT x.ctid FROM sub_requests x
 			WHERE x.org_guid = $1 AND x.state = 'ready' AND x.correction = 'approved' AND `+s.leaseFree(4)+`
 			ORDER BY x.response_date NULLS LAST, x.guid COLLATE "C" LIMIT $5 FOR UPDATE SKIP LOCKED))
 		RETURNING u.guid, u.response_date)
