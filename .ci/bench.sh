@@ -19,8 +19,9 @@ timeout=40m
 status=0
 
 # settle waits (at most 2 minutes) until the machine is quiet: both cores at least 90 % idle
-# over 2 seconds. What one group leaves behind (PostgreSQL's autovacuum of the tables a
-# benchmark grew, its checkpoints) would otherwise be measured as the next group's cost.
+# over 2 seconds. What one group leaves behind (PostgreSQL's checkpoints and background
+# writes of the tables a benchmark grew, other jobs) would otherwise be measured as the next
+# group's cost.
 settle() {
   local i a b idle total
   for ((i = 0; i < 60; i++)); do
