@@ -73,6 +73,15 @@ type Result struct {
 // PremisesIDs returns the ids of the matched premises, in order, without repeats.
 func (r Result) PremisesIDs() []string {
 	ids := make([]string, 0, len(r.Premises))
+	if len(r.Premises) <= 8 {
+		// Most matches are one premises: a scan, not a map, for a few.
+		for _, p := range r.Premises {
+			if !slices.Contains(ids, p.ID) {
+				ids = append(ids, p.ID)
+			}
+		}
+		return ids
+	}
 	seen := make(map[string]bool, len(r.Premises))
 	for _, p := range r.Premises {
 		if !seen[p.ID] {
