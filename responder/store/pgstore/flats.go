@@ -75,15 +75,33 @@ func (s *Store) PremisesByHouseFlats(ctx context.Context, org string, keys []dom
 	if err != nil {
 		return nil, fmt.Errorf("look up premises of %d flats: %w", len(keys), translate(err))
 	}
-	found, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (storecore.FlatRow, error) {
-		var r storecore.FlatRow
-		err := row.Scan(&r.OrgGUID, &r.ID, &r.HMObjectGUID, &r.HouseGUID, &r.FIASHouseGUID, &r.Flat,
-			&r.Room, &r.Address, &r.AccountNumber, &r.FlatKey)
-		return r, err
-	})
+	found, err := scanFlatRows(rows)
 	if err != nil {
 		return nil, fmt.Errorf("look up premises of %d flats: %w", len(keys), err)
 	}
 	storecore.GroupHouseFlats(found, keys, out)
 	return out, nil
+}
+
+// scanFlatRows reads rows of premisesCols and flat_key, a row's text as one string
+// (textRow).
+func scanFlatRows(rows pgx.Rows) ([]storecore.FlatRow, error) {
+	defer rows.Close()
+	out := []storecore.FlatRow{}
+	var t textRow
+	for rows.Next() {
+		var r storecore.FlatRow
+		if !t.read(rows, 10) {
+			if err := rows.Scan(&r.OrgGUID, &r.ID, &r.HMObjectGUID, &r.HouseGUID, &r.FIASHouseGUID, &r.Flat,
+				&r.Room, &r.Address, &r.AccountNumber, &r.FlatKey); err != nil {
+				return nil, err
+			}
+		} else {
+			r.Premises = domain.Premises{OrgGUID: t.next(), ID: t.next(), HMObjectGUID: t.next(), HouseGUID: t.next(),
+				FIASHouseGUID: t.next(), Flat: t.next(), Room: t.next(), Address: t.next(), AccountNumber: t.next()}
+			r.FlatKey = t.next()
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
