@@ -84,22 +84,22 @@ func (s *Store) PremisesByHouseFlats(ctx context.Context, org string, keys []dom
 }
 
 // scanFlatRows reads rows of premisesCols and flat_key, a row's text as one string
-// (textRow).
+// (rawRow).
 func scanFlatRows(rows pgx.Rows) ([]storecore.FlatRow, error) {
 	defer rows.Close()
 	out := []storecore.FlatRow{}
-	var t textRow
+	var t rawRow
 	for rows.Next() {
 		var r storecore.FlatRow
-		if !t.read(rows, 10) {
+		ok := false
+		if r.Premises, ok = t.premises(rows); ok {
+			r.FlatKey = t.str(9, &ok)
+		}
+		if !ok {
 			if err := rows.Scan(&r.OrgGUID, &r.ID, &r.HMObjectGUID, &r.HouseGUID, &r.FIASHouseGUID, &r.Flat,
 				&r.Room, &r.Address, &r.AccountNumber, &r.FlatKey); err != nil {
 				return nil, err
 			}
-		} else {
-			r.Premises = domain.Premises{OrgGUID: t.next(), ID: t.next(), HMObjectGUID: t.next(), HouseGUID: t.next(),
-				FIASHouseGUID: t.next(), Flat: t.next(), Room: t.next(), Address: t.next(), AccountNumber: t.next()}
-			r.FlatKey = t.next()
 		}
 		out = append(out, r)
 	}
