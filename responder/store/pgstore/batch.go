@@ -104,8 +104,8 @@ func (s *Store) SaveDecisions(ctx context.Context, ups []domain.DecisionUpdate) 
 			return fmt.Errorf("lock sub-requests: %w", err)
 		}
 		stored := make(map[string]domain.State, n)
+		var g, st string // outside the loop: Scan puts them on the heap
 		for rows.Next() {
-			var g, st string
 			if err := rows.Scan(&g, &st); err != nil {
 				rows.Close()
 				return fmt.Errorf("lock sub-requests: %w", err)

@@ -96,12 +96,20 @@ func scanFlatRows(rows pgx.Rows) ([]storecore.FlatRow, error) {
 			r.FlatKey = t.str(9, &ok)
 		}
 		if !ok {
-			if err := rows.Scan(&r.OrgGUID, &r.ID, &r.HMObjectGUID, &r.HouseGUID, &r.FIASHouseGUID, &r.Flat,
-				&r.Room, &r.Address, &r.AccountNumber, &r.FlatKey); err != nil {
+			var err error
+			if r, err = scanFlatRow(rows); err != nil {
 				return nil, err
 			}
 		}
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// scanFlatRow reads a row by rows.Scan, in a function of its own as scanPremisesRow.
+func scanFlatRow(rows pgx.Rows) (storecore.FlatRow, error) {
+	var r storecore.FlatRow
+	err := rows.Scan(&r.OrgGUID, &r.ID, &r.HMObjectGUID, &r.HouseGUID, &r.FIASHouseGUID, &r.Flat,
+		&r.Room, &r.Address, &r.AccountNumber, &r.FlatKey)
+	return r, err
 }

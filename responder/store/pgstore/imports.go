@@ -107,8 +107,8 @@ func scanPremises(rows pgx.Rows) ([]domain.Premises, error) {
 	for rows.Next() {
 		p, ok := r.premises(rows)
 		if !ok {
-			if err := rows.Scan(&p.OrgGUID, &p.ID, &p.HMObjectGUID, &p.HouseGUID, &p.FIASHouseGUID, &p.Flat,
-				&p.Room, &p.Address, &p.AccountNumber); err != nil {
+			var err error
+			if p, err = scanPremisesRow(rows); err != nil {
 				return nil, fmt.Errorf("read premises: %w", err)
 			}
 		}
@@ -118,6 +118,15 @@ func scanPremises(rows pgx.Rows) ([]domain.Premises, error) {
 		return nil, fmt.Errorf("read premises: %w", err)
 	}
 	return out, nil
+}
+
+// scanPremisesRow reads a row of premisesCols by rows.Scan (which puts what it scans into
+// on the heap: a function of its own, so the raw path does not pay for it).
+func scanPremisesRow(rows pgx.Rows) (domain.Premises, error) {
+	var p domain.Premises
+	err := rows.Scan(&p.OrgGUID, &p.ID, &p.HMObjectGUID, &p.HouseGUID, &p.FIASHouseGUID, &p.Flat,
+		&p.Room, &p.Address, &p.AccountNumber)
+	return p, err
 }
 
 // rawRow reads a row from its raw values: the text of all its text columns as one string,
@@ -517,40 +526,23 @@ func scanActs(rows pgx.Rows) ([]storecore.ActRow, error) {
 	var out []storecore.ActRow
 	var raw rawRow
 	for rows.Next() {
-		var (
-			r                                           storecore.ActRow
-			kind                                        string
-			pron, eff, from, to, bal, canc              pgtype.Date
-			amount, outstanding, size                   int64
-			unknown                                     bool
-			docName, docPath, docHash, docGUID          string
-			key, last, first, middle, snils, dt, ds, dn pgtype.Text
-		)
-		a := &r.Act
+		var r storecore.ActRow
 		var debtor domain.Debtor
-		if !raw.act(rows, &r, &debtor, &key.Valid) {
-			if err := rows.Scan(&a.OrgGUID, &a.ID, &r.PremisesOrg, &a.PremisesID, &a.CaseNumber, &kind, &pron, &eff,
-				&from, &to, &amount, &outstanding, &unknown, &bal, &canc, &docName, &docPath, &size, &docHash, &docGUID,
-				&key, &last, &first, &middle, &snils, &dt, &ds, &dn); err != nil {
+		var hasDebtor bool
+		if !raw.act(rows, &r, &debtor, &hasDebtor) {
+			var err error
+			if r, debtor, hasDebtor, err = scanActRow(rows); err != nil {
 				return nil, fmt.Errorf("read court acts: %w", err)
 			}
-			debtor = domain.Debtor{LastName: last.String, FirstName: first.String, MiddleName: middle.String,
-				SNILS: snils.String, DocType: dt.String, DocSeries: ds.String, DocNumber: dn.String}
-			a.Kind = domain.ActKind(kind)
-			a.Amount, a.Outstanding, a.OutstandingUnknown = domain.Money(amount), domain.Money(outstanding), unknown
-			a.PronouncedOn, a.EffectiveOn, a.DebtFrom, a.DebtTo = dateOf(pron), dateOf(eff), dateOf(from), dateOf(to)
-			a.BalanceOn, a.CancelledOn = dateOf(bal), dateOf(canc)
-			if docPath != "" {
-				a.Document = &domain.Document{Name: docName, Path: docPath, Size: size, Hash: docHash, AttachmentGUID: docGUID}
-			}
 		}
+		a := &r.Act
 		if n := len(out); n > 0 && out[n-1].Act.OrgGUID == a.OrgGUID && out[n-1].Act.ID == a.ID {
-			if key.Valid {
+			if hasDebtor {
 				out[n-1].Act.Debtors = append(out[n-1].Act.Debtors, debtor)
 			}
 			continue
 		}
-		if key.Valid {
+		if hasDebtor {
 			a.Debtors = []domain.Debtor{debtor}
 		}
 		out = append(out, r)
@@ -559,6 +551,36 @@ func scanActs(rows pgx.Rows) ([]storecore.ActRow, error) {
 		return nil, fmt.Errorf("read court acts: %w", err)
 	}
 	return out, nil
+}
+
+// scanActRow is rawRow.act by rows.Scan: a function of its own, so that its variables
+// (whose addresses Scan takes, which puts them on the heap) cost nothing on the raw path.
+func scanActRow(rows pgx.Rows) (storecore.ActRow, domain.Debtor, bool, error) {
+	var (
+		r                                           storecore.ActRow
+		kind                                        string
+		pron, eff, from, to, bal, canc              pgtype.Date
+		amount, outstanding, size                   int64
+		unknown                                     bool
+		docName, docPath, docHash, docGUID          string
+		key, last, first, middle, snils, dt, ds, dn pgtype.Text
+	)
+	a := &r.Act
+	if err := rows.Scan(&a.OrgGUID, &a.ID, &r.PremisesOrg, &a.PremisesID, &a.CaseNumber, &kind, &pron, &eff,
+		&from, &to, &amount, &outstanding, &unknown, &bal, &canc, &docName, &docPath, &size, &docHash, &docGUID,
+		&key, &last, &first, &middle, &snils, &dt, &ds, &dn); err != nil {
+		return r, domain.Debtor{}, false, err
+	}
+	debtor := domain.Debtor{LastName: last.String, FirstName: first.String, MiddleName: middle.String,
+		SNILS: snils.String, DocType: dt.String, DocSeries: ds.String, DocNumber: dn.String}
+	a.Kind = domain.ActKind(kind)
+	a.Amount, a.Outstanding, a.OutstandingUnknown = domain.Money(amount), domain.Money(outstanding), unknown
+	a.PronouncedOn, a.EffectiveOn, a.DebtFrom, a.DebtTo = dateOf(pron), dateOf(eff), dateOf(from), dateOf(to)
+	a.BalanceOn, a.CancelledOn = dateOf(bal), dateOf(canc)
+	if docPath != "" {
+		a.Document = &domain.Document{Name: docName, Path: docPath, Size: size, Hash: docHash, AttachmentGUID: docGUID}
+	}
+	return r, debtor, key.Valid, nil
 }
 
 // act reads a row of actCols + debtorCols into r (the act) and d (the row's debtor; hasDebtor

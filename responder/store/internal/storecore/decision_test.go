@@ -2,8 +2,10 @@ package storecore
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -155,5 +157,33 @@ func BenchmarkEncodeDecision(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestDecisionDetailIsFprintf: the audit text is what the fmt form wrote.
+func TestDecisionDetailIsFprintf(t *testing.T) {
+	t.Parallel()
+	ref := func(d domain.Decision, from, to domain.State) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "has_debt=%t debtors=%d rule=%s", d.HasDebt, len(d.DebtInfo), d.RuleVersion)
+		if d.MatchMethod != "" {
+			fmt.Fprintf(&b, " match=%s", d.MatchMethod)
+		}
+		if len(d.ReviewReasons) > 0 {
+			fmt.Fprintf(&b, " review_reasons=%d", len(d.ReviewReasons))
+		}
+		if from != to {
+			fmt.Fprintf(&b, " state %s→%s", from, to)
+		}
+		return b.String()
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	states := domain.States()
+	for range 2000 {
+		d := randomDecision(rng)
+		from, to := states[rng.IntN(len(states))], states[rng.IntN(len(states))]
+		if got, want := DecisionDetail(d, from, to), ref(d, from, to); got != want {
+			t.Fatalf("DecisionDetail = %q, want %q", got, want)
+		}
 	}
 }
