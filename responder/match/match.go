@@ -73,6 +73,15 @@ type Result struct {
 // PremisesIDs returns the ids of the matched premises, in order, without repeats.
 func (r Result) PremisesIDs() []string {
 	ids := make([]string, 0, len(r.Premises))
+	if len(r.Premises) <= 8 {
+		// Most matches are one premises: a scan, not a map, for a few.
+		for _, p := range r.Premises {
+			if !slices.Contains(ids, p.ID) {
+				ids = append(ids, p.ID)
+			}
+		}
+		return ids
+	}
 	seen := make(map[string]bool, len(r.Premises))
 	for _, p := range r.Premises {
 		if !seen[p.ID] {
@@ -182,12 +191,18 @@ func matchFlats(ctx context.Context, l Lookup, sr domain.SubRequest, kind object
 	if !ok {
 		return Result{}, false, nil
 	}
-	keys, ok := FlatKeys(sr)
+	var keys []string
+	if fk, cached := l.(flatKeyer); cached {
+		keys, ok = fk.flatKeys(sr)
+	} else {
+		keys, ok = FlatKeys(sr)
+	}
 	if !ok {
 		return Result{}, false, nil
 	}
 	var found []domain.Premises
-	for _, g := range houseGUIDs(sr) {
+	gs, n := houseGUIDs(sr)
+	for _, g := range gs[:n] {
 		ps, err := hf.PremisesByHouseFlat(ctx, sr.OrgGUID, g, keys)
 		if err != nil {
 			return Result{}, false, fmt.Errorf("match sub-request %s: premises of house %s, flats %v: %w", sr.GUID, g, keys, err)
@@ -394,6 +409,11 @@ func filterRoomAnyFlat(ps []domain.Premises, room string) []domain.Premises {
 
 // dedupe drops repeated premises (same organization and id) and orders by id, organization.
 func dedupe(ps []domain.Premises) []domain.Premises {
+	if sortedUnique(ps) {
+		// Most lookups return premises in this order already (by premises id and
+		// organization, each once): nothing to drop or sort, so no copy.
+		return slices.Clip(ps)
+	}
 	type key struct{ org, id string }
 	seen := make(map[key]bool, len(ps))
 	out := ps[:0:0]
@@ -408,6 +428,16 @@ func dedupe(ps []domain.Premises) []domain.Premises {
 		return cmp.Or(strings.Compare(a.ID, b.ID), strings.Compare(a.OrgGUID, b.OrgGUID))
 	})
 	return out
+}
+
+// sortedUnique reports whether ps is strictly increasing by premises id, organization.
+func sortedUnique(ps []domain.Premises) bool {
+	for i := 1; i < len(ps); i++ {
+		if cmp.Or(strings.Compare(ps[i-1].ID, ps[i].ID), strings.Compare(ps[i-1].OrgGUID, ps[i].OrgGUID)) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func idList(ps []domain.Premises) string {

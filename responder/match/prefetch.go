@@ -38,6 +38,16 @@ type HouseFlatLookup interface {
 func Prefetch(ctx context.Context, l BatchLookup, srs []domain.SubRequest) (Lookup, error) {
 	p := &prefetched{l: l, hm: map[orgKey][]domain.Premises{}, house: map[orgKey][]domain.Premises{},
 		address: map[orgKey][]domain.Premises{}, flat: map[flatKey][]domain.Premises{}}
+	p.keys = make(map[flatKeysKey]flatKeysOf, len(srs))
+	if !slices.ContainsFunc(srs, func(sr domain.SubRequest) bool { return sr.OrgGUID != srs[0].OrgGUID }) {
+		// One organization, as a claimed batch nearly always is: no copies of srs by org.
+		if len(srs) > 0 {
+			if err := p.load(ctx, srs[0].OrgGUID, srs); err != nil {
+				return nil, err
+			}
+		}
+		return p, nil
+	}
 	orgs := map[string][]domain.SubRequest{}
 	var order []string
 	for _, sr := range srs {
@@ -65,6 +75,33 @@ type prefetched struct {
 	l                  BatchLookup
 	hm, house, address map[orgKey][]domain.Premises // every prefetched key is present, found or not
 	flat               map[flatKey][]domain.Premises
+	keys               map[flatKeysKey]flatKeysOf // FlatKeys of the batch, computed once for load and Match
+}
+
+// flatKeyer gives FlatKeys of a sub-request, from a cache when it has one.
+type flatKeyer interface {
+	flatKeys(sr domain.SubRequest) ([]string, bool)
+}
+
+// flatKeysKey is what FlatKeys reads of a sub-request.
+type flatKeysKey struct{ details, addressType, address string }
+
+type flatKeysOf struct {
+	keys []string
+	ok   bool
+}
+
+// flatKeys is FlatKeys(sr), parsed once per batch: both load and Match need it.
+func (p *prefetched) flatKeys(sr domain.SubRequest) ([]string, bool) {
+	k := flatKeysKey{sr.AddressDetails, sr.AddressType, sr.Address}
+	if f, ok := p.keys[k]; ok {
+		return f.keys, f.ok
+	}
+	keys, ok := FlatKeys(sr)
+	if p.keys != nil {
+		p.keys[k] = flatKeysOf{keys, ok}
+	}
+	return keys, ok
 }
 
 // load prefetches for one organization what Match's steps 1 and 2 read: first the
@@ -101,8 +138,9 @@ func (p *prefetched) load(ctx context.Context, org string, srs []domain.SubReque
 		if hm != "" && len(p.hm[orgKey{org, hm}]) > 0 {
 			continue // found by HMobjectGUID: Match does not look at the house GUIDs
 		}
-		gs := houseGUIDs(sr)
-		if keys, ok := FlatKeys(sr); ok && len(gs) > 0 {
+		ga, n := houseGUIDs(sr)
+		gs := ga[:n]
+		if keys, ok := p.flatKeys(sr); ok && len(gs) > 0 {
 			byFlat, flatKeys[i] = append(byFlat, i), keys
 			for _, g := range gs {
 				for _, k := range keys {
@@ -122,8 +160,8 @@ func (p *prefetched) load(ctx context.Context, org string, srs []domain.SubReque
 			p.flat[flatKey{org, hf}] = found[hf]
 		}
 		for _, i := range byFlat {
-			if !p.anyFlat(org, houseGUIDs(srs[i]), flatKeys[i]) {
-				houses = append(houses, houseGUIDs(srs[i])...)
+			if gs, n := houseGUIDs(srs[i]); !p.anyFlat(org, gs[:n], flatKeys[i]) {
+				houses = append(houses, gs[:n]...)
 			}
 		}
 	}
@@ -168,7 +206,8 @@ func (p *prefetched) foundBefore(org string, sr domain.SubRequest, flatKeys []st
 			return true
 		}
 	}
-	gs := houseGUIDs(sr)
+	ga, n := houseGUIDs(sr)
+	gs := ga[:n]
 	if flatKeys != nil && p.anyFlat(org, gs, flatKeys) {
 		return true
 	}
@@ -180,15 +219,16 @@ func (p *prefetched) foundBefore(org string, sr domain.SubRequest, flatKeys []st
 	return false
 }
 
-// houseGUIDs are the house GUIDs Match looks up for sr, in its order, without repeats.
-func houseGUIDs(sr domain.SubRequest) []string {
-	var gs []string
-	for _, g := range []string{sr.HouseGUID, sr.FIASHouseGUID} {
-		if g = strings.TrimSpace(g); g != "" && !slices.Contains(gs, g) {
-			gs = append(gs, g)
+// houseGUIDs are the house GUIDs Match looks up for sr, in its order, without repeats: the
+// first n of gs (an array, so that asking costs no allocation).
+func houseGUIDs(sr domain.SubRequest) (gs [2]string, n int) {
+	for _, g := range [2]string{sr.HouseGUID, sr.FIASHouseGUID} {
+		if g = strings.TrimSpace(g); g != "" && !slices.Contains(gs[:n], g) {
+			gs[n] = g
+			n++
 		}
 	}
-	return gs
+	return gs, n
 }
 
 // anyFlat reports whether the prefetched flats hold any premises of these houses and keys.

@@ -259,7 +259,7 @@ func (p *unitParser) peekAt(off int, k tokenKind) string {
 // tokenize splits normalized text into numbers (ASCII digits), words (letters) and slashes;
 // every other character separates tokens.
 func tokenize(s string) []token {
-	var toks []token
+	toks := make([]token, 0, 8) // "кв. 12, комн. 2" is five: one allocation, no growing
 	start, kind := -1, tokNum
 	flush := func(end int) {
 		if start >= 0 {
@@ -319,26 +319,35 @@ func lookalike(r rune) (rune, bool) {
 // Cyrillic letters ("kв" → "кв", "12a" → "12а", "KB" → "кв"); a Latin word such as "room"
 // stays as it is. normalizeText(normalizeText(s)) == normalizeText(s).
 func normalizeText(s string) string {
+	if noLetters(s) {
+		return s // "12", "12/1": nothing to change, and flat numbers mostly look so
+	}
 	var b strings.Builder
 	b.Grow(len(s))
-	rs := []rune(s)
-	for i := 0; i < len(rs); {
-		if !unicode.IsLetter(rs[i]) {
-			b.WriteRune(rs[i])
-			i++
+	// Rune by rune over the string (an invalid byte reads as U+FFFD, as in []rune(s)).
+	for i := 0; i < len(s); {
+		r, w := utf8.DecodeRuneInString(s[i:])
+		if !unicode.IsLetter(r) {
+			b.WriteRune(r)
+			i += w
 			continue
 		}
 		j := i
 		cyr, allLook := false, true
-		for ; j < len(rs) && unicode.IsLetter(rs[j]); j++ {
-			if unicode.Is(unicode.Cyrillic, rs[j]) {
+		for j < len(s) {
+			r, w := utf8.DecodeRuneInString(s[j:])
+			if !unicode.IsLetter(r) {
+				break
+			}
+			if unicode.Is(unicode.Cyrillic, r) {
 				cyr = true
 			}
-			if _, ok := lookalike(rs[j]); !ok {
+			if _, ok := lookalike(r); !ok {
 				allLook = false
 			}
+			j += w
 		}
-		for _, r := range rs[i:j] {
+		for _, r := range s[i:j] {
 			if cyr || allLook {
 				if c, ok := lookalike(r); ok {
 					r = c
@@ -353,6 +362,17 @@ func normalizeText(s string) string {
 		i = j
 	}
 	return b.String()
+}
+
+// noLetters reports whether s is ASCII without letters, which normalizeText leaves as it is.
+func noLetters(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf || ('a' <= c|0x20 && c|0x20 <= 'z') {
+			return false
+		}
+	}
+	return true
 }
 
 // normalizeStored normalizes a flat or room number as imported ("12А", "012", "кв. 12",
@@ -387,7 +407,13 @@ func flatText(s string) string {
 	if len(s) > maxInput || !utf8.ValidString(s) {
 		return ""
 	}
-	t := strings.Join(strings.Fields(normalizeText(s)), "")
+	// Every space dropped: strings.Join(strings.Fields(t), ""), without copying a t that has none.
+	t := strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, normalizeText(s))
 	for _, m := range flatMarkers {
 		if rest, ok := strings.CutPrefix(t, m); ok {
 			rest = strings.TrimPrefix(strings.TrimPrefix(rest, "."), "№")

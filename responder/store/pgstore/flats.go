@@ -75,15 +75,41 @@ func (s *Store) PremisesByHouseFlats(ctx context.Context, org string, keys []dom
 	if err != nil {
 		return nil, fmt.Errorf("look up premises of %d flats: %w", len(keys), translate(err))
 	}
-	found, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (storecore.FlatRow, error) {
-		var r storecore.FlatRow
-		err := row.Scan(&r.OrgGUID, &r.ID, &r.HMObjectGUID, &r.HouseGUID, &r.FIASHouseGUID, &r.Flat,
-			&r.Room, &r.Address, &r.AccountNumber, &r.FlatKey)
-		return r, err
-	})
+	found, err := scanFlatRows(rows)
 	if err != nil {
 		return nil, fmt.Errorf("look up premises of %d flats: %w", len(keys), err)
 	}
 	storecore.GroupHouseFlats(found, keys, out)
 	return out, nil
+}
+
+// scanFlatRows reads rows of premisesCols and flat_key, a row's text as one string
+// (rawRow).
+func scanFlatRows(rows pgx.Rows) ([]storecore.FlatRow, error) {
+	defer rows.Close()
+	out := []storecore.FlatRow{}
+	var t rawRow
+	for rows.Next() {
+		var r storecore.FlatRow
+		ok := false
+		if r.Premises, ok = t.premises(rows); ok {
+			r.FlatKey = t.str(9, &ok)
+		}
+		if !ok {
+			var err error
+			if r, err = scanFlatRow(rows); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// scanFlatRow reads a row by rows.Scan, in a function of its own as scanPremisesRow.
+func scanFlatRow(rows pgx.Rows) (storecore.FlatRow, error) {
+	var r storecore.FlatRow
+	err := rows.Scan(&r.OrgGUID, &r.ID, &r.HMObjectGUID, &r.HouseGUID, &r.FIASHouseGUID, &r.Flat,
+		&r.Room, &r.Address, &r.AccountNumber, &r.FlatKey)
+	return r, err
 }

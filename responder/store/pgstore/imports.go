@@ -2,10 +2,12 @@ package pgstore
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/gisgw/gisgw/responder/domain"
@@ -99,16 +101,144 @@ func premisesSource(ps []domain.Premises, now time.Time) pgx.CopyFromSource {
 }
 
 func scanPremises(rows pgx.Rows) ([]domain.Premises, error) {
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Premises, error) {
-		var p domain.Premises
-		err := row.Scan(&p.OrgGUID, &p.ID, &p.HMObjectGUID, &p.HouseGUID, &p.FIASHouseGUID, &p.Flat,
-			&p.Room, &p.Address, &p.AccountNumber)
-		return p, err
-	})
-	if err != nil {
+	defer rows.Close()
+	out := []domain.Premises{} // as pgx.CollectRows gives it: empty, not nil
+	var r rawRow
+	for rows.Next() {
+		p, ok := r.premises(rows)
+		if !ok {
+			var err error
+			if p, err = scanPremisesRow(rows); err != nil {
+				return nil, fmt.Errorf("read premises: %w", err)
+			}
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read premises: %w", err)
 	}
 	return out, nil
+}
+
+// scanPremisesRow reads a row of premisesCols by rows.Scan (which puts what it scans into
+// on the heap: a function of its own, so the raw path does not pay for it).
+func scanPremisesRow(rows pgx.Rows) (domain.Premises, error) {
+	var p domain.Premises
+	err := rows.Scan(&p.OrgGUID, &p.ID, &p.HMObjectGUID, &p.HouseGUID, &p.FIASHouseGUID, &p.Flat,
+		&p.Room, &p.Address, &p.AccountNumber)
+	return p, err
+}
+
+// rawRow reads a row from its raw values: the text of all its text columns as one string,
+// cut into the columns, so one allocation per row instead of one per column (the premises
+// of a batch's houses are thousands of rows, the acts a few hundred of 18 strings each); the
+// columns then share the row's memory. The other columns are decoded from PostgreSQL's
+// binary format. A reader falls back to rows.Scan for a row where a column has a type or
+// format it does not expect (Scan then reports what is wrong).
+type rawRow struct {
+	fds  []pgconn.FieldDescription
+	vals [][]byte
+	buf  []byte
+	ends []int // ends[c] is where column c's text ends in all (non-text columns add none)
+	all  string
+}
+
+func (r *rawRow) load(rows pgx.Rows) {
+	r.fds, r.vals = rows.FieldDescriptions(), rows.RawValues()
+	r.buf, r.ends = r.buf[:0], r.ends[:0]
+	for c, v := range r.vals {
+		if c < len(r.fds) && r.fds[c].DataTypeOID == pgtype.TextOID {
+			r.buf = append(r.buf, v...)
+		}
+		r.ends = append(r.ends, len(r.buf))
+	}
+	r.all = string(r.buf)
+}
+
+// raw returns column c's value when the column has type oid (and, unless it is text,
+// PostgreSQL's binary format); ok is false otherwise. A NULL is a nil value.
+func (r *rawRow) raw(c int, oid uint32) (v []byte, ok bool) {
+	if c >= len(r.vals) || c >= len(r.fds) || r.fds[c].DataTypeOID != oid ||
+		(oid != pgtype.TextOID && r.fds[c].Format != pgtype.BinaryFormatCode) {
+		return nil, false
+	}
+	return r.vals[c], true
+}
+
+// text returns text column c; valid is false for NULL.
+func (r *rawRow) text(c int) (s string, valid, ok bool) {
+	v, ok := r.raw(c, pgtype.TextOID)
+	if !ok || v == nil {
+		return "", false, ok
+	}
+	start := 0
+	if c > 0 {
+		start = r.ends[c-1]
+	}
+	return r.all[start:r.ends[c]], true, true
+}
+
+// str returns text column c, which must not be NULL.
+func (r *rawRow) str(c int, ok *bool) string {
+	s, valid, k := r.text(c)
+	*ok = *ok && k && valid
+	return s
+}
+
+// int8 returns bigint column c, which must not be NULL.
+func (r *rawRow) int8(c int, ok *bool) int64 {
+	v, k := r.raw(c, pgtype.Int8OID)
+	if !k || len(v) != 8 {
+		*ok = false
+		return 0
+	}
+	return int64(binary.BigEndian.Uint64(v))
+}
+
+// bool returns boolean column c, which must not be NULL.
+func (r *rawRow) bool(c int, ok *bool) bool {
+	v, k := r.raw(c, pgtype.BoolOID)
+	if !k || len(v) != 1 {
+		*ok = false
+		return false
+	}
+	return v[0] == 1
+}
+
+// date returns date column c as dateOf does: the zero time for NULL.
+func (r *rawRow) date(c int, ok *bool) time.Time {
+	v, k := r.raw(c, pgtype.DateOID)
+	switch {
+	case !k:
+		*ok = false
+		return time.Time{}
+	case v == nil:
+		return time.Time{}
+	case len(v) != 4:
+		*ok = false
+		return time.Time{}
+	}
+	// As pgtype's DateCodec reads it; infinite dates and years outside 1-9999 (which the
+	// codec may refuse) are left to it.
+	t := time.Date(2000, 1, int(1+int32(binary.BigEndian.Uint32(v))), 0, 0, 0, 0, time.UTC)
+	if y := t.Year(); y < 1 || y > 9999 {
+		*ok = false
+		return time.Time{}
+	}
+	return t
+}
+
+// premises reads a row of premisesCols.
+func (r *rawRow) premises(rows pgx.Rows) (domain.Premises, bool) {
+	r.load(rows)
+	ok := true
+	p := domain.Premises{OrgGUID: r.str(0, &ok), ID: r.str(1, &ok), HMObjectGUID: r.str(2, &ok), HouseGUID: r.str(3, &ok),
+		FIASHouseGUID: r.str(4, &ok), Flat: r.str(5, &ok), Room: r.str(6, &ok), Address: r.str(7, &ok),
+		AccountNumber: r.str(8, &ok)}
+	if !ok {
+		return domain.Premises{}, false
+	}
+	return p, true
 }
 
 type querier interface {
@@ -394,38 +524,25 @@ func debtorsSource(rows []storecore.ActRow) pgx.CopyFromSource {
 func scanActs(rows pgx.Rows) ([]storecore.ActRow, error) {
 	defer rows.Close()
 	var out []storecore.ActRow
+	var raw rawRow
 	for rows.Next() {
-		var (
-			r                                           storecore.ActRow
-			kind                                        string
-			pron, eff, from, to, bal, canc              pgtype.Date
-			amount, outstanding, size                   int64
-			unknown                                     bool
-			docName, docPath, docHash, docGUID          string
-			key, last, first, middle, snils, dt, ds, dn pgtype.Text
-		)
-		a := &r.Act
-		if err := rows.Scan(&a.OrgGUID, &a.ID, &r.PremisesOrg, &a.PremisesID, &a.CaseNumber, &kind, &pron, &eff,
-			&from, &to, &amount, &outstanding, &unknown, &bal, &canc, &docName, &docPath, &size, &docHash, &docGUID,
-			&key, &last, &first, &middle, &snils, &dt, &ds, &dn); err != nil {
-			return nil, fmt.Errorf("read court acts: %w", err)
+		var r storecore.ActRow
+		var debtor domain.Debtor
+		var hasDebtor bool
+		if !raw.act(rows, &r, &debtor, &hasDebtor) {
+			var err error
+			if r, debtor, hasDebtor, err = scanActRow(rows); err != nil {
+				return nil, fmt.Errorf("read court acts: %w", err)
+			}
 		}
-		debtor := domain.Debtor{LastName: last.String, FirstName: first.String, MiddleName: middle.String,
-			SNILS: snils.String, DocType: dt.String, DocSeries: ds.String, DocNumber: dn.String}
+		a := &r.Act
 		if n := len(out); n > 0 && out[n-1].Act.OrgGUID == a.OrgGUID && out[n-1].Act.ID == a.ID {
-			if key.Valid {
+			if hasDebtor {
 				out[n-1].Act.Debtors = append(out[n-1].Act.Debtors, debtor)
 			}
 			continue
 		}
-		a.Kind = domain.ActKind(kind)
-		a.Amount, a.Outstanding, a.OutstandingUnknown = domain.Money(amount), domain.Money(outstanding), unknown
-		a.PronouncedOn, a.EffectiveOn, a.DebtFrom, a.DebtTo = dateOf(pron), dateOf(eff), dateOf(from), dateOf(to)
-		a.BalanceOn, a.CancelledOn = dateOf(bal), dateOf(canc)
-		if docPath != "" {
-			a.Document = &domain.Document{Name: docName, Path: docPath, Size: size, Hash: docHash, AttachmentGUID: docGUID}
-		}
-		if key.Valid {
+		if hasDebtor {
 			a.Debtors = []domain.Debtor{debtor}
 		}
 		out = append(out, r)
@@ -434,4 +551,70 @@ func scanActs(rows pgx.Rows) ([]storecore.ActRow, error) {
 		return nil, fmt.Errorf("read court acts: %w", err)
 	}
 	return out, nil
+}
+
+// scanActRow is rawRow.act by rows.Scan: a function of its own, so that its variables
+// (whose addresses Scan takes, which puts them on the heap) cost nothing on the raw path.
+func scanActRow(rows pgx.Rows) (storecore.ActRow, domain.Debtor, bool, error) {
+	var (
+		r                                           storecore.ActRow
+		kind                                        string
+		pron, eff, from, to, bal, canc              pgtype.Date
+		amount, outstanding, size                   int64
+		unknown                                     bool
+		docName, docPath, docHash, docGUID          string
+		key, last, first, middle, snils, dt, ds, dn pgtype.Text
+	)
+	a := &r.Act
+	if err := rows.Scan(&a.OrgGUID, &a.ID, &r.PremisesOrg, &a.PremisesID, &a.CaseNumber, &kind, &pron, &eff,
+		&from, &to, &amount, &outstanding, &unknown, &bal, &canc, &docName, &docPath, &size, &docHash, &docGUID,
+		&key, &last, &first, &middle, &snils, &dt, &ds, &dn); err != nil {
+		return r, domain.Debtor{}, false, err
+	}
+	debtor := domain.Debtor{LastName: last.String, FirstName: first.String, MiddleName: middle.String,
+		SNILS: snils.String, DocType: dt.String, DocSeries: ds.String, DocNumber: dn.String}
+	a.Kind = domain.ActKind(kind)
+	a.Amount, a.Outstanding, a.OutstandingUnknown = domain.Money(amount), domain.Money(outstanding), unknown
+	a.PronouncedOn, a.EffectiveOn, a.DebtFrom, a.DebtTo = dateOf(pron), dateOf(eff), dateOf(from), dateOf(to)
+	a.BalanceOn, a.CancelledOn = dateOf(bal), dateOf(canc)
+	if docPath != "" {
+		a.Document = &domain.Document{Name: docName, Path: docPath, Size: size, Hash: docHash, AttachmentGUID: docGUID}
+	}
+	return r, debtor, key.Valid, nil
+}
+
+// act reads a row of actCols + debtorCols into r (the act) and d (the row's debtor; hasDebtor
+// false when the act has none: the columns are NULL).
+func (raw *rawRow) act(rows pgx.Rows, r *storecore.ActRow, d *domain.Debtor, hasDebtor *bool) bool {
+	raw.load(rows)
+	ok := true
+	a := &r.Act
+	a.OrgGUID, a.ID, r.PremisesOrg, a.PremisesID = raw.str(0, &ok), raw.str(1, &ok), raw.str(2, &ok), raw.str(3, &ok)
+	a.CaseNumber, a.Kind = raw.str(4, &ok), domain.ActKind(raw.str(5, &ok))
+	a.PronouncedOn, a.EffectiveOn, a.DebtFrom, a.DebtTo = raw.date(6, &ok), raw.date(7, &ok), raw.date(8, &ok), raw.date(9, &ok)
+	a.Amount, a.Outstanding, a.OutstandingUnknown = domain.Money(raw.int8(10, &ok)), domain.Money(raw.int8(11, &ok)), raw.bool(12, &ok)
+	a.BalanceOn, a.CancelledOn = raw.date(13, &ok), raw.date(14, &ok)
+	docName, docPath, size := raw.str(15, &ok), raw.str(16, &ok), raw.int8(17, &ok)
+	docHash, docGUID := raw.str(18, &ok), raw.str(19, &ok)
+	a.Document = nil
+	if docPath != "" {
+		a.Document = &domain.Document{Name: docName, Path: docPath, Size: size, Hash: docHash, AttachmentGUID: docGUID}
+	}
+	// The debtor's columns are NULL when the act has none (the LEFT JOIN).
+	var fields [8]string
+	for i := range fields {
+		s, valid, k := raw.text(20 + i)
+		ok = ok && k
+		fields[i] = s
+		if i == 0 {
+			*hasDebtor = valid
+		}
+	}
+	*d = domain.Debtor{LastName: fields[1], FirstName: fields[2], MiddleName: fields[3], SNILS: fields[4],
+		DocType: fields[5], DocSeries: fields[6], DocNumber: fields[7]}
+	if !ok {
+		*r = storecore.ActRow{}
+		*hasDebtor = false
+	}
+	return ok
 }

@@ -148,12 +148,13 @@ func GroupPremises(rows []domain.Premises, keys []string, keysOf func(domain.Pre
 	for _, k := range keys {
 		want[k] = 0
 	}
-	// Two passes, so that each key's slice is allocated once at its size: a batch's houses
-	// are thousands of rows, and growing slices of them was a good part of the decide step's
-	// garbage.
-	each := func(p domain.Premises, fn func(k string)) {
+	// Two passes, so that each key's slice is allocated at its size, all of them in one
+	// array: a batch's houses are thousands of rows, and growing slices of them was a good
+	// part of the decide step's garbage. keysOf runs once per row.
+	rowKeys := make([][]string, len(rows))
+	each := func(i int, fn func(k string)) {
 		var done string
-		for _, k := range keysOf(p) {
+		for _, k := range rowKeys[i] {
 			// A house whose GIS and FIAS GUIDs are equal is one key, not two rows.
 			if _, ok := want[k]; ok && k != done {
 				fn(k)
@@ -161,16 +162,21 @@ func GroupPremises(rows []domain.Premises, keys []string, keysOf func(domain.Pre
 			}
 		}
 	}
-	for _, p := range rows {
-		each(p, func(k string) { want[k]++ })
+	total := 0
+	for i, p := range rows {
+		rowKeys[i] = keysOf(p)
+		each(i, func(k string) { want[k]++; total++ })
 	}
+	all := make([]domain.Premises, total)
 	out := make(map[string][]domain.Premises)
-	for _, p := range rows {
-		each(p, func(k string) {
-			if out[k] == nil {
-				out[k] = make([]domain.Premises, 0, want[k])
+	for i, p := range rows {
+		each(i, func(k string) {
+			ps, ok := out[k]
+			if !ok {
+				// Its own part of the array: an append to one key never writes into another's.
+				ps, all = all[:0:want[k]], all[want[k]:]
 			}
-			out[k] = append(out[k], p)
+			out[k] = append(ps, p)
 		})
 	}
 	return out
