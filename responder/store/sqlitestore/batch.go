@@ -50,19 +50,23 @@ func (s *Store) premisesByKeys(ctx context.Context, cond func(in string) string,
 		chunk := rest[:min(lookupChunk, len(rest))]
 		rest = rest[len(chunk):]
 		// Numbered parameters: ?1 is the first key, ?2 org (as orgOrShared expects), ?3… the
-		// other keys, so that the key list can appear twice in cond.
-		args := make([]any, 0, len(chunk)+1)
-		args = append(args, chunk[0], org)
-		in := make([]byte, 0, 5*len(chunk))
-		in = append(in, "?1"...)
+		// other keys, so that the key list can appear twice in cond. The list is padded with
+		// NULLs (see padded).
+		n := padded(len(chunk), lookupChunk)
+		args := make([]any, n+1)
+		args[0], args[1] = chunk[0], org
 		for i, k := range chunk[1:] {
-			in = fmt.Appendf(in, ", ?%d", i+3)
-			args = append(args, k)
+			args[i+2] = k
+		}
+		in := make([]byte, 0, 6*n)
+		in = append(in, "?1"...)
+		for i := 3; i <= n+1; i++ {
+			in = fmt.Appendf(in, ", ?%d", i)
 		}
 		// No ORDER BY: to skip the sort, SQLite's planner would walk the whole table in
 		// premise_id order rather than search the house indexes (seen with a few houses in
 		// a store of 100,000 premises). Sorted below, as SQLite's BINARY collation would.
-		rows, err := s.r.QueryContext(ctx, `SELECT `+premisesCols+` FROM premises
+		rows, err := s.rc.QueryContext(ctx, `SELECT `+premisesCols+` FROM premises
 			WHERE `+cond(string(in))+` AND `+orgOrShared, args...)
 		if err != nil {
 			return nil, fmt.Errorf("look up premises of %d keys: %w", len(chunk), translate(err))

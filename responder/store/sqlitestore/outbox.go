@@ -55,7 +55,7 @@ func inArgs(vals []string) (string, []any) {
 // after this look is found by the caller's next claim, as if it had come a moment later.
 func (s *Store) anyFree(ctx context.Context, cond string, args []any) (bool, error) {
 	var ok bool
-	err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sub_requests s WHERE `+cond+` AND `+leaseFree+`)`,
+	err := s.rc.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sub_requests s WHERE `+cond+` AND `+leaseFree+`)`,
 		append(args, stamp(s.now()))...).Scan(&ok)
 	if err != nil {
 		return false, fmt.Errorf("look for sub-requests: %w", err)
