@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 )
 
@@ -28,19 +27,25 @@ func newStmtCache(db *sql.DB) *stmtCache {
 }
 
 // get returns the cached statement of query, preparing it on first use; nil when the cache
-// is full.
+// is full. The lock is not held while preparing: that waits for a connection of the pool,
+// and the writer's one connection may be in a transaction that looks up a statement.
 func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if st, ok := c.stmts[query]; ok {
+	st, ok := c.stmts[query]
+	full := len(c.stmts) >= maxCached
+	c.mu.Unlock()
+	if ok || full {
 		return st, nil
-	}
-	if len(c.stmts) >= maxCached {
-		return nil, nil
 	}
 	st, err := c.db.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if had, ok := c.stmts[query]; ok {
+		// Prepared meanwhile by another caller: keep theirs.
+		return had, st.Close()
 	}
 	c.stmts[query] = st
 	return st, nil
@@ -68,17 +73,6 @@ func (c *stmtCache) QueryRowContext(ctx context.Context, query string, args ...a
 	return st.QueryRowContext(ctx, args...)
 }
 
-// inTx returns the transaction's form of query's cached statement (the pool's statement is
-// reused when already prepared on the transaction's connection); nil when the cache is
-// full. The transaction's end releases the form, not the statement.
-func (c *stmtCache) inTx(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
-	st, err := c.get(ctx, query)
-	if err != nil || st == nil {
-		return nil, err
-	}
-	return tx.StmtContext(ctx, st), nil
-}
-
 // close closes every cached statement.
 func (c *stmtCache) close() error {
 	c.mu.Lock()
@@ -94,34 +88,69 @@ func (c *stmtCache) close() error {
 }
 
 // cachedTx is a write transaction whose statements come from the writer's cache: the
-// decide step's claims and saves run the same few statements for every batch.
+// decide step's claims and saves run the same few statements for every batch. The writer
+// pool's one connection is the transaction's, so a text not cached yet runs unprepared and
+// is prepared after the transaction (warm).
 type cachedTx struct {
 	*sql.Tx
-	c *stmtCache
+	c      *stmtCache
+	missed []string
+}
+
+// stmt returns the transaction's form of query's cached statement (the statement prepared
+// on this connection is reused; the transaction's end releases the form only), or nil.
+func (t *cachedTx) stmt(ctx context.Context, query string) *sql.Stmt {
+	t.c.mu.Lock()
+	st, ok := t.c.stmts[query]
+	t.c.mu.Unlock()
+	if !ok {
+		t.missed = append(t.missed, query)
+		return nil
+	}
+	return t.Tx.StmtContext(ctx, st)
 }
 
 // ExecContext runs query through its cached statement.
-func (t cachedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	st, err := t.c.inTx(ctx, t.Tx, query)
-	if err != nil {
-		return nil, err
+func (t *cachedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
 	}
-	if st == nil {
-		return t.Tx.ExecContext(ctx, query, args...)
-	}
-	return st.ExecContext(ctx, args...)
+	return t.Tx.ExecContext(ctx, query, args...)
 }
 
 // QueryContext runs query through its cached statement.
-func (t cachedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	st, err := t.c.inTx(ctx, t.Tx, query)
-	if err != nil {
-		return nil, err
+func (t *cachedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
 	}
-	if st == nil {
-		return t.Tx.QueryContext(ctx, query, args...)
+	return t.Tx.QueryContext(ctx, query, args...)
+}
+
+// warm prepares the texts the transaction ran unprepared, once it has released the
+// connection. A text that does not prepare is left out: the next transaction runs it
+// unprepared again and reports its error.
+func (t *cachedTx) warm(ctx context.Context) {
+	for _, q := range t.missed {
+		_, _ = t.c.get(ctx, q)
 	}
-	return st.QueryContext(ctx, args...)
+	t.missed = nil
+}
+
+// writeCached is writeRelaxed with the writer's cached statements.
+func (s *Store) writeCached(ctx context.Context, fn func(tx *cachedTx) error) error {
+	ct := &cachedTx{c: s.wc}
+	err := s.writeRelaxed(ctx, func(tx *sql.Tx) error {
+		ct.Tx = tx
+		return fn(ct)
+	})
+	ct.warm(ctx)
+	return err
+}
+
+// txQuerier is what the claim's helpers need of a transaction: a *sql.Tx or a *cachedTx.
+type txQuerier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 // padded is the length an IN list of n values (at most limit) is padded to with NULLs,
@@ -144,16 +173,4 @@ func inList(vals []string, limit int) (string, []any) {
 		args[i] = v
 	}
 	return placeholders(n), args
-}
-
-// numbered returns "?from, ?from+1, …" for n parameters.
-func numbered(from, n int) string {
-	var b strings.Builder
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "?%d", from+i)
-	}
-	return b.String()
 }
