@@ -141,13 +141,10 @@ func (s *Store) attachAgreements(ctx context.Context, acts []domain.CourtAct) er
 	const chunk = 500
 	for len(ids) > 0 {
 		n := min(chunk, len(ids))
-		args := make([]any, n)
-		for i, id := range ids[:n] {
-			args[i] = id
-		}
+		in, args := inList(ids[:n], chunk)
 		ids = ids[n:]
 		// Selected by act id only; AttachAgreements matches the organization too.
-		rows, err := s.r.QueryContext(ctx, `SELECT `+agreementCols+` FROM agreements WHERE act_id IN (`+placeholders(n)+`)
+		rows, err := s.rc.QueryContext(ctx, `SELECT `+agreementCols+` FROM agreements WHERE act_id IN (`+in+`)
 			ORDER BY org_guid, act_id, agreement_date IS NULL, agreement_date, agreement_number`, args...)
 		if err != nil {
 			return fmt.Errorf("read agreements: %w", translate(err))

@@ -2,7 +2,6 @@ package sqlitestore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 
@@ -50,19 +49,23 @@ func (s *Store) premisesByKeys(ctx context.Context, cond func(in string) string,
 		chunk := rest[:min(lookupChunk, len(rest))]
 		rest = rest[len(chunk):]
 		// Numbered parameters: ?1 is the first key, ?2 org (as orgOrShared expects), ?3… the
-		// other keys, so that the key list can appear twice in cond.
-		args := make([]any, 0, len(chunk)+1)
-		args = append(args, chunk[0], org)
-		in := make([]byte, 0, 5*len(chunk))
-		in = append(in, "?1"...)
+		// other keys, so that the key list can appear twice in cond. The list is padded with
+		// NULLs (see padded).
+		n := padded(len(chunk), lookupChunk)
+		args := make([]any, n+1)
+		args[0], args[1] = chunk[0], org
 		for i, k := range chunk[1:] {
-			in = fmt.Appendf(in, ", ?%d", i+3)
-			args = append(args, k)
+			args[i+2] = k
+		}
+		in := make([]byte, 0, 6*n)
+		in = append(in, "?1"...)
+		for i := 3; i <= n+1; i++ {
+			in = fmt.Appendf(in, ", ?%d", i)
 		}
 		// No ORDER BY: to skip the sort, SQLite's planner would walk the whole table in
 		// premise_id order rather than search the house indexes (seen with a few houses in
 		// a store of 100,000 premises). Sorted below, as SQLite's BINARY collation would.
-		rows, err := s.r.QueryContext(ctx, `SELECT `+premisesCols+` FROM premises
+		rows, err := s.rc.QueryContext(ctx, `SELECT `+premisesCols+` FROM premises
 			WHERE `+cond(string(in))+` AND `+orgOrShared, args...)
 		if err != nil {
 			return nil, fmt.Errorf("look up premises of %d keys: %w", len(chunk), translate(err))
@@ -96,7 +99,7 @@ func (s *Store) SaveDecisions(ctx context.Context, ups []domain.DecisionUpdate) 
 	if err != nil {
 		return fmt.Errorf("save decisions: %w", err)
 	}
-	err = s.writeRelaxed(ctx, func(tx *sql.Tx) error {
+	err = s.writeCached(ctx, func(tx *cachedTx) error {
 		// Every check before any write: the batch is stored whole or not at all. The states
 		// are read in one statement per chunk, not one (prepared anew) per sub-request.
 		states, err := currentStates(ctx, tx, guids)
@@ -114,16 +117,16 @@ func (s *Store) SaveDecisions(ctx context.Context, ups []domain.DecisionUpdate) 
 			}
 			from[i] = st
 		}
-		// Multi-row statements, a chunk of the batch each: one statement per table instead
-		// of three per decision. VALUES keeps the batch's order, so ids follow it.
+		// Multi-row statements: a few per table instead of three statements per decision.
+		// Their rows come in pieces of a power of two (saveLen), so that the statements
+		// stay prepared. VALUES keeps the batch's order, so ids follow it.
 		ts := stamp(now)
-		for lo := 0; lo < len(ups); lo += saveChunk {
-			chunk := ups[lo:min(lo+saveChunk, len(ups))]
-			decisions := make([]any, 0, 8*len(chunk))
-			audits := make([]any, 0, 4*len(chunk))
-			byState := map[domain.State][]any{}
-			var states []domain.State
-			for i, u := range chunk {
+		byState := map[domain.State][]string{}
+		var order []domain.State
+		for lo := 0; lo < len(ups); {
+			piece := ups[lo : lo+saveLen(len(ups)-lo)]
+			decisions := make([]any, 0, 8*len(piece))
+			for _, u := range piece {
 				d := u.Decision
 				body, err := storecore.EncodeDecision(d)
 				if err != nil {
@@ -131,27 +134,40 @@ func (s *Store) SaveDecisions(ctx context.Context, ups []domain.DecisionUpdate) 
 				}
 				decisions = append(decisions, d.SubRequestGUID, stamp(d.DecidedAt), d.RuleVersion,
 					boolInt(d.HasDebt), boolInt(d.Review), d.DecidedBy, d.Comment, string(body))
-				audits = append(audits, d.SubRequestGUID, ts, storecore.SystemActor, storecore.DecisionDetail(d, from[lo+i], u.State))
 				if _, ok := byState[u.State]; !ok {
-					states = append(states, u.State)
+					order = append(order, u.State)
 				}
 				byState[u.State] = append(byState[u.State], d.SubRequestGUID)
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO decisions (subrequest_guid, decided_at, rule_version,
-				has_debt, review, decided_by, comment, body) VALUES `+valuesRows(len(chunk), "(?, ?, ?, ?, ?, ?, ?, ?)"), decisions...); err != nil {
-				return fmt.Errorf("store %d decisions: %w", len(chunk), err)
+				has_debt, review, decided_by, comment, body) VALUES `+valuesRows(len(piece), "(?, ?, ?, ?, ?, ?, ?, ?)"), decisions...); err != nil {
+				return fmt.Errorf("store %d decisions: %w", len(piece), err)
 			}
-			for _, st := range states {
-				guids := byState[st]
+			lo += len(piece)
+		}
+		for _, st := range order {
+			for rest := byState[st]; len(rest) > 0; {
+				chunk := rest[:min(lookupChunk, len(rest))]
+				rest = rest[len(chunk):]
+				in, args := inList(chunk, lookupChunk)
 				if _, err := tx.ExecContext(ctx, `UPDATE sub_requests SET state = ?, updated_at = ?, lease_owner = '',
-					lease_until = NULL WHERE guid IN (`+placeholders(len(guids))+`)`, append([]any{string(st), ts}, guids...)...); err != nil {
-					return fmt.Errorf("set state of %d sub-requests to %s: %w", len(guids), st, err)
+					lease_until = NULL WHERE guid IN (`+in+`)`, append([]any{string(st), ts}, args...)...); err != nil {
+					return fmt.Errorf("set state of %d sub-requests to %s: %w", len(chunk), st, err)
 				}
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO audit (subrequest_guid, at, actor, action, detail)
-				VALUES `+valuesRows(len(chunk), "(?, ?, ?, 'decided', ?)"), audits...); err != nil {
-				return fmt.Errorf("write %d audit entries: %w", len(chunk), err)
+		}
+		for lo := 0; lo < len(ups); {
+			n := saveLen(len(ups) - lo)
+			audits := make([]any, 0, 4*n)
+			for i, u := range ups[lo : lo+n] {
+				d := u.Decision
+				audits = append(audits, d.SubRequestGUID, ts, storecore.SystemActor, storecore.DecisionDetail(d, from[lo+i], u.State))
 			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO audit (subrequest_guid, at, actor, action, detail)
+				VALUES `+valuesRows(n, "(?, ?, ?, 'decided', ?)"), audits...); err != nil {
+				return fmt.Errorf("write %d audit entries: %w", n, err)
+			}
+			lo += n
 		}
 		return nil
 	})
@@ -162,8 +178,19 @@ func (s *Store) SaveDecisions(ctx context.Context, ups []domain.DecisionUpdate) 
 }
 
 // saveChunk bounds the decisions of one multi-row statement: 8 parameters each, well under
-// SQLite's limit.
-const saveChunk = 200
+// SQLite's limit. A power of two (see saveLen).
+const saveChunk = 128
+
+// saveLen is the rows of the next multi-row statement for n rows still to write: the
+// largest power of two up to n and saveChunk, so that a batch of any size uses a few
+// statement texts (100 rows: 64, 32 and 4).
+func saveLen(n int) int {
+	p := saveChunk
+	for p > n {
+		p /= 2
+	}
+	return p
+}
 
 // valuesRows is n copies of one VALUES row, comma-separated.
 func valuesRows(n int, row string) string {
@@ -171,16 +198,13 @@ func valuesRows(n int, row string) string {
 }
 
 // currentStates returns the state of each of guids that is stored.
-func currentStates(ctx context.Context, tx *sql.Tx, guids []string) (map[string]domain.State, error) {
+func currentStates(ctx context.Context, tx txQuerier, guids []string) (map[string]domain.State, error) {
 	out := make(map[string]domain.State, len(guids))
 	for rest := guids; len(rest) > 0; {
 		chunk := rest[:min(lookupChunk, len(rest))]
 		rest = rest[len(chunk):]
-		args := make([]any, len(chunk))
-		for i, g := range chunk {
-			args[i] = g
-		}
-		rows, err := tx.QueryContext(ctx, `SELECT guid, state FROM sub_requests WHERE guid IN (`+placeholders(len(chunk))+`)`, args...)
+		in, args := inList(chunk, lookupChunk)
+		rows, err := tx.QueryContext(ctx, `SELECT guid, state FROM sub_requests WHERE guid IN (`+in+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("read states of %d sub-requests: %w", len(chunk), err)
 		}

@@ -100,18 +100,22 @@ func (s *Store) PremisesByHouseFlats(ctx context.Context, org string, keys []dom
 	for rest := keys; len(rest) > 0; {
 		chunk := rest[:min(flatChunk, len(rest))]
 		rest = rest[len(chunk):]
-		// ?1 is org; the pairs follow.
-		args := make([]any, 0, 2*len(chunk)+1)
-		args = append(args, org)
+		// ?1 is org; the pairs follow, padded with NULL pairs (see padded), which match
+		// nothing.
+		n := padded(len(chunk), flatChunk)
+		args := make([]any, 2*n+1)
+		args[0] = org
 		var values strings.Builder
-		for i, k := range chunk {
+		for i := range n {
 			if i > 0 {
 				values.WriteString(", ")
 			}
 			fmt.Fprintf(&values, "(?%d, ?%d)", 2*i+2, 2*i+3)
-			args = append(args, k.House, k.FlatKey)
+			if i < len(chunk) {
+				args[2*i+1], args[2*i+2] = chunk[i].House, chunk[i].FlatKey
+			}
 		}
-		rows, err := s.r.QueryContext(ctx, houseFlatsQuery(values.String()), args...)
+		rows, err := s.rc.QueryContext(ctx, houseFlatsQuery(values.String()), args...)
 		if err != nil {
 			return nil, fmt.Errorf("look up premises of %d flats: %w", len(chunk), translate(err))
 		}

@@ -63,14 +63,11 @@ func (s *Store) CourtActsByPremises(ctx context.Context, premisesIDs []string) (
 	const chunk = 500
 	for len(ids) > 0 {
 		n := min(chunk, len(ids))
-		args := make([]any, n)
-		for i, id := range ids[:n] {
-			args[i] = id
-		}
+		in, args := inList(ids[:n], chunk)
 		ids = ids[n:]
-		rows, err := s.r.QueryContext(ctx, `SELECT `+actCols+`, `+debtorCols+` FROM court_acts a
+		rows, err := s.rc.QueryContext(ctx, `SELECT `+actCols+`, `+debtorCols+` FROM court_acts a
 			LEFT JOIN court_act_debtors d ON d.org_guid = a.org_guid AND d.act_id = a.act_id
-			WHERE a.premise_id IN (`+placeholders(n)+`)
+			WHERE a.premise_id IN (`+in+`)
 			ORDER BY a.premise_id, a.org_guid, a.act_id, d.position`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("read court acts: %w", translate(err))

@@ -55,7 +55,7 @@ func inArgs(vals []string) (string, []any) {
 // after this look is found by the caller's next claim, as if it had come a moment later.
 func (s *Store) anyFree(ctx context.Context, cond string, args []any) (bool, error) {
 	var ok bool
-	err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sub_requests s WHERE `+cond+` AND `+leaseFree+`)`,
+	err := s.rc.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sub_requests s WHERE `+cond+` AND `+leaseFree+`)`,
 		append(args, stamp(s.now()))...).Scan(&ok)
 	if err != nil {
 		return false, fmt.Errorf("look for sub-requests: %w", err)
@@ -65,7 +65,7 @@ func (s *Store) anyFree(ctx context.Context, cond string, args []any) (bool, err
 
 // leaseSubRequests leases the sub-requests cond selects (earliest deadline first, at most
 // limit) to owner and returns them in that order.
-func (s *Store) leaseSubRequests(ctx context.Context, tx *sql.Tx, cond string, args []any, owner string, limit int, lease time.Duration) ([]domain.SubRequest, error) {
+func (s *Store) leaseSubRequests(ctx context.Context, tx txQuerier, cond string, args []any, owner string, limit int, lease time.Duration) ([]domain.SubRequest, error) {
 	now := s.now()
 	rows, err := tx.QueryContext(ctx, `SELECT `+subRequestCols+` FROM sub_requests s WHERE `+cond+` AND `+leaseFree+`
 		ORDER BY s.response_date IS NULL, s.response_date, s.guid LIMIT ?`, append(args, stamp(now), limit)...)
@@ -83,7 +83,7 @@ func (s *Store) leaseSubRequests(ctx context.Context, tx *sql.Tx, cond string, a
 	for i, r := range out {
 		guids[i] = r.GUID
 	}
-	ph, in := inArgs(guids)
+	ph, in := inList(guids, limit)
 	if _, err := tx.ExecContext(ctx, `UPDATE sub_requests SET lease_owner = ?, lease_until = ? WHERE guid IN (`+ph+`)`,
 		append([]any{owner, stamp(now.Add(lease))}, in...)...); err != nil {
 		return nil, fmt.Errorf("lease sub-requests: %w", err)
@@ -108,7 +108,7 @@ func (s *Store) ClaimForDecision(ctx context.Context, owner string, limit int, l
 		return nil, nil
 	}
 	var out []domain.SubRequest
-	err := s.writeRelaxed(ctx, func(tx *sql.Tx) (err error) {
+	err := s.writeCached(ctx, func(tx *cachedTx) (err error) {
 		out, err = s.leaseSubRequests(ctx, tx, cond, nil, owner, limit, lease)
 		return err
 	})

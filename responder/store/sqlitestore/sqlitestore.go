@@ -50,6 +50,7 @@ type Options struct {
 // Store is the SQLite store. It is safe for concurrent use.
 type Store struct {
 	w, r       *sql.DB
+	rc, wc     *stmtCache // the pools' prepared statements
 	now        func() time.Time
 	migrations []storecore.Migration
 	current    atomic.Bool // schema is at the latest version
@@ -90,6 +91,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	s.w.SetMaxIdleConns(1)
 	s.w.SetConnMaxLifetime(0)
 	s.w.SetConnMaxIdleTime(0)
+	s.wc = newStmtCache(s.w)
 	// The first connection sets WAL mode, which is persistent, before any reader opens.
 	if err := s.w.PingContext(ctx); err != nil {
 		s.w.Close()
@@ -106,6 +108,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	s.r.SetMaxOpenConns(readers)
 	s.r.SetMaxIdleConns(readers)
+	s.rc = newStmtCache(s.r)
 
 	cur, latest, err := s.SchemaVersion(ctx)
 	if err != nil {
@@ -199,7 +202,7 @@ func restrictMode(paths ...string) error {
 
 // Close releases both pools.
 func (s *Store) Close() error {
-	return errors.Join(s.r.Close(), s.w.Close())
+	return errors.Join(s.rc.close(), s.wc.close(), s.r.Close(), s.w.Close())
 }
 
 func (s *Store) usable(ctx context.Context) error {
