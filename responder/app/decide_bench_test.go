@@ -49,6 +49,19 @@ func benchScale(b *testing.B) float64 {
 	return f
 }
 
+// benchDecideBatch is GISGW_BENCH_DECIDE_BATCH, 0 (the pipeline's default) when unset.
+func benchDecideBatch(b *testing.B) int {
+	v := os.Getenv("GISGW_BENCH_DECIDE_BATCH")
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		b.Fatalf("GISGW_BENCH_DECIDE_BATCH=%q: want a positive number", v)
+	}
+	return n
+}
+
 // benchGUID makes a GUID-shaped string that is unique per (kind, n).
 func benchGUID(kind, n int) string {
 	return fmt.Sprintf("%08x-0000-4000-8000-%012x", kind, n)
@@ -401,7 +414,9 @@ func BenchmarkDecisions(b *testing.B) {
 				Decider: app.NewDecider(st, cal),
 				Orgs:    []pipeline.Org{{GUID: benchOrg}},
 				Owner:   "bench",
-				Now:     func() time.Time { return now },
+				// GISGW_BENCH_DECIDE_BATCH compares decide batch sizes (unset: the default).
+				DecideBatchSize: benchDecideBatch(b),
+				Now:             func() time.Time { return now },
 			})
 			if err != nil {
 				b.Fatal(err)

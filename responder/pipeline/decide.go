@@ -48,7 +48,7 @@ func (p *Pipeline) decide(ctx context.Context) (Progress, error) {
 func (p *Pipeline) decideSome(ctx context.Context) (int, error) {
 	n := 0
 	for {
-		srs, err := p.o.Store.ClaimForDecision(ctx, p.o.Owner, p.o.BatchSize, p.o.Lease)
+		srs, err := p.o.Store.ClaimForDecision(ctx, p.o.Owner, p.o.DecideBatchSize, p.o.Lease)
 		if err != nil {
 			return n, fmt.Errorf("claim sub-requests to decide: %w", err)
 		}
@@ -67,10 +67,9 @@ func (p *Pipeline) decideSome(ctx context.Context) (int, error) {
 			}
 		}
 		err = p.o.Store.SaveDecisions(ctx, ups)
-		if errors.Is(err, domain.ErrConflict) || errors.Is(err, domain.ErrNotFound) {
+		if movedOn(err) {
 			// One of the batch moved on meanwhile (closed by GIS past its deadline, say): save
-			// them one by one. saveEach stops at that one, so the ones after it in the batch
-			// wait for their lease to expire.
+			// them one by one, all but the ones that moved on.
 			saved, err := p.saveEach(ctx, ups)
 			n += saved
 			p.readied()
@@ -102,13 +101,29 @@ func (p *Pipeline) decideBatch(ctx context.Context, srs []domain.SubRequest) ([]
 	return ds, nil
 }
 
-// saveEach saves decisions one transaction each and stops at the first failure.
+// movedOn reports whether a save failed because a sub-request can no longer be decided
+// (closed, being sent, or gone): nothing to retry for that one.
+func movedOn(err error) bool {
+	return errors.Is(err, domain.ErrConflict) || errors.Is(err, domain.ErrNotFound)
+}
+
+// saveEach saves decisions one transaction each. A sub-request that moved on is skipped and
+// reported with the others that did once all are through; any other failure stops it (the
+// rest wait for their lease to expire and are decided again).
 func (p *Pipeline) saveEach(ctx context.Context, ups []domain.DecisionUpdate) (int, error) {
-	for i, u := range ups {
-		if err := p.o.Store.SaveDecision(ctx, u.Decision, u.State); err != nil {
-			return i, fmt.Errorf("save decision for %s: %w", u.Decision.SubRequestGUID, err)
+	saved := 0
+	var skipped []error
+	for _, u := range ups {
+		err := p.o.Store.SaveDecision(ctx, u.Decision, u.State)
+		if movedOn(err) {
+			skipped = append(skipped, fmt.Errorf("save decision for %s: %w", u.Decision.SubRequestGUID, err))
+			continue
+		}
+		if err != nil {
+			return saved, errors.Join(append(skipped, fmt.Errorf("save decision for %s: %w", u.Decision.SubRequestGUID, err))...)
 		}
 		p.o.Metrics.decided(u.State)
+		saved++
 	}
-	return len(ups), nil
+	return saved, errors.Join(skipped...)
 }

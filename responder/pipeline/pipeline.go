@@ -139,6 +139,10 @@ type Org struct {
 	ExecutorGUID string
 }
 
+// DefaultDecideBatchSize is the decide step's batch when Options leave it unset: measured
+// against 100 and 250 on SQLite and PostgreSQL stores of 1M premises (docs/performance.md).
+const DefaultDecideBatchSize = 500
+
 // Options configure a Pipeline. Zero values take the defaults noted.
 type Options struct {
 	Store       Store
@@ -153,6 +157,10 @@ type Options struct {
 	// the database plus the round trips between them, so it takes more batches in flight
 	// than sending to keep the cores busy.
 	DecideConcurrency int
+	// DecideBatchSize is how many sub-requests one decide batch claims, decides and saves in
+	// one transaction (default DefaultDecideBatchSize). Unlike BatchSize it is not bound by
+	// GIS: a larger batch reads the store with fewer, larger queries and commits less often.
+	DecideBatchSize int
 	// PullConcurrency is how many exports of one organization's pull are in flight at once
 	// (default 1: the whole period in one paged export). Above 1 the period is exported day
 	// by day, that many days side by side (pull.go).
@@ -216,6 +224,9 @@ func New(o Options) (*Pipeline, error) {
 	}
 	if o.DecideConcurrency <= 0 {
 		o.DecideConcurrency = max(o.Concurrency, 2*runtime.GOMAXPROCS(0))
+	}
+	if o.DecideBatchSize <= 0 {
+		o.DecideBatchSize = DefaultDecideBatchSize
 	}
 	if o.Lease <= 0 {
 		o.Lease = 5 * time.Minute

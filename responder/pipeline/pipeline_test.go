@@ -59,7 +59,7 @@ func setup(t *testing.T, mod func(*Options), subs ...domain.SubRequest) *bundle 
 	b.st = newFakeStore(b.clk.Now)
 	o := Options{
 		Store: b.st, GIS: b.gis, Decider: b.dec, Orgs: []Org{{GUID: org}}, Owner: "test",
-		BatchSize: 2, Concurrency: 1, DecideConcurrency: 1, Lease: time.Hour, Settle: 10 * time.Minute,
+		BatchSize: 2, Concurrency: 1, DecideConcurrency: 1, DecideBatchSize: 2, Lease: time.Hour, Settle: 10 * time.Minute,
 		Now: b.clk.Now, IsTransient: isTransient, Metrics: NewMetrics(b.reg),
 	}
 	if mod != nil {
@@ -433,27 +433,32 @@ func TestDecide(t *testing.T) {
 		wantErr(t, err, "returned 1 decisions")
 		b.wantStates(t, map[string]domain.State{"a": domain.StateNew, "b": domain.StateNew})
 	})
-	t.Run("one closed meanwhile: the rest saved one by one", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t, func(o *Options) { o.BatchSize = 3 })
-		if _, err := b.st.UpsertSubRequests(t.Context(), subRequests("a", "b", "c")); err != nil {
-			t.Fatal(err)
-		}
-		// GIS closes c (the last of the batch) while the batch is being decided.
-		b.dec.during = func() {
-			if err := b.st.SetState(context.Background(), "c", domain.StateNew, domain.StateAutoAnswered, "system", ""); err != nil {
-				t.Error(err)
+	for _, closed := range []string{"a", "b", "c"} {
+		t.Run("one closed meanwhile: the rest saved one by one/"+closed, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, func(o *Options) { o.DecideBatchSize = 3 })
+			if _, err := b.st.UpsertSubRequests(t.Context(), subRequests("a", "b", "c")); err != nil {
+				t.Fatal(err)
 			}
-		}
-		pr, err := b.p.decide(t.Context())
-		if !errors.Is(err, domain.ErrConflict) || pr.Decided != 2 {
-			t.Fatalf("decide: %+v, %v; want 2 saved and c's conflict", pr, err)
-		}
-		b.wantStates(t, map[string]domain.State{"a": domain.StateReady, "b": domain.StateReady, "c": domain.StateAutoAnswered})
-		if _, ok := b.st.decisions["c"]; ok {
-			t.Error("a decision was saved for the closed sub-request")
-		}
-	})
+			// GIS closes one of the batch while the batch is being decided; the others,
+			// before and after it, are saved.
+			b.dec.during = func() {
+				if err := b.st.SetState(context.Background(), closed, domain.StateNew, domain.StateAutoAnswered, "system", ""); err != nil {
+					t.Error(err)
+				}
+			}
+			pr, err := b.p.decide(t.Context())
+			if !errors.Is(err, domain.ErrConflict) || pr.Decided != 2 {
+				t.Fatalf("decide: %+v, %v; want 2 saved and %s's conflict", pr, err, closed)
+			}
+			want := map[string]domain.State{"a": domain.StateReady, "b": domain.StateReady, "c": domain.StateReady}
+			want[closed] = domain.StateAutoAnswered
+			b.wantStates(t, want)
+			if _, ok := b.st.decisions[closed]; ok {
+				t.Error("a decision was saved for the closed sub-request")
+			}
+		})
+	}
 	for _, c := range []struct {
 		name  string
 		fail  map[string]error

@@ -492,6 +492,14 @@ func (w *actsWriter) update(ctx context.Context, rows []storecore.ActRow) error 
 // import. Without them SQLite guesses that every index is equally selective and may walk the
 // whole premises table for one house. analysis_limit keeps it to a sample of each index, so
 // it costs milliseconds, not a scan of a million rows.
+//
+// A connection reads the statistics only when it loads the schema, and ANALYZE does not
+// change the schema (only the first one, which creates sqlite_stat1, does): every other
+// connection, the read pool's and other processes', kept planning with the statistics of the
+// store as it was when they loaded it. A daemon started on a small store then scanned all
+// of a million premises for each batch's lookups (1.3 s a query) after the import that grew
+// it. A table created and dropped in the same transaction changes the schema, so every
+// connection reloads schema and statistics before its next statement.
 func analyze(ctx context.Context, tx *sql.Tx, tables ...string) error {
 	if _, err := tx.ExecContext(ctx, `PRAGMA analysis_limit = 1000`); err != nil {
 		return fmt.Errorf("refresh statistics: %w", err)
@@ -499,6 +507,11 @@ func analyze(ctx context.Context, tx *sql.Tx, tables ...string) error {
 	for _, t := range tables {
 		if _, err := tx.ExecContext(ctx, `ANALYZE `+t); err != nil {
 			return fmt.Errorf("refresh statistics of %s: %w", t, err)
+		}
+	}
+	for _, q := range []string{`CREATE TABLE gisgw_statistics_changed (x)`, `DROP TABLE gisgw_statistics_changed`} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("announce new statistics: %w", err)
 		}
 	}
 	return nil

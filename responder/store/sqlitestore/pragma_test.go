@@ -31,6 +31,7 @@ func TestConnectionSettings(t *testing.T) {
 		check(name, "journal_mode", "wal")
 		check(name, "foreign_keys", int64(1))
 		check(name, "busy_timeout", int64(10000))
+		check(name, "temp_store", int64(2)) // memory: no temporary files with the rows
 	}
 	check("reader", "query_only", int64(1))
 	check("writer", "query_only", int64(0))

@@ -82,7 +82,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err := createPrivate(path); err != nil {
 		return nil, err
 	}
-	const common = "_busy_timeout=10000&_foreign_keys=1"
+	// temp_store: statement journals and sorts of the multi-row writes stay in memory
+	// instead of files in /var/tmp (a write per decision or more, and the rows they hold).
+	const common = "_busy_timeout=10000&_foreign_keys=1&_pragma=temp_store(memory)"
 	s.w, err = sql.Open("sqlite", path+"?"+common+"&_journal_mode=WAL&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite database %s: %w", path, err)

@@ -1,0 +1,76 @@
+package sqlitestore
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gisgw/gisgw/responder/domain"
+	"github.com/gisgw/gisgw/responder/store/storetest"
+)
+
+// TestStatisticsReachTheReadPool: the statistics an import refreshes reach connections that
+// loaded the schema before it. A reader opened on a small store planned the batch lookup of
+// 450 HMobjectGUIDs as a scan of the whole premises table, which it still did once the store
+// had grown fiftyfold.
+func TestStatisticsReachTheReadPool(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "s.db"), Options{AutoMigrate: true, Now: storetest.Start, Readers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	const org = "org"
+	grow := func(from, to int) {
+		t.Helper()
+		ps := make([]domain.Premises, 0, to-from)
+		for i := from; i < to; i++ {
+			ps = append(ps, domain.Premises{ID: fmt.Sprintf("p%06d", i), HMObjectGUID: fmt.Sprintf("hm%06d", i),
+				HouseGUID: fmt.Sprintf("h%05d", i/50), Flat: fmt.Sprint(i%50 + 1), Address: fmt.Sprintf("д. %d, кв. %d", i/50, i%50+1)})
+		}
+		if _, err := s.ImportPremises(ctx, org, ps); err != nil {
+			t.Fatal(err)
+		}
+	}
+	grow(0, 1000)
+	// The pool's one connection loads the schema, with the statistics of 1,000 premises.
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM premises`).Scan(&n); err != nil || n != 1000 {
+		t.Fatalf("count: %d, %v", n, err)
+	}
+	grow(1000, 50_000)
+	// The connection's next statement (EXPLAIN alone starts no read of the file).
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM premises`).Scan(&n); err != nil || n != 50_000 {
+		t.Fatalf("count: %d, %v", n, err)
+	}
+	keys := make([]any, 0, 451)
+	in := make([]string, 0, 450)
+	keys = append(keys, org)
+	for i := range 450 {
+		keys = append(keys, fmt.Sprintf("hm%06d", i*97))
+		in = append(in, fmt.Sprintf("?%d", i+2))
+	}
+	rows, err := s.r.QueryContext(ctx, `EXPLAIN QUERY PLAN SELECT `+premisesCols+` FROM premises
+		WHERE hm_object_guid IN (`+strings.Join(in, ", ")+`) AND (+org_guid = ?1 OR +org_guid = '')`, keys...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(plan, "; "); !strings.Contains(got, "USING INDEX premises_hm_object") {
+		t.Errorf("plan of a 450-key lookup in 50,000 premises: %s; want the HMobjectGUID index", got)
+	}
+}
