@@ -140,7 +140,7 @@ type Org struct {
 }
 
 // DefaultDecideBatchSize is the decide step's batch when Options leave it unset: measured
-// against 100 and 250 on SQLite and PostgreSQL stores of 1M premises (docs/performance.md).
+// against 100 and 1000 on SQLite and PostgreSQL stores of 1M premises (docs/performance.md).
 const DefaultDecideBatchSize = 500
 
 // Options configure a Pipeline. Zero values take the defaults noted.

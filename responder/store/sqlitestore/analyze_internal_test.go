@@ -1,6 +1,7 @@
 package sqlitestore
 
 import (
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -52,8 +53,17 @@ func TestStatisticsReachTheReadPool(t *testing.T) {
 		keys = append(keys, fmt.Sprintf("hm%06d", i*97))
 		in = append(in, fmt.Sprintf("?%d", i+2))
 	}
-	rows, err := s.r.QueryContext(ctx, `EXPLAIN QUERY PLAN SELECT `+premisesCols+` FROM premises
+	plan := queryPlan(t, s.r, `SELECT `+premisesCols+` FROM premises
 		WHERE hm_object_guid IN (`+strings.Join(in, ", ")+`) AND (+org_guid = ?1 OR +org_guid = '')`, keys...)
+	if got := strings.Join(plan, "; "); !strings.Contains(got, "USING INDEX premises_hm_object") {
+		t.Errorf("plan of a 450-key lookup in 50,000 premises: %s; want the HMobjectGUID index", got)
+	}
+}
+
+// queryPlan returns the details of EXPLAIN QUERY PLAN for query on db.
+func queryPlan(t *testing.T, db *sql.DB, query string, args ...any) []string {
+	t.Helper()
+	rows, err := db.QueryContext(t.Context(), `EXPLAIN QUERY PLAN `+query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +80,5 @@ func TestStatisticsReachTheReadPool(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(plan, "; "); !strings.Contains(got, "USING INDEX premises_hm_object") {
-		t.Errorf("plan of a 450-key lookup in 50,000 premises: %s; want the HMobjectGUID index", got)
-	}
+	return plan
 }

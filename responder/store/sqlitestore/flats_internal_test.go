@@ -118,29 +118,15 @@ func TestHouseFlatsQuerySearchesIndexes(t *testing.T) {
 		values = append(values, fmt.Sprintf("(?%d, ?%d)", 2*i+2, 2*i+3))
 		args = append(args, fmt.Sprintf("h%d", i%40), fmt.Sprint(i))
 	}
-	rows, err := s.r.QueryContext(ctx, `EXPLAIN QUERY PLAN `+houseFlatsQuery(strings.Join(values, ", ")), args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
+	plan := queryPlan(t, s.r, houseFlatsQuery(strings.Join(values, ", ")), args...)
 	searches := 0
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
+	for _, detail := range plan {
 		if strings.HasPrefix(detail, "SCAN p") {
 			t.Errorf("the plan scans premises: %q", detail)
 		}
 		if strings.HasPrefix(detail, "SEARCH p USING INDEX premises_") {
 			searches++
 		}
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
 	}
 	if searches != 2 {
 		t.Errorf("the plan searches premises' indexes %d times; want 2 (one per join):\n%s", searches, strings.Join(plan, "\n"))
