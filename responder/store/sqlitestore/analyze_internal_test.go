@@ -82,3 +82,53 @@ func queryPlan(t *testing.T, db *sql.DB, query string, args ...any) []string {
 	}
 	return plan
 }
+
+// TestSmallImportsRefreshStatistics: imports each under storecore.AnalyzeAfter rows still
+// refresh the statistics once the table has outgrown them twofold, which a store fed a few
+// hundred premises a day would otherwise never do.
+func TestSmallImportsRefreshStatistics(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "s.db"), Options{AutoMigrate: true, Now: storetest.Start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	counted := func() int {
+		t.Helper()
+		var stat string
+		if err := s.r.QueryRowContext(ctx, `SELECT stat FROM sqlite_stat1 WHERE tbl = 'premises' LIMIT 1`).Scan(&stat); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if _, err := fmt.Sscan(stat, &n); err != nil {
+			t.Fatalf("statistics %q: %v", stat, err)
+		}
+		return n
+	}
+	imported := 0
+	add := func(n int) {
+		t.Helper()
+		ps := make([]domain.Premises, n)
+		for i := range ps {
+			ps[i] = domain.Premises{ID: fmt.Sprintf("p%06d", imported+i), HouseGUID: "h", Flat: fmt.Sprint(imported + i), Address: "a"}
+		}
+		st, err := s.ImportPremises(ctx, "org", ps)
+		if err != nil || st.Inserted != n {
+			t.Fatalf("import %d: %+v, %v", n, st, err)
+		}
+		imported += n
+	}
+	add(1000) // analyzed: 1,000 rows counted
+	if got := counted(); got != 1000 {
+		t.Fatalf("statistics count %d premises; want 1000", got)
+	}
+	add(900) // 1,900: not twice what was counted
+	if got := counted(); got != 1000 {
+		t.Fatalf("after 900 more: statistics count %d premises; want 1000 still", got)
+	}
+	add(900) // 2,800: outgrown
+	if got := counted(); got != 2800 {
+		t.Errorf("after 1,800 more in two imports: statistics count %d premises; want 2800", got)
+	}
+}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,10 +64,8 @@ func (s *Store) ImportPremises(ctx context.Context, org string, ps []domain.Prem
 			}
 		}
 		st := plan.Stats()
-		if st.ShouldAnalyze() {
-			if err := analyze(ctx, tx, "premises"); err != nil {
-				return err
-			}
+		if err := refreshStatistics(ctx, tx, st, "premises"); err != nil {
+			return err
 		}
 		return s.audit(ctx, tx, now, "", storecore.ImportActor, "import premises",
 			fmt.Sprintf("org=%q inserted=%d updated=%d unchanged=%d", org, st.Inserted, st.Updated, st.Unchanged))
@@ -216,10 +216,8 @@ func (s *Store) importCourtActs(ctx context.Context, im storecore.ActsImport, ne
 		if st.Inserted+st.Updated == 0 {
 			return nil
 		}
-		if st.ShouldAnalyze() {
-			if err := analyze(ctx, tx, "court_acts", "court_act_debtors"); err != nil {
-				return err
-			}
+		if err := refreshStatistics(ctx, tx, st, "court_acts", "court_act_debtors"); err != nil {
+			return err
 		}
 		return s.audit(ctx, tx, now, "", storecore.ImportActor, "import court acts",
 			fmt.Sprintf("org=%q inserted=%d updated=%d unchanged=%d", org, st.Inserted, st.Updated, st.Unchanged))
@@ -486,6 +484,56 @@ func (w *actsWriter) update(ctx context.Context, rows []storecore.ActRow) error 
 		}
 	}
 	return nil
+}
+
+// refreshStatistics analyzes the tables after an import that wrote many rows
+// (ShouldAnalyze), or that added rows to a first table which has outgrown its statistics:
+// imports under storecore.AnalyzeAfter rows each add up, and statistics of a store a
+// fraction of its size make the planner scan where it should search (see analyze).
+func refreshStatistics(ctx context.Context, tx *sql.Tx, st storecore.ImportStats, tables ...string) error {
+	if !st.ShouldAnalyze() {
+		if st.Inserted == 0 {
+			return nil
+		}
+		outgrown, err := outgrewStatistics(ctx, tx, tables[0])
+		if err != nil || !outgrown {
+			return err
+		}
+	}
+	return analyze(ctx, tx, tables...)
+}
+
+// outgrewStatistics reports whether table holds at least storecore.AnalyzeAfter rows and
+// more than twice the rows its statistics counted (or has none).
+func outgrewStatistics(ctx context.Context, tx *sql.Tx, table string) (bool, error) {
+	var rows int64
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+table).Scan(&rows); err != nil {
+		return false, fmt.Errorf("count rows of %s: %w", table, err)
+	}
+	if rows < storecore.AnalyzeAfter {
+		return false, nil
+	}
+	var have bool
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) > 0 FROM sqlite_schema WHERE name = 'sqlite_stat1'`).Scan(&have); err != nil {
+		return false, fmt.Errorf("look for statistics: %w", err)
+	}
+	if !have {
+		return true, nil
+	}
+	var stat string
+	err := tx.QueryRowContext(ctx, `SELECT stat FROM sqlite_stat1 WHERE tbl = ? LIMIT 1`, table).Scan(&stat)
+	if errors.Is(err, sql.ErrNoRows) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read statistics of %s: %w", table, err)
+	}
+	// The first number of a table's or index's statistics is the rows counted.
+	counted, err := strconv.ParseInt(strings.Fields(stat + " 0")[0], 10, 64)
+	if err != nil {
+		return true, nil
+	}
+	return rows > 2*counted, nil
 }
 
 // analyze refreshes the planner's statistics (sqlite_stat1) of the tables after a large

@@ -118,14 +118,14 @@ const ImportActor = "import"
 // SystemActor is the audit actor of automatic changes.
 const SystemActor = "system"
 
-// analyzeAfter is how many written rows make an import refresh the planner's statistics of
+// AnalyzeAfter is how many written rows make an import refresh the planner's statistics of
 // the tables it wrote, in its own transaction. Without them a freshly loaded store is planned
 // as if it were empty, and the matcher's lookups scan the whole premises table (PostgreSQL's
 // autovacuum catches up only later; SQLite never does by itself).
-const analyzeAfter = 1000
+const AnalyzeAfter = 1000
 
 // ShouldAnalyze reports whether an import with these counts refreshes statistics.
-func (s ImportStats) ShouldAnalyze() bool { return s.Inserted+s.Updated >= analyzeAfter }
+func (s ImportStats) ShouldAnalyze() bool { return s.Inserted+s.Updated >= AnalyzeAfter }
 
 // LookupKeys returns the distinct non-empty keys, in order: an empty key matches nothing.
 func LookupKeys(keys []string) []string {
