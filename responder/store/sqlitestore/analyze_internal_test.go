@@ -3,12 +3,10 @@ package sqlitestore
 import (
 	"database/sql"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gisgw/gisgw/responder/domain"
-	"github.com/gisgw/gisgw/responder/store/storetest"
 )
 
 // TestStatisticsReachTheReadPool: the statistics an import refreshes reach connections that
@@ -18,11 +16,7 @@ import (
 func TestStatisticsReachTheReadPool(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "s.db"), Options{AutoMigrate: true, Now: storetest.Start, Readers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	s := testStore(t, Options{Readers: 1})
 	const org = "org"
 	grow := func(from, to int) {
 		t.Helper()
@@ -89,11 +83,7 @@ func queryPlan(t *testing.T, db *sql.DB, query string, args ...any) []string {
 func TestSmallImportsRefreshStatistics(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "s.db"), Options{AutoMigrate: true, Now: storetest.Start})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	s := testStore(t, Options{})
 	counted := func() int {
 		t.Helper()
 		var stat string

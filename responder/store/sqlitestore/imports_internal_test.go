@@ -1,7 +1,6 @@
 package sqlitestore
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,11 +14,7 @@ import (
 func TestActInsertLiterals(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "s.db"), Options{AutoMigrate: true, Now: storetest.Start})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	s := testStore(t, Options{})
 	const org = "O'Reilly'); DROP TABLE court_acts; --"
 	if _, err := s.ImportPremises(ctx, org, []domain.Premises{{ID: "p1", HouseGUID: "h", Flat: "1", Address: "a"}}); err != nil {
 		t.Fatal(err)

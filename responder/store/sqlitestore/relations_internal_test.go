@@ -15,11 +15,7 @@ import (
 func TestActRelations(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "s.db"), Options{AutoMigrate: true, Now: storetest.Start})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	s := testStore(t, Options{})
 	orphans := func(t *testing.T) (n int) {
 		t.Helper()
 		if err := s.r.QueryRowContext(ctx, `SELECT
