@@ -33,6 +33,8 @@ func TestConnectionSettings(t *testing.T) {
 		check(name, "busy_timeout", int64(10000))
 		check(name, "temp_store", int64(2)) // memory: no temporary files with the rows
 	}
+	// The writer leaves the WAL to the background checkpointer up to this size.
+	check("writer", "wal_autocheckpoint", int64(writerAutoCheckpoint))
 	check("reader", "query_only", int64(1))
 	check("writer", "query_only", int64(0))
 	if _, err := s.r.ExecContext(t.Context(), "DELETE FROM audit"); err == nil {

@@ -45,5 +45,6 @@ func (s *Store) writeRelaxed(ctx context.Context, fn func(tx *sql.Tx) error) err
 	if err := tx.Commit(); err != nil {
 		return translate(fmt.Errorf("commit: %w", err))
 	}
+	s.ckpt.wrote()
 	return nil
 }

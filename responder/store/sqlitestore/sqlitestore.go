@@ -4,8 +4,9 @@
 // SQLite allows one writer at a time, so the store keeps two pools: a single writer
 // connection whose transactions start with BEGIN IMMEDIATE (no lock upgrades, so no
 // SQLITE_BUSY deadlocks between writers), and a read-only pool that WAL mode lets read while
-// the writer writes. Foreign keys are on and busy_timeout absorbs short waits for other
-// processes (a CLI import while the daemon runs).
+// the writer writes. A third connection copies the WAL back into the database file in the
+// background (checkpoint.go), so that commits do not. Foreign keys are on and busy_timeout
+// absorbs short waits for other processes (a CLI import while the daemon runs).
 package sqlitestore
 
 import (
@@ -56,6 +57,7 @@ type Store struct {
 	current    atomic.Bool // schema is at the latest version
 	path       string
 	attach     attachments // SetDocumentAttachment calls waiting for the writer
+	ckpt       *checkpointer
 }
 
 // Open opens (creating if needed) the database file at path.
@@ -85,7 +87,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	// temp_store: statement journals and sorts of the multi-row writes stay in memory
 	// instead of files in /var/tmp (a write per decision or more, and the rows they hold).
 	const common = "_busy_timeout=10000&_foreign_keys=1&_pragma=temp_store(memory)"
-	s.w, err = sql.Open("sqlite", path+"?"+common+"&_journal_mode=WAL&_txlock=immediate")
+	s.w, err = sql.Open("sqlite", path+"?"+common+"&_journal_mode=WAL&_txlock=immediate"+
+		fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", writerAutoCheckpoint))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite database %s: %w", path, err)
 	}
@@ -111,6 +114,13 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	s.r.SetMaxOpenConns(readers)
 	s.r.SetMaxIdleConns(readers)
 	s.rc = newStmtCache(s.r)
+	ck, err := sql.Open("sqlite", path+"?"+common)
+	if err != nil {
+		s.r.Close()
+		s.w.Close()
+		return nil, fmt.Errorf("open sqlite database %s: %w", path, err)
+	}
+	s.ckpt = newCheckpointer(ck, checkpointEvery)
 
 	cur, latest, err := s.SchemaVersion(ctx)
 	if err != nil {
@@ -202,9 +212,9 @@ func restrictMode(paths ...string) error {
 	return nil
 }
 
-// Close releases both pools.
+// Close releases both pools and the checkpointer.
 func (s *Store) Close() error {
-	return errors.Join(s.rc.close(), s.wc.close(), s.r.Close(), s.w.Close())
+	return errors.Join(s.rc.close(), s.wc.close(), s.ckpt.close(), s.r.Close(), s.w.Close())
 }
 
 func (s *Store) usable(ctx context.Context) error {
@@ -301,6 +311,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return translate(fmt.Errorf("commit: %w", err))
 	}
+	s.ckpt.wrote()
 	return nil
 }
 
