@@ -28,6 +28,7 @@ type checkpointer struct {
 	stop  chan struct{}
 	done  sync.WaitGroup
 	every time.Duration
+	once  sync.Once
 }
 
 func newCheckpointer(db *sql.DB, every time.Duration) *checkpointer {
@@ -66,9 +67,9 @@ func (c *checkpointer) run() {
 }
 
 // close stops the checkpointer and closes its connection; closing the last connection
-// checkpoints the rest (SQLite does on close).
+// checkpoints the rest (SQLite does on close). Like Store.Close, it may be called again.
 func (c *checkpointer) close() error {
-	close(c.stop)
+	c.once.Do(func() { close(c.stop) })
 	c.done.Wait()
 	return c.db.Close()
 }

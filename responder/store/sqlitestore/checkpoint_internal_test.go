@@ -45,3 +45,15 @@ func TestBackgroundCheckpoint(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestCloseTwice: closing a store again is harmless, as closing its pools is.
+func TestCloseTwice(t *testing.T) {
+	t.Parallel()
+	s := testStore(t, Options{})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}
