@@ -86,6 +86,7 @@ type fakeStore struct {
 	renewals   int
 	history    map[string][]domain.Decision // every decision, oldest first
 	sent       map[string]domain.Decision   // the last Send GIS accepted
+	claims     []int                        // ClaimForDecision calls: how many each asked for
 }
 
 type fakeSub struct {
@@ -210,6 +211,7 @@ func (s *fakeStore) ClaimForDecision(_ context.Context, owner string, limit int,
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.claims = append(s.claims, limit)
 	var out []domain.SubRequest
 	for _, r := range s.leaseSubs(owner, limit, lease, func(r *fakeSub) bool { return r.sr.State == domain.StateNew }) {
 		out = append(out, r.sr)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -385,6 +386,23 @@ func TestDecide(t *testing.T) {
 				t.Errorf("sub-request %s still leased to %q", g, s.owner)
 			}
 		}
+	})
+	t.Run("one claim for all the workers' batches", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, func(o *Options) { o.DecideConcurrency = 3 }) // batches of 2
+		if _, err := b.st.UpsertSubRequests(t.Context(), subRequests("a", "b", "c", "d", "e", "f", "g")); err != nil {
+			t.Fatal(err)
+		}
+		n, err := b.p.DecideNew(t.Context())
+		if err != nil || n != 7 {
+			t.Fatalf("DecideNew: %d, %v; want 7", n, err)
+		}
+		// 6 of the 7, then the last one, then none left.
+		if !slices.Equal(b.st.claims, []int{6, 6, 6}) {
+			t.Errorf("claims asked for %v; want [6 6 6]: one claim of three batches of 2 at a time", b.st.claims)
+		}
+		b.wantStates(t, map[string]domain.State{"a": domain.StateReady, "b": domain.StateReady, "c": domain.StateReady,
+			"d": domain.StateReady, "e": domain.StateReady, "f": domain.StateReady, "g": domain.StateReady})
 	})
 	t.Run("DecideConcurrency batches at once, more than Concurrency", func(t *testing.T) {
 		t.Parallel()
