@@ -436,6 +436,7 @@ func BenchmarkDecisions(b *testing.B) {
 					decided := 0
 					var timed, cpu, serverCPU time.Duration
 					var outcomes tally
+					var rounds []string // each round's decisions/s
 					for range b.N {
 						b.StopTimer()
 						round++
@@ -459,7 +460,9 @@ func BenchmarkDecisions(b *testing.B) {
 						b.StartTimer()
 						start := time.Now()
 						n, err := p.DecideNew(b.Context())
-						timed += time.Since(start)
+						took := time.Since(start)
+						timed += took
+						rounds = append(rounds, fmt.Sprintf("%.0f", float64(n)/took.Seconds()))
 						b.StopTimer()
 						cpu += processCPU(b) - cpu0
 						if be.name == "postgres" {
@@ -483,8 +486,8 @@ func BenchmarkDecisions(b *testing.B) {
 					if be.name == "postgres" {
 						b.ReportMetric(float64(serverCPU.Microseconds())/float64(decided), "server-cpu-us/decision")
 					}
-					b.Logf("%s/premises=%s: %d decisions in %v: %.0f decisions/s (store of %d premises, %d court acts built in %v); debt %d, no debt %d, review %d, each as the world implies",
-						be.name, human(size), decided, timed.Round(time.Millisecond), rate, size, benchActs(size), build.Round(time.Millisecond),
+					b.Logf("%s/premises=%s: %d decisions in %v: %.0f decisions/s (rounds: %s/s; store of %d premises, %d court acts built in %v); debt %d, no debt %d, review %d, each as the world implies",
+						be.name, human(size), decided, timed.Round(time.Millisecond), rate, strings.Join(rounds, ", "), size, benchActs(size), build.Round(time.Millisecond),
 						outcomes.debt, outcomes.noDebt, outcomes.review)
 				})
 			}
