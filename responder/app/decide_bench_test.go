@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -216,6 +217,33 @@ func benchSubRequestsFor(r, n, premises int, cal *calendar.Calendar) []domain.Su
 		out[j] = sr
 	}
 	return out
+}
+
+// warmStore reads the store into the operating system's page cache before a timed round,
+// as a server whose memory holds the database keeps it. The benchmark's VMs page out file
+// pages nobody touched for a minute (the kernel's DAMON reclaim: 16 GB in one session),
+// so without it a 1M round read the pages the import wrote a minute before from the disk,
+// at a cost that depended on how long the store had been growing.
+func warmStore(b *testing.B, backend, dsn string) {
+	b.Helper()
+	if backend == "postgres" {
+		storetest.PrewarmPostgres(b, dsn)
+		return
+	}
+	for _, path := range []string{dsn, dsn + "-wal"} {
+		f, err := os.Open(path)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			b.Fatalf("warm %s: %v", path, err)
+		}
+		_, err = io.Copy(io.Discard, f)
+		f.Close()
+		if err != nil {
+			b.Fatalf("warm %s: %v", path, err)
+		}
+	}
 }
 
 // offlineGIS is the GIS port of the benchmark's pipeline: the decide step never calls GIS.
@@ -452,6 +480,7 @@ func BenchmarkDecisions(b *testing.B) {
 								b.Fatalf("record sub-requests: %v", err)
 							}
 						}
+						warmStore(b, be.name, dsn)
 						var backends map[int]time.Duration
 						if be.name == "postgres" {
 							backends = backendCPU(b, pgApp)
