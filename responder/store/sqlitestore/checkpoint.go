@@ -23,18 +23,17 @@ const checkpointEvery = 250 * time.Millisecond
 const writerAutoCheckpoint = 16_000
 
 type checkpointer struct {
-	db    *sql.DB
-	kick  chan struct{}
-	stop  chan struct{}
-	done  sync.WaitGroup
-	every time.Duration
-	once  sync.Once
+	db   *sql.DB
+	kick chan struct{}
+	stop chan struct{}
+	done sync.WaitGroup
+	once sync.Once
 }
 
-func newCheckpointer(db *sql.DB, every time.Duration) *checkpointer {
+func newCheckpointer(db *sql.DB) *checkpointer {
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
-	c := &checkpointer{db: db, kick: make(chan struct{}, 1), stop: make(chan struct{}), every: every}
+	c := &checkpointer{db: db, kick: make(chan struct{}, 1), stop: make(chan struct{})}
 	c.done.Go(c.run)
 	return c
 }
@@ -61,7 +60,7 @@ func (c *checkpointer) run() {
 		select {
 		case <-c.stop:
 			return
-		case <-time.After(c.every):
+		case <-time.After(checkpointEvery):
 		}
 	}
 }

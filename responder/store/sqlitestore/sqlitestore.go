@@ -120,7 +120,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.w.Close()
 		return nil, fmt.Errorf("open sqlite database %s: %w", path, err)
 	}
-	s.ckpt = newCheckpointer(ck, checkpointEvery)
+	s.ckpt = newCheckpointer(ck)
 
 	cur, latest, err := s.SchemaVersion(ctx)
 	if err != nil {
