@@ -331,15 +331,13 @@ func (s *Store) importCourtActs(ctx context.Context, im storecore.ActsImport, ne
 			return fmt.Errorf("take import lock: %w", err)
 		}
 		w := &actsWriter{tx: tx, now: now}
-		for {
-			chunk, err := next()
-			if err != nil {
-				return err
+		chunks, stop := im.CheckAhead(next)
+		defer stop()
+		for c := range chunks {
+			if c.Err != nil {
+				return c.Err
 			}
-			if len(chunk) == 0 {
-				break
-			}
-			if err := importActsChunk(ctx, tx, &im, w, chunk); err != nil {
+			if err := importActsChunk(ctx, tx, &im, w, c); err != nil {
 				return err
 			}
 		}
@@ -367,13 +365,10 @@ func (s *Store) importCourtActs(ctx context.Context, im storecore.ActsImport, ne
 	return im.Stats(), nil
 }
 
-// importActsChunk checks, plans and writes one chunk of acts.
-func importActsChunk(ctx context.Context, tx pgx.Tx, im *storecore.ActsImport, w *actsWriter, acts []domain.CourtAct) error {
-	acts, err := im.Check(acts)
-	if err != nil {
-		return err
-	}
-	keys, err := premisesKeys(ctx, tx, im.Org, storecore.ActPremisesIDs(acts))
+// importActsChunk plans and writes one checked chunk of acts.
+func importActsChunk(ctx context.Context, tx pgx.Tx, im *storecore.ActsImport, w *actsWriter, c storecore.CheckedChunk) error {
+	acts := c.Acts
+	keys, err := premisesKeys(ctx, tx, im.Org, c.Premises)
 	if err != nil {
 		return err
 	}

@@ -197,15 +197,13 @@ func (s *Store) importCourtActs(ctx context.Context, im storecore.ActsImport, ne
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		w := newActsWriter(tx, org, now)
 		defer w.close()
-		for {
-			chunk, err := next()
-			if err != nil {
-				return err
+		chunks, stop := im.CheckAhead(next)
+		defer stop()
+		for c := range chunks {
+			if c.Err != nil {
+				return c.Err
 			}
-			if len(chunk) == 0 {
-				break
-			}
-			if err := s.importActsChunk(ctx, tx, &im, w, chunk, now); err != nil {
+			if err := s.importActsChunk(ctx, tx, &im, w, c, now); err != nil {
 				return err
 			}
 		}
@@ -229,12 +227,10 @@ func (s *Store) importCourtActs(ctx context.Context, im storecore.ActsImport, ne
 }
 
 // importActsChunk checks, plans and writes one chunk of acts.
-func (s *Store) importActsChunk(ctx context.Context, tx *sql.Tx, im *storecore.ActsImport, w *actsWriter, acts []domain.CourtAct, now time.Time) error {
-	acts, err := im.Check(acts)
-	if err != nil {
-		return err
-	}
-	keys, err := premisesKeys(ctx, tx, im.Org, storecore.ActPremisesIDs(acts))
+// importActsChunk plans and writes one checked chunk of acts.
+func (s *Store) importActsChunk(ctx context.Context, tx *sql.Tx, im *storecore.ActsImport, w *actsWriter, c storecore.CheckedChunk, now time.Time) error {
+	acts := c.Acts
+	keys, err := premisesKeys(ctx, tx, im.Org, c.Premises)
 	if err != nil {
 		return err
 	}

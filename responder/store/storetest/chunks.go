@@ -1,11 +1,14 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gisgw/gisgw/responder/domain"
 	"github.com/gisgw/gisgw/responder/store"
@@ -20,6 +23,7 @@ var chunkTests = []struct {
 	{"ImportCourtActsStream", testImportCourtActsStream},
 	{"ImportCourtActsStreamMissingPremises", testImportCourtActsStreamMissingPremises},
 	{"ImportCourtActsStreamRollback", testImportCourtActsStreamRollback},
+	{"ImportCourtActsStreamCancel", testImportCourtActsStreamCancel},
 }
 
 // chunksOf hands out acts in chunks of the given sizes, then the rest in one, then nothing.
@@ -150,5 +154,34 @@ func testImportCourtActsStreamRollback(t *testing.T, b *bundle) {
 	}
 	if got := actsAt(t, b, "p00000", "p00003"); len(got) != 0 {
 		t.Fatalf("a failed import wrote %d acts", len(got))
+	}
+}
+
+// testImportCourtActsStreamCancel: an import whose stream never ends (a file still being
+// written, a stalled reader) stops when its context is cancelled, writes nothing, and calls
+// next no more once it has returned, although the store may read chunks ahead of its writes.
+func testImportCourtActsStreamCancel(t *testing.T, b *bundle) {
+	ps, _ := numberedActs(1)
+	mustImportPremises(t, b, "", ps...)
+	ctx, cancel := context.WithCancel(b.ctx)
+	defer cancel()
+	var calls atomic.Int64
+	_, err := b.st.ImportCourtActsStream(ctx, "", func() ([]domain.CourtAct, error) {
+		n := calls.Add(1)
+		if n == 3 {
+			cancel()
+		}
+		return []domain.CourtAct{act(fmt.Sprintf("s%05d", n), ps[0].ID, debtor(fmt.Sprintf("Должник%d", n), ""))}, nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v; want context.Canceled", err)
+	}
+	after := calls.Load()
+	time.Sleep(50 * time.Millisecond)
+	if got := calls.Load(); got != after {
+		t.Fatalf("next called %d more times after the import returned", got-after)
+	}
+	if got := actsAt(t, b, ps[0].ID); len(got) != 0 {
+		t.Fatalf("a cancelled import wrote %d acts", len(got))
 	}
 }

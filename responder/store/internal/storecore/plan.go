@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/gisgw/gisgw/responder/domain"
@@ -321,6 +322,60 @@ func (im *ActsImport) Check(acts []domain.CourtAct) ([]domain.CourtAct, error) {
 	}
 	im.n += len(acts)
 	return out, nil
+}
+
+// CheckedChunk is the next chunk of an import, checked (Check), with the distinct premises
+// ids its acts refer to; or the error that ends the import.
+type CheckedChunk struct {
+	Acts     []domain.CourtAct
+	Premises []string
+	Err      error
+}
+
+// CheckAhead calls next and checks each chunk in a goroutine of its own, one chunk ahead of
+// the caller, so that this work, which needs no store, runs on a second core while the
+// store writes the chunk before: the writer is an import's critical path. The goroutine
+// uses only the checking state (Check); the caller may use the planning state (Plan, Stats,
+// Err) meanwhile. The channel closes after the last chunk or with the first error; stop
+// makes the goroutine end and waits for it, so that next is not called after the import
+// has returned (idempotent).
+func (im *ActsImport) CheckAhead(next func() ([]domain.CourtAct, error)) (chunks <-chan CheckedChunk, stop func()) {
+	out := make(chan CheckedChunk)
+	quit := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(out)
+		for {
+			var c CheckedChunk
+			acts, err := next()
+			if err == nil && len(acts) == 0 {
+				return
+			}
+			if err == nil {
+				acts, err = im.Check(acts)
+			}
+			if err == nil {
+				c.Acts, c.Premises = acts, ActPremisesIDs(acts)
+			}
+			c.Err = err
+			select {
+			case out <- c:
+			case <-quit:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	return out, func() {
+		once.Do(func() {
+			close(quit)
+			<-done
+		})
+	}
 }
 
 // checkRepeats looks the chunk's ids up among the earlier chunks' and adds them. A sorted
