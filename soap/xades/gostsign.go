@@ -15,8 +15,9 @@ import (
 // it in affine coordinates, with a modular inversion in every step, which made it about a
 // quarter of the time to sign a 100-action message. Here the multiple is computed in Jacobian
 // coordinates (no inversion until the end) with a fixed 4-bit window over a table of the base
-// point's multiples built once per curve. The arithmetic uses math/big, which is not constant
-// time — neither is go-cryptobin's; the key never leaves the process.
+// point's multiples built once per curve. The arithmetic is Montgomery's over four words for
+// the 256-bit sets (gostfield.go) and math/big for the 512-bit ones; neither is constant
+// time — nor is go-cryptobin's; the key never leaves the process.
 
 const windowBits = 4
 
@@ -25,6 +26,8 @@ const windowBits = 4
 type baseTable struct {
 	curve *gost.Curve
 	pts   [][15][2]*big.Int
+	f     *field256   // nil when p is longer than 256 bits
+	mpts  [][15][2]fe // pts in Montgomery form, when f is set
 }
 
 var baseTables sync.Map // *gost.Curve → *baseTable (the curves are the package's singletons)
@@ -53,6 +56,14 @@ func newPointTable(c *gost.Curve, x0, y0 *big.Int) *baseTable {
 		}
 		px, py = c.Add(x, y, px, py) // 16·(16^i·P)
 	}
+	if t.f = newField256(c.P); t.f != nil {
+		t.mpts = make([][15][2]fe, windows)
+		for i := range t.pts {
+			for j, q := range t.pts[i] {
+				t.mpts[i][j] = [2]fe{t.f.toMont(q[0]), t.f.toMont(q[1])}
+			}
+		}
+	}
 	return t
 }
 
@@ -67,6 +78,9 @@ func (t *baseTable) scalarBaseMult(k *big.Int) (x, y *big.Int) {
 
 // scalarBaseMultJacobian returns k·G in Jacobian coordinates.
 func (t *baseTable) scalarBaseMultJacobian(k *big.Int) *jacobian {
+	if t.f != nil {
+		return t.scalarBaseMultMont(k)
+	}
 	p := t.curve.P
 	acc := new(jacobian)
 	var u2, s2, h, r, hh, hhh, v, tmp big.Int
@@ -111,6 +125,65 @@ func (t *baseTable) scalarBaseMultJacobian(k *big.Int) *jacobian {
 		acc.z.Mul(&acc.z, &h).Mod(&acc.z, p)                     // Z3 = Z1·H
 	}
 	return acc
+}
+
+// scalarBaseMultMont is scalarBaseMultJacobian in Montgomery arithmetic (the same formulas).
+func (t *baseTable) scalarBaseMultMont(k *big.Int) *jacobian {
+	f := t.f
+	var x, y, z fe // acc; z = 0 is the point at infinity
+	var zz, u2, s2, h, r, hh, hhh, v, tmp fe
+	for i := range t.mpts {
+		w := 0
+		for b := range windowBits {
+			w |= int(k.Bit(i*windowBits+b)) << b
+		}
+		if w == 0 {
+			continue
+		}
+		q := &t.mpts[i][w-1]
+		if z.isZero() {
+			x, y, z = q[0], q[1], f.toMont(big.NewInt(1))
+			continue
+		}
+		f.mul(&zz, &z, &z)     // Z1²
+		f.mul(&u2, &q[0], &zz) // U2 = x2·Z1²
+		f.mul(&s2, &q[1], &zz)
+		f.mul(&s2, &s2, &z) // S2 = y2·Z1³
+		f.sub(&h, &u2, &x)  // H = U2 − X1
+		f.sub(&r, &s2, &y)  // R = S2 − Y1
+		if h.isZero() {
+			if r.isZero() { // acc = q: double it, rarely enough for math/big
+				j := t.fromMont(&x, &y, &z)
+				jacobianDouble(t.curve, j)
+				x, y, z = f.toMont(&j.x), f.toMont(&j.y), f.toMont(&j.z)
+				continue
+			}
+			z = fe{} // acc = −q
+			continue
+		}
+		f.mul(&hh, &h, &h)
+		f.mul(&hhh, &h, &hh)
+		f.mul(&v, &x, &hh)
+		f.mul(&x, &r, &r) // X3 = R² − H³ − 2V
+		f.sub(&x, &x, &hhh)
+		f.sub(&x, &x, &v)
+		f.sub(&x, &x, &v)
+		f.sub(&tmp, &v, &x) // Y3 = R(V − X3) − Y1·H³
+		f.mul(&tmp, &tmp, &r)
+		f.mul(&y, &y, &hhh)
+		f.sub(&y, &tmp, &y)
+		f.mul(&z, &z, &h) // Z3 = Z1·H
+	}
+	return t.fromMont(&x, &y, &z)
+}
+
+// fromMont returns the Jacobian point (x, y, z) given in Montgomery form.
+func (t *baseTable) fromMont(x, y, z *fe) *jacobian {
+	j := new(jacobian)
+	t.f.fromMont(&j.x, x)
+	t.f.fromMont(&j.y, y)
+	t.f.fromMont(&j.z, z)
+	return j
 }
 
 // affine returns j's affine coordinates; (0, 0) for the point at infinity.
