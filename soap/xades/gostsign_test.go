@@ -8,18 +8,22 @@ import (
 	"github.com/deatil/go-cryptobin/pubkey/gost"
 )
 
-// TestGOSTScalarBaseMult pins the fast fixed-base multiplication to go-cryptobin's generic
-// one on every curve GOST R 34.10-2012 keys use, for random and edge scalars, and checks that
-// the signatures it makes verify with go-cryptobin (OpenSSL checks them in interop_test.go).
-func TestGOSTScalarBaseMult(t *testing.T) {
-	t.Parallel()
-	curves := map[string]*gost.Curve{
+// gostCurves are the curves GOST R 34.10-2012 keys use, by name.
+func gostCurves() map[string]*gost.Curve {
+	return map[string]*gost.Curve{
 		"256A": gost.CurveIdtc26gost34102012256paramSetA(), "256B": gost.CurveIdtc26gost34102012256paramSetB(),
 		"256C": gost.CurveIdtc26gost34102012256paramSetC(), "256D": gost.CurveIdtc26gost34102012256paramSetD(),
 		"512A": gost.CurveIdtc26gost34102012512paramSetA(), "512B": gost.CurveIdtc26gost34102012512paramSetB(),
 		"512C": gost.CurveIdtc26gost34102012512paramSetC(),
 	}
-	for name, c := range curves {
+}
+
+// TestGOSTScalarBaseMult pins the fast fixed-base multiplication to go-cryptobin's generic
+// one on every curve GOST R 34.10-2012 keys use, for random and edge scalars, and checks that
+// the signatures it makes verify with go-cryptobin (OpenSSL checks them in interop_test.go).
+func TestGOSTScalarBaseMult(t *testing.T) {
+	t.Parallel()
+	for name, c := range gostCurves() {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			tab := baseTableFor(c)
@@ -68,13 +72,7 @@ func TestGOSTScalarBaseMult(t *testing.T) {
 // valid signatures, changed ones, out-of-range r and s, and digests that reduce to zero.
 func TestGOSTVerifyMatchesCryptobin(t *testing.T) {
 	t.Parallel()
-	curves := map[string]*gost.Curve{
-		"256A": gost.CurveIdtc26gost34102012256paramSetA(), "256B": gost.CurveIdtc26gost34102012256paramSetB(),
-		"256C": gost.CurveIdtc26gost34102012256paramSetC(), "256D": gost.CurveIdtc26gost34102012256paramSetD(),
-		"512A": gost.CurveIdtc26gost34102012512paramSetA(), "512B": gost.CurveIdtc26gost34102012512paramSetB(),
-		"512C": gost.CurveIdtc26gost34102012512paramSetC(),
-	}
-	for name, c := range curves {
+	for name, c := range gostCurves() {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			priv, err := gost.GenerateKey(rand.Reader, c)
