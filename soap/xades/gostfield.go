@@ -16,9 +16,10 @@ type fe [4]uint64
 
 // field256 is arithmetic mod an odd prime p < 2^256.
 type field256 struct {
-	p  fe
-	n0 uint64 // −p⁻¹ mod 2^64
-	r2 fe     // 2^512 mod p, to convert into Montgomery form
+	p   fe
+	n0  uint64 // −p⁻¹ mod 2^64
+	r2  fe     // 2^512 mod p, to convert into Montgomery form
+	one fe     // 1 in Montgomery form
 }
 
 // newField256 returns the arithmetic mod p, or nil when p is even or longer than 256 bits.
@@ -34,6 +35,7 @@ func newField256(p *big.Int) *field256 {
 	f.n0 = -inv
 	r2 := new(big.Int).Lsh(big.NewInt(1), 512)
 	f.r2 = feFromBig(r2.Mod(r2, p))
+	f.one = f.toMont(big.NewInt(1))
 	return f
 }
 

@@ -142,7 +142,7 @@ func (t *baseTable) scalarBaseMultMont(k *big.Int) *jacobian {
 		}
 		q := &t.mpts[i][w-1]
 		if z.isZero() {
-			x, y, z = q[0], q[1], f.toMont(big.NewInt(1))
+			x, y, z = q[0], q[1], f.one
 			continue
 		}
 		f.mul(&zz, &z, &z)     // Z1²
