@@ -226,7 +226,6 @@ func (s *Store) importCourtActs(ctx context.Context, im storecore.ActsImport, ne
 	return im.Stats(), nil
 }
 
-// importActsChunk checks, plans and writes one chunk of acts.
 // importActsChunk plans and writes one checked chunk of acts.
 func (s *Store) importActsChunk(ctx context.Context, tx *sql.Tx, im *storecore.ActsImport, w *actsWriter, c storecore.CheckedChunk, now time.Time) error {
 	acts := c.Acts
